@@ -1,0 +1,232 @@
+//! The audit log: one JSON line per call of a tool that is not read-only (time, instance, tool,
+//! arguments with secrets redacted, outcome, duration), appended to `audit.jsonl` in the data directory.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AuditEntry {
+    pub time: String,
+    pub instance: String,
+    pub tool: String,
+    pub arguments: Value,
+    /// "ok", or "error: <text>".
+    pub outcome: String,
+    pub duration_ms: u64,
+}
+
+impl AuditEntry {
+    pub fn new(
+        tool: &str,
+        arguments: Option<Map<String, Value>>,
+        error: Option<String>,
+        duration: Duration,
+        default_instance: &str,
+    ) -> Self {
+        let arguments = redact_arguments(Value::Object(arguments.unwrap_or_default()));
+        let instance = arguments
+            .get("instance")
+            .and_then(Value::as_str)
+            .unwrap_or(default_instance)
+            .to_owned();
+        AuditEntry {
+            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            instance,
+            tool: tool.to_owned(),
+            arguments,
+            outcome: match error {
+                None => "ok".to_owned(),
+                Some(text) => format!("error: {text}"),
+            },
+            duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// Argument names whose values are never written.
+const SECRET_NAME_PARTS: &[&str] = &[
+    "password",
+    "secret",
+    "token",
+    "key",
+    "jwt",
+    "credential",
+    "passphrase",
+];
+
+fn is_secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    SECRET_NAME_PARTS.iter().any(|part| lower.contains(part))
+}
+
+/// Replaces secret-named fields, JWT-shaped strings and passwords inside connection URLs.
+pub fn redact_arguments(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(name, inner)| {
+                    let redacted = if is_secret_name(&name) && !inner.is_null() {
+                        Value::String("[redacted]".to_owned())
+                    } else {
+                        redact_arguments(inner)
+                    };
+                    (name, redacted)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(redact_arguments).collect()),
+        Value::String(text) => Value::String(redact_text(&text)),
+        other => other,
+    }
+}
+
+/// Redacts secrets inside free text: `postgres://user:PASSWORD@`, JWTs and `sb_secret_` keys.
+pub fn redact_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (index, word) in text.split(' ').enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        out.push_str(&redact_word(word));
+    }
+    out
+}
+
+fn redact_word(word: &str) -> String {
+    if word.starts_with("eyJ") && word.matches('.').count() == 2 || word.starts_with("sb_secret_") {
+        return "[redacted]".to_owned();
+    }
+    if let Some(scheme_end) = word.find("://") {
+        let rest = &word[scheme_end + 3..];
+        if let (Some(at), Some(colon)) = (rest.rfind('@'), rest.find(':')) {
+            if colon < at {
+                return format!(
+                    "{}{}:[redacted]{}",
+                    &word[..scheme_end + 3],
+                    &rest[..colon],
+                    &rest[at..]
+                );
+            }
+        }
+    }
+    word.to_owned()
+}
+
+pub struct AuditLog {
+    path: PathBuf,
+    write_lock: Mutex<()>,
+}
+
+impl AuditLog {
+    pub fn new(path: PathBuf) -> Self {
+        AuditLog {
+            path,
+            write_lock: Mutex::new(()),
+        }
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    pub fn append(&self, entry: &AuditEntry) -> std::io::Result<()> {
+        let line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| std::io::Error::other("audit log lock poisoned"))?;
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)?;
+        file.write_all(format!("{line}\n").as_bytes())
+    }
+
+    /// The newest `limit` entries (oldest first), optionally only those of `tool`. A missing log is empty.
+    pub fn recent(&self, limit: usize, tool: Option<&str>) -> std::io::Result<Vec<AuditEntry>> {
+        let file = match std::fs::File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let mut newest = VecDeque::with_capacity(limit.min(1024));
+        for line in BufReader::new(file).lines() {
+            let line = line?;
+            let Ok(entry) = serde_json::from_str::<AuditEntry>(&line) else {
+                continue;
+            };
+            if tool.is_some_and(|wanted| wanted != entry.tool) {
+                continue;
+            }
+            if newest.len() == limit {
+                newest.pop_front();
+            }
+            if limit > 0 {
+                newest.push_back(entry);
+            }
+        }
+        Ok(newest.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secrets_are_redacted_by_name_and_by_shape() {
+        let args = json!({
+            "sql": "select 1",
+            "password": "hunter2",
+            "nested": {"service_role_key": "abc", "note": "postgres://u:pw@h:5432/d and eyJa.eyJb.sig"},
+            "list": ["sb_secret_abcdefghijklmnopqrstuv_12345678"]
+        });
+        let redacted = redact_arguments(args);
+        let text = redacted.to_string();
+        for secret in ["hunter2", "\"abc\"", ":pw@", "eyJa", "sb_secret_"] {
+            assert!(!text.contains(secret), "{secret} leaked in {text}");
+        }
+        assert_eq!(redacted["sql"], "select 1");
+        assert_eq!(
+            redacted["nested"]["note"],
+            "postgres://u:[redacted]@h:5432/d and [redacted]"
+        );
+    }
+
+    #[test]
+    fn append_then_read_recent_with_filter() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let log = AuditLog::new(dir.path().join("a/audit.jsonl"));
+        for (i, tool) in ["execute_sql", "fix_config", "execute_sql"]
+            .iter()
+            .enumerate()
+        {
+            let args = json!({"n": i}).as_object().cloned();
+            let error = (i == 2).then(|| "boom".to_owned());
+            log.append(&AuditEntry::new(
+                tool,
+                args,
+                error,
+                Duration::from_millis(5),
+                "dev",
+            ))
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let sql = log
+            .recent(10, Some("execute_sql"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sql.len(), 2);
+        assert_eq!(sql[1].outcome, "error: boom");
+        assert_eq!(sql[0].instance, "dev");
+        assert_eq!(log.recent(1, None).map(|v| v.len()).ok(), Some(1));
+    }
+}

@@ -1,0 +1,83 @@
+//! Typed configuration. Sources, strongest first: command-line flags, environment variables, the
+//! `--env-file` (a Supabase/Dokploy .env), then the TOML config file with its named instances. The result
+//! is one [`Settings`] value that the server reads and never mutates.
+
+pub mod file;
+mod load;
+
+pub use load::{ConfigError, Overrides};
+
+use crate::groups::Group;
+use crate::pg::conninfo::ConnSpec;
+use crate::secret::Secret;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One database instance tools can act on.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    pub name: String,
+    pub database: Option<ConnSpec>,
+    pub supabase_url: Option<String>,
+    pub anon_key: Option<Secret>,
+    pub service_role_key: Option<Secret>,
+    pub dokploy: Option<String>,
+    pub dokploy_compose_id: Option<String>,
+    pub read_only_role: Option<String>,
+    pub pool_size: usize,
+    pub statement_timeout: Duration,
+}
+
+/// A Dokploy server.
+#[derive(Clone, Debug)]
+pub struct DokployServer {
+    pub name: String,
+    pub url: String,
+    pub api_key: Secret,
+}
+
+/// Everything the server needs to know, resolved once at start.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub instances: BTreeMap<String, Instance>,
+    pub default_instance: String,
+    /// Groups named by the user; `None` means "every group whose prerequisites are configured".
+    pub features: Option<BTreeSet<Group>>,
+    pub read_only: bool,
+    pub data_dir: PathBuf,
+    pub spill_threshold_bytes: usize,
+    pub spill_max_age: Duration,
+    pub access_token: Option<Secret>,
+    pub dokploy: BTreeMap<String, DokployServer>,
+}
+
+pub const DEFAULT_POOL_SIZE: usize = 10;
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_SPILL_THRESHOLD_BYTES: usize = 512 * 1024;
+pub const DEFAULT_SPILL_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+
+impl Settings {
+    /// The instance a call names, or the default one. The error lists the configured names.
+    pub fn instance(&self, name: Option<&str>) -> Result<&Instance, String> {
+        let wanted = name.unwrap_or(&self.default_instance);
+        self.instances.get(wanted).ok_or_else(|| {
+            let known: Vec<&str> = self.instances.keys().map(String::as_str).collect();
+            if known.is_empty() {
+                "no database instance is configured: pass --database-url, set SUPAMCP_DATABASE_URL or POSTGRES_HOST/POSTGRES_PASSWORD, use --env-file with a Supabase .env, or add [instances.<name>] to the config file".to_owned()
+            } else {
+                format!("instance '{wanted}' is not configured; configured instances: {}", known.join(", "))
+            }
+        })
+    }
+
+    pub fn has_database(&self) -> bool {
+        self.instances.values().any(|i| i.database.is_some())
+    }
+
+    pub fn has_supabase_api(&self) -> bool {
+        self.instances
+            .values()
+            .any(|i| i.supabase_url.is_some() && i.service_role_key.is_some())
+    }
+}

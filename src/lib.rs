@@ -1,0 +1,13 @@
+//! supamcp: a stdio MCP server that runs Supabase end to end. The binary (`main.rs`) is a thin CLI over
+//! this library; see docs/ARCHITECTURE.md for the code map and the invariants.
+
+pub mod audit;
+pub mod cli;
+pub mod config;
+pub mod failure;
+pub mod groups;
+pub mod pg;
+pub mod secret;
+pub mod server;
+pub mod spill;
+pub mod supabase;

@@ -1,0 +1,7 @@
+//! PostgreSQL: connection strings, pools, TLS, failure diagnosis, read-only execution, value decoding
+//! and the catalog queries the tools use. Never imports rmcp.
+
+pub mod conninfo;
+pub mod diagnose;
+pub mod pool;
+pub mod tls;

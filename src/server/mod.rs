@@ -1,0 +1,66 @@
+//! The MCP server: shared state, the tool router assembled once from the enabled groups, and the
+//! `ServerHandler` that adds the read-only refusal and the audit log around every call.
+
+mod handler;
+pub mod output;
+mod registry;
+
+pub use registry::{GroupStatus, ToolCatalog};
+
+use crate::audit::AuditLog;
+use crate::config::Settings;
+use crate::pg::pool::Databases;
+use crate::spill::SpillStore;
+use rmcp::handler::server::router::tool::ToolRouter;
+use std::sync::Arc;
+
+/// Everything the tools share.
+pub struct ServerState {
+    pub settings: Settings,
+    pub databases: Databases,
+    pub spill: SpillStore,
+    pub audit: AuditLog,
+}
+
+/// The rmcp service. Cheap to clone: the state and the router are shared.
+#[derive(Clone)]
+pub struct SupamcpServer {
+    pub(crate) state: Arc<ServerState>,
+    catalog: Arc<ToolCatalog>,
+}
+
+impl SupamcpServer {
+    /// Builds the server and its tool router from `settings`. Group selection is resolved here, once.
+    pub fn new(settings: Settings) -> Result<SupamcpServer, String> {
+        let spill = SpillStore::new(
+            settings.data_dir.join("results"),
+            settings.spill_threshold_bytes,
+            settings.spill_max_age,
+        );
+        let audit = AuditLog::new(settings.data_dir.join("audit.jsonl"));
+        let databases = Databases::new(&settings);
+        let catalog = ToolCatalog::build(&settings)?;
+        let state = ServerState {
+            settings,
+            databases,
+            spill,
+            audit,
+        };
+        Ok(SupamcpServer {
+            state: Arc::new(state),
+            catalog: Arc::new(catalog),
+        })
+    }
+
+    pub fn catalog(&self) -> &ToolCatalog {
+        &self.catalog
+    }
+
+    pub fn state(&self) -> &ServerState {
+        &self.state
+    }
+
+    fn router(&self) -> &ToolRouter<SupamcpServer> {
+        &self.catalog.router
+    }
+}

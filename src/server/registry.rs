@@ -1,0 +1,135 @@
+//! Turns the settings into the set of offered tools: which groups are enabled (selected, and with their
+//! prerequisites configured), the sum of their routers, and which tools read-only mode hides.
+
+use super::SupamcpServer;
+use crate::config::Settings;
+use crate::groups::{Group, Prerequisite};
+use rmcp::handler::server::router::tool::ToolRouter;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// Why a group is or is not offered.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupStatus {
+    pub group: &'static str,
+    pub enabled: bool,
+    pub reason: String,
+    pub tools: Vec<String>,
+}
+
+/// The tools this server offers, built once at start.
+pub struct ToolCatalog {
+    pub(crate) router: ToolRouter<SupamcpServer>,
+    pub groups: Vec<GroupStatus>,
+    /// Tools left out because they are not read-only and the server runs with `--read-only`.
+    pub hidden_by_read_only: BTreeSet<String>,
+}
+
+fn prerequisite_gap(settings: &Settings, prerequisite: Prerequisite) -> Option<&'static str> {
+    match prerequisite {
+        Prerequisite::Nothing => None,
+        Prerequisite::Database => (!settings.has_database())
+            .then_some("no database configured (--database-url, SUPAMCP_DATABASE_URL, POSTGRES_* variables, --env-file or a config instance)"),
+        Prerequisite::DokployUrl => {
+            settings.dokploy.is_empty().then_some("no Dokploy server configured (DOKPLOY_URL and DOKPLOY_API_KEY, or [dokploy.<name>])")
+        }
+        Prerequisite::AccessToken => {
+            settings.access_token.is_none().then_some("no Supabase access token (SUPABASE_ACCESS_TOKEN or access_token)")
+        }
+        Prerequisite::SupabaseApi => (!settings.has_supabase_api())
+            .then_some("no Supabase API URL and service role key (SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, or --env-file)"),
+    }
+}
+
+impl ToolCatalog {
+    pub fn build(settings: &Settings) -> Result<ToolCatalog, String> {
+        let mut router = ToolRouter::new();
+        let mut groups = Vec::new();
+        let mut hidden_by_read_only = BTreeSet::new();
+        for group in Group::ALL {
+            let selected = settings
+                .features
+                .as_ref()
+                .is_none_or(|chosen| chosen.contains(&group));
+            let explicit = settings
+                .features
+                .as_ref()
+                .is_some_and(|chosen| chosen.contains(&group));
+            let status = |enabled: bool, reason: String, tools: Vec<String>| GroupStatus {
+                group: group.name(),
+                enabled,
+                reason,
+                tools,
+            };
+            if !selected {
+                groups.push(status(
+                    false,
+                    "not selected by --features".to_owned(),
+                    Vec::new(),
+                ));
+                continue;
+            }
+            if let Some(gap) = prerequisite_gap(settings, group.prerequisite()) {
+                if explicit {
+                    tracing::warn!(
+                        group = group.name(),
+                        "group requested but not offered: {gap}"
+                    );
+                }
+                groups.push(status(false, gap.to_owned(), Vec::new()));
+                continue;
+            }
+            let Some(mut group_router) = group.router() else {
+                groups.push(status(
+                    false,
+                    "this version has no tools in this group yet".to_owned(),
+                    Vec::new(),
+                ));
+                continue;
+            };
+            if settings.read_only {
+                for tool in group_router.list_all() {
+                    let read_only =
+                        tool.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true);
+                    if !read_only {
+                        group_router.remove_route(&tool.name);
+                        hidden_by_read_only.insert(tool.name.to_string());
+                    }
+                }
+            }
+            let tools: Vec<String> = group_router
+                .list_all()
+                .into_iter()
+                .map(|t| t.name.to_string())
+                .collect();
+            let reason = if settings.read_only {
+                "enabled (read-only tools only)"
+            } else {
+                "enabled"
+            };
+            groups.push(status(true, reason.to_owned(), tools));
+            router.merge(group_router);
+        }
+        Ok(ToolCatalog {
+            router,
+            groups,
+            hidden_by_read_only,
+        })
+    }
+
+    /// One line per group for the startup log and `supamcp tools`.
+    pub fn log_summary(&self) {
+        for status in &self.groups {
+            if status.enabled {
+                tracing::info!(
+                    group = status.group,
+                    tools = status.tools.len(),
+                    "{}",
+                    status.reason
+                );
+            } else {
+                tracing::info!(group = status.group, "not offered: {}", status.reason);
+            }
+        }
+    }
+}
