@@ -29,11 +29,7 @@ impl AuditEntry {
         default_instance: &str,
     ) -> Self {
         let arguments = redact_arguments(Value::Object(arguments.unwrap_or_default()));
-        let instance = arguments
-            .get("instance")
-            .and_then(Value::as_str)
-            .unwrap_or(default_instance)
-            .to_owned();
+        let instance = arguments.get("instance").and_then(Value::as_str).unwrap_or(default_instance).to_owned();
         AuditEntry {
             time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             instance,
@@ -49,15 +45,7 @@ impl AuditEntry {
 }
 
 /// Argument names whose values are never written.
-const SECRET_NAME_PARTS: &[&str] = &[
-    "password",
-    "secret",
-    "token",
-    "key",
-    "jwt",
-    "credential",
-    "passphrase",
-];
+const SECRET_NAME_PARTS: &[&str] = &["password", "secret", "token", "key", "jwt", "credential", "passphrase"];
 
 fn is_secret_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
@@ -105,12 +93,7 @@ fn redact_word(word: &str) -> String {
         let rest = &word[scheme_end + 3..];
         if let (Some(at), Some(colon)) = (rest.rfind('@'), rest.find(':')) {
             if colon < at {
-                return format!(
-                    "{}{}:[redacted]{}",
-                    &word[..scheme_end + 3],
-                    &rest[..colon],
-                    &rest[at..]
-                );
+                return format!("{}{}:[redacted]{}", &word[..scheme_end + 3], &rest[..colon], &rest[at..]);
             }
         }
     }
@@ -124,10 +107,7 @@ pub struct AuditLog {
 
 impl AuditLog {
     pub fn new(path: PathBuf) -> Self {
-        AuditLog {
-            path,
-            write_lock: Mutex::new(()),
-        }
+        AuditLog { path, write_lock: Mutex::new(()) }
     }
 
     pub fn path(&self) -> &std::path::Path {
@@ -136,17 +116,11 @@ impl AuditLog {
 
     pub fn append(&self, entry: &AuditEntry) -> std::io::Result<()> {
         let line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
-        let _guard = self
-            .write_lock
-            .lock()
-            .map_err(|_| std::io::Error::other("audit log lock poisoned"))?;
+        let _guard = self.write_lock.lock().map_err(|_| std::io::Error::other("audit log lock poisoned"))?;
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)?;
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&self.path)?;
         file.write_all(format!("{line}\n").as_bytes())
     }
 
@@ -196,34 +170,20 @@ mod tests {
             assert!(!text.contains(secret), "{secret} leaked in {text}");
         }
         assert_eq!(redacted["sql"], "select 1");
-        assert_eq!(
-            redacted["nested"]["note"],
-            "postgres://u:[redacted]@h:5432/d and [redacted]"
-        );
+        assert_eq!(redacted["nested"]["note"], "postgres://u:[redacted]@h:5432/d and [redacted]");
     }
 
     #[test]
     fn append_then_read_recent_with_filter() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let log = AuditLog::new(dir.path().join("a/audit.jsonl"));
-        for (i, tool) in ["execute_sql", "fix_config", "execute_sql"]
-            .iter()
-            .enumerate()
-        {
+        for (i, tool) in ["execute_sql", "fix_config", "execute_sql"].iter().enumerate() {
             let args = json!({"n": i}).as_object().cloned();
             let error = (i == 2).then(|| "boom".to_owned());
-            log.append(&AuditEntry::new(
-                tool,
-                args,
-                error,
-                Duration::from_millis(5),
-                "dev",
-            ))
-            .unwrap_or_else(|e| panic!("{e}"));
+            log.append(&AuditEntry::new(tool, args, error, Duration::from_millis(5), "dev"))
+                .unwrap_or_else(|e| panic!("{e}"));
         }
-        let sql = log
-            .recent(10, Some("execute_sql"))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let sql = log.recent(10, Some("execute_sql")).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(sql.len(), 2);
         assert_eq!(sql[1].outcome, "error: boom");
         assert_eq!(sql[0].instance, "dev");

@@ -12,11 +12,7 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(what: impl Into<String>, why: impl Into<String>, fix: impl Into<String>) -> Self {
-        Failure {
-            what: what.into(),
-            why: why.into(),
-            fix: fix.into(),
-        }
+        Failure { what: what.into(), why: why.into(), fix: fix.into() }
     }
 
     pub fn text(&self) -> String {
@@ -38,14 +34,7 @@ mod tests {
 
     #[test]
     fn text_has_what_why_fix() {
-        let failure = Failure::new(
-            "connection refused",
-            "nothing listens on db:5432",
-            "start the database",
-        );
-        assert_eq!(
-            failure.text(),
-            "connection refused: nothing listens on db:5432. Fix: start the database"
-        );
+        let failure = Failure::new("connection refused", "nothing listens on db:5432", "start the database");
+        assert_eq!(failure.text(), "connection refused: nothing listens on db:5432. Fix: start the database");
     }
 }

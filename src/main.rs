@@ -10,10 +10,7 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)
-        .with_env_filter(
-            EnvFilter::try_from_env("SUPAMCP_LOG")
-                .unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn")),
-        )
+        .with_env_filter(EnvFilter::try_from_env("SUPAMCP_LOG").unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn")))
         .init();
     supamcp::cli::run(supamcp::cli::Cli::parse()).await
 }

@@ -19,9 +19,7 @@ pub async fn connect(server: SupamcpServer) -> Result<RunningService<RoleClient,
             Err(e) => tracing::error!("in-process server failed: {e}"),
         }
     });
-    ().serve(client_end)
-        .await
-        .map_err(|e| format!("in-process MCP client failed: {e}"))
+    ().serve(client_end).await.map_err(|e| format!("in-process MCP client failed: {e}"))
 }
 
 pub async fn print_tools(global: &GlobalArgs) -> ExitCode {
@@ -79,13 +77,9 @@ pub async fn call(global: &GlobalArgs, tool: &str, arguments: &str) -> ExitCode 
 fn print_result(result: &CallToolResult) -> ExitCode {
     let text = match &result.structured_content {
         Some(value) => serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()),
-        None => result
-            .content
-            .iter()
-            .filter_map(|c| c.as_text())
-            .map(|t| t.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
+        None => {
+            result.content.iter().filter_map(|c| c.as_text()).map(|t| t.text.as_str()).collect::<Vec<_>>().join("\n")
+        }
     };
     if result.is_error == Some(true) {
         eprintln!("{text}");

@@ -12,11 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "supamcp",
-    version,
-    about = "MCP server for Supabase: cloud and self-hosted (Docker, Dokploy)"
-)]
+#[command(name = "supamcp", version, about = "MCP server for Supabase: cloud and self-hosted (Docker, Dokploy)")]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -34,12 +30,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "SUPAMCP_ENV_FILE")]
     pub env_file: Option<PathBuf>,
     /// Database of the default instance: postgres:// URL or key=value string (also DATABASE_URL).
-    #[arg(
-        long,
-        global = true,
-        env = "SUPAMCP_DATABASE_URL",
-        hide_env_values = true
-    )]
+    #[arg(long, global = true, env = "SUPAMCP_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// Feature groups to offer, comma-separated (core, migrations, backups, dokploy, monitoring, auth,
     /// storage, functions, realtime, development, knowledge, cloud). Default: every configured group.

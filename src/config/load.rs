@@ -2,10 +2,7 @@
 //! the layering is tested without touching the process environment.
 
 use super::file::{ConfigFile, InstanceFile};
-use super::{
-    DEFAULT_POOL_SIZE, DEFAULT_SPILL_MAX_AGE, DEFAULT_SPILL_THRESHOLD_BYTES,
-    DEFAULT_STATEMENT_TIMEOUT,
-};
+use super::{DEFAULT_POOL_SIZE, DEFAULT_SPILL_MAX_AGE, DEFAULT_SPILL_THRESHOLD_BYTES, DEFAULT_STATEMENT_TIMEOUT};
 use super::{DokployServer, Instance, Settings};
 use crate::groups::{UnknownGroup, parse_group_list};
 use crate::pg::conninfo::{ConnInfoError, ConnSpec};
@@ -34,19 +31,13 @@ pub struct Overrides {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("config file {path} is invalid: {message}")]
     Toml { path: PathBuf, message: String },
     #[error("env file {path}: {message}")]
     EnvFile { path: PathBuf, message: String },
     #[error("{origin}: {source}")]
-    Connection {
-        origin: String,
-        source: ConnInfoError,
-    },
+    Connection { origin: String, source: ConnInfoError },
     #[error(transparent)]
     Features(#[from] UnknownGroup),
     #[error("{0}")]
@@ -58,10 +49,7 @@ type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 impl Settings {
     /// Resolves the configuration from `overrides`, the environment (through `env`) and the files they name.
     pub fn load(overrides: &Overrides, env: Lookup<'_>) -> Result<Settings, ConfigError> {
-        let config_path = overrides
-            .config_path
-            .clone()
-            .or_else(|| env("SUPAMCP_CONFIG").map(PathBuf::from));
+        let config_path = overrides.config_path.clone().or_else(|| env("SUPAMCP_CONFIG").map(PathBuf::from));
         let file = match &config_path {
             Some(path) => read_config_file(path)?,
             None => ConfigFile::default(),
@@ -73,46 +61,29 @@ impl Settings {
 
         let mut instances = BTreeMap::new();
         for (name, spec) in &file.instances {
-            instances.insert(
-                name.clone(),
-                instance_from_file(name, spec, config_path.as_deref())?,
-            );
+            instances.insert(name.clone(), instance_from_file(name, spec, config_path.as_deref())?);
         }
         let default_instance = overrides
             .instance
             .clone()
             .or_else(|| file.default_instance.clone())
-            .or_else(|| {
-                (instances.len() == 1)
-                    .then(|| instances.keys().next().cloned())
-                    .flatten()
-            })
+            .or_else(|| (instances.len() == 1).then(|| instances.keys().next().cloned()).flatten())
             .unwrap_or_else(|| "default".to_owned());
-        if file.default_instance.is_some()
-            && overrides.instance.is_none()
-            && !instances.contains_key(&default_instance)
+        if file.default_instance.is_some() && overrides.instance.is_none() && !instances.contains_key(&default_instance)
         {
             return Err(ConfigError::Invalid(format!(
                 "default_instance = '{default_instance}' names no [instances.{default_instance}] table"
             )));
         }
 
-        let base = instances
-            .remove(&default_instance)
-            .unwrap_or_else(|| empty_instance(&default_instance));
+        let base = instances.remove(&default_instance).unwrap_or_else(|| empty_instance(&default_instance));
         let layered = layer_default_instance(base, overrides, env, env_file.as_ref())?;
-        let has_anything = layered.database.is_some()
-            || layered.supabase_url.is_some()
-            || layered.dokploy.is_some();
+        let has_anything = layered.database.is_some() || layered.supabase_url.is_some() || layered.dokploy.is_some();
         if has_anything || !instances.is_empty() {
             instances.insert(default_instance.clone(), layered);
         }
 
-        let features = match overrides
-            .features
-            .clone()
-            .or_else(|| file.features.as_ref().map(|f| f.join(",")))
-        {
+        let features = match overrides.features.clone().or_else(|| file.features.as_ref().map(|f| f.join(","))) {
             Some(list) => Some(parse_group_list(&list)?),
             None => None,
         };
@@ -121,21 +92,13 @@ impl Settings {
         for (name, server) in &file.dokploy {
             dokploy.insert(
                 name.clone(),
-                DokployServer {
-                    name: name.clone(),
-                    url: server.url.clone(),
-                    api_key: server.api_key.clone(),
-                },
+                DokployServer { name: name.clone(), url: server.url.clone(), api_key: server.api_key.clone() },
             );
         }
         if let (Some(url), Some(key)) = (env("DOKPLOY_URL"), env("DOKPLOY_API_KEY")) {
             dokploy.insert(
                 "default".to_owned(),
-                DokployServer {
-                    name: "default".to_owned(),
-                    url,
-                    api_key: Secret::new(key),
-                },
+                DokployServer { name: "default".to_owned(), url, api_key: Secret::new(key) },
             );
         }
 
@@ -144,11 +107,7 @@ impl Settings {
             default_instance,
             features,
             read_only: overrides.read_only || file.read_only.unwrap_or(false),
-            data_dir: overrides
-                .data_dir
-                .clone()
-                .or(file.data_dir)
-                .unwrap_or_else(|| default_data_dir(env)),
+            data_dir: overrides.data_dir.clone().or(file.data_dir).unwrap_or_else(|| default_data_dir(env)),
             spill_threshold_bytes: overrides
                 .spill_threshold_bytes
                 .or(file.spill_threshold_bytes)
@@ -157,35 +116,21 @@ impl Settings {
                 .spill_max_age_hours
                 .map(|h| Duration::from_secs(h * 3600))
                 .unwrap_or(DEFAULT_SPILL_MAX_AGE),
-            access_token: env("SUPABASE_ACCESS_TOKEN")
-                .map(Secret::new)
-                .or(file.access_token),
+            access_token: env("SUPABASE_ACCESS_TOKEN").map(Secret::new).or(file.access_token),
             dokploy,
         })
     }
 }
 
 fn read_config_file(path: &Path) -> Result<ConfigFile, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Toml {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Toml { path: path.to_owned(), message: e.to_string() })
 }
 
 /// Reads a Supabase/Dokploy .env file.
 pub fn read_env_file(path: &Path) -> Result<EnvFile, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    EnvFile::parse(&text).map_err(|e| ConfigError::EnvFile {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+    EnvFile::parse(&text).map_err(|e| ConfigError::EnvFile { path: path.to_owned(), message: e.to_string() })
 }
 
 fn empty_instance(name: &str) -> Instance {
@@ -204,59 +149,31 @@ fn empty_instance(name: &str) -> Instance {
 }
 
 fn parse_conn(raw: &str, origin: &str) -> Result<ConnSpec, ConfigError> {
-    ConnSpec::parse(raw).map_err(|source| ConfigError::Connection {
-        origin: origin.to_owned(),
-        source,
-    })
+    ConnSpec::parse(raw).map_err(|source| ConfigError::Connection { origin: origin.to_owned(), source })
 }
 
 /// Database, URL and keys that a Supabase .env describes.
 fn from_env_file(
     env_file: &EnvFile,
     origin: &str,
-) -> Result<
-    (
-        Option<ConnSpec>,
-        Option<String>,
-        Option<Secret>,
-        Option<Secret>,
-    ),
-    ConfigError,
-> {
-    let get = |key: &str| {
-        env_file
-            .get(key)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
+) -> Result<(Option<ConnSpec>, Option<String>, Option<Secret>, Option<Secret>), ConfigError> {
+    let get = |key: &str| env_file.get(key).filter(|v| !v.is_empty()).map(str::to_owned);
     let database = match get("DATABASE_URL") {
         Some(url) => Some(parse_conn(&url, origin)?),
-        None => ConnSpec::from_components(get).map_err(|source| ConfigError::Connection {
-            origin: origin.to_owned(),
-            source,
-        })?,
+        None => ConnSpec::from_components(get)
+            .map_err(|source| ConfigError::Connection { origin: origin.to_owned(), source })?,
     };
     let url = get("SUPABASE_PUBLIC_URL").or_else(|| get("API_EXTERNAL_URL"));
-    Ok((
-        database,
-        url,
-        get("ANON_KEY").map(Secret::new),
-        get("SERVICE_ROLE_KEY").map(Secret::new),
-    ))
+    Ok((database, url, get("ANON_KEY").map(Secret::new), get("SERVICE_ROLE_KEY").map(Secret::new)))
 }
 
-fn instance_from_file(
-    name: &str,
-    spec: &InstanceFile,
-    config_path: Option<&Path>,
-) -> Result<Instance, ConfigError> {
+fn instance_from_file(name: &str, spec: &InstanceFile, config_path: Option<&Path>) -> Result<Instance, ConfigError> {
     let mut instance = empty_instance(name);
     let origin = format!("[instances.{name}]");
     if let Some(path) = &spec.env_file {
         let path = resolve_relative(path, config_path);
         let parsed = read_env_file(&path)?;
-        let (database, url, anon, service) =
-            from_env_file(&parsed, &format!("{origin} env_file {}", path.display()))?;
+        let (database, url, anon, service) = from_env_file(&parsed, &format!("{origin} env_file {}", path.display()))?;
         instance.database = database;
         instance.supabase_url = url;
         instance.anon_key = anon;
@@ -272,10 +189,8 @@ fn instance_from_file(
     instance.dokploy_compose_id = spec.dokploy_compose_id.clone();
     instance.read_only_role = spec.read_only_role.clone();
     instance.pool_size = spec.pool_size.unwrap_or(DEFAULT_POOL_SIZE);
-    instance.statement_timeout = spec
-        .statement_timeout_ms
-        .map(Duration::from_millis)
-        .unwrap_or(DEFAULT_STATEMENT_TIMEOUT);
+    instance.statement_timeout =
+        spec.statement_timeout_ms.map(Duration::from_millis).unwrap_or(DEFAULT_STATEMENT_TIMEOUT);
     validate_pool_size(instance.pool_size)?;
     Ok(instance)
 }
@@ -304,31 +219,21 @@ fn layer_default_instance(
     env_file: Option<&EnvFile>,
 ) -> Result<Instance, ConfigError> {
     if let (Some(parsed), Some(path)) = (env_file, &overrides.env_file) {
-        let (database, url, anon, service) =
-            from_env_file(parsed, &format!("--env-file {}", path.display()))?;
+        let (database, url, anon, service) = from_env_file(parsed, &format!("--env-file {}", path.display()))?;
         instance.database = database.or(instance.database);
         instance.supabase_url = url.or(instance.supabase_url);
         instance.anon_key = anon.or(instance.anon_key);
         instance.service_role_key = service.or(instance.service_role_key);
     }
-    let from_env =
-        match env("DATABASE_URL").filter(|v| !v.is_empty()) {
-            Some(url) => Some(parse_conn(&url, "DATABASE_URL")?),
-            None => ConnSpec::from_components(|k| env(k).filter(|v| !v.is_empty())).map_err(
-                |source| ConfigError::Connection {
-                    origin: "POSTGRES_* variables".to_owned(),
-                    source,
-                },
-            )?,
-        };
+    let from_env = match env("DATABASE_URL").filter(|v| !v.is_empty()) {
+        Some(url) => Some(parse_conn(&url, "DATABASE_URL")?),
+        None => ConnSpec::from_components(|k| env(k).filter(|v| !v.is_empty()))
+            .map_err(|source| ConfigError::Connection { origin: "POSTGRES_* variables".to_owned(), source })?,
+    };
     instance.database = from_env.or(instance.database);
     instance.supabase_url = env("SUPABASE_URL").or(instance.supabase_url);
-    instance.anon_key = env("SUPABASE_ANON_KEY")
-        .map(Secret::new)
-        .or(instance.anon_key);
-    instance.service_role_key = env("SUPABASE_SERVICE_ROLE_KEY")
-        .map(Secret::new)
-        .or(instance.service_role_key);
+    instance.anon_key = env("SUPABASE_ANON_KEY").map(Secret::new).or(instance.anon_key);
+    instance.service_role_key = env("SUPABASE_SERVICE_ROLE_KEY").map(Secret::new).or(instance.service_role_key);
 
     if let Some(url) = &overrides.database_url {
         instance.database = Some(parse_conn(url.expose(), "--database-url")?);

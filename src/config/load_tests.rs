@@ -2,93 +2,55 @@ use super::*;
 use std::io::Write;
 
 fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + '_ {
-    move |k| {
-        vars.iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| v.to_string())
-    }
+    move |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     let mut file = std::fs::File::create(&path).unwrap_or_else(|e| panic!("{e}"));
-    file.write_all(text.as_bytes())
-        .unwrap_or_else(|e| panic!("{e}"));
+    file.write_all(text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
     path
 }
 
 #[test]
 fn cli_beats_env_beats_env_file_beats_config_file() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let config = write(
-        dir.path(),
-        "supamcp.toml",
-        "[instances.dev]\ndatabase_url = \"postgres://file@h/d\"\n",
-    );
-    let env_file = write(
-        dir.path(),
-        ".env",
-        "POSTGRES_HOST=envfilehost\nPOSTGRES_PASSWORD=pw\nANON_KEY=anon-from-file\n",
-    );
-    let mut overrides = Overrides {
-        config_path: Some(config),
-        ..Default::default()
-    };
+    let config = write(dir.path(), "supamcp.toml", "[instances.dev]\ndatabase_url = \"postgres://file@h/d\"\n");
+    let env_file =
+        write(dir.path(), ".env", "POSTGRES_HOST=envfilehost\nPOSTGRES_PASSWORD=pw\nANON_KEY=anon-from-file\n");
+    let mut overrides = Overrides { config_path: Some(config), ..Default::default() };
 
     let only_file = Settings::load(&overrides, &lookup(&[])).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(only_file.default_instance, "dev");
-    assert_eq!(
-        only_file
-            .instance(None)
-            .ok()
-            .and_then(|i| i.database.as_ref())
-            .map(|d| d.user.as_str()),
-        Some("file")
-    );
+    assert_eq!(only_file.instance(None).ok().and_then(|i| i.database.as_ref()).map(|d| d.user.as_str()), Some("file"));
 
     overrides.env_file = Some(env_file);
     let with_env_file = Settings::load(&overrides, &lookup(&[])).unwrap_or_else(|e| panic!("{e}"));
-    let inst = with_env_file
-        .instance(None)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let inst = with_env_file.instance(None).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         inst.database.as_ref().map(|d| d.redacted()),
         Some("postgres://postgres:[redacted]@envfilehost:5432/postgres".into())
     );
-    assert_eq!(
-        inst.anon_key.as_ref().map(Secret::expose),
-        Some("anon-from-file")
-    );
+    assert_eq!(inst.anon_key.as_ref().map(Secret::expose), Some("anon-from-file"));
 
     let env = [("DATABASE_URL", "postgres://fromenv@h2/d")];
     let with_env = Settings::load(&overrides, &lookup(&env)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        with_env
-            .instance(None)
-            .ok()
-            .and_then(|i| i.database.as_ref())
-            .map(|d| d.user.clone()),
+        with_env.instance(None).ok().and_then(|i| i.database.as_ref()).map(|d| d.user.clone()),
         Some("fromenv".into())
     );
 
     overrides.database_url = Some(Secret::new("postgres://fromcli@h3/d"));
     let with_cli = Settings::load(&overrides, &lookup(&env)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        with_cli
-            .instance(None)
-            .ok()
-            .and_then(|i| i.database.as_ref())
-            .map(|d| d.user.clone()),
+        with_cli.instance(None).ok().and_then(|i| i.database.as_ref()).map(|d| d.user.clone()),
         Some("fromcli".into())
     );
 }
 
 #[test]
 fn unknown_instance_lists_the_configured_ones() {
-    let overrides = Overrides {
-        database_url: Some(Secret::new("postgres://u@h/d")),
-        ..Default::default()
-    };
+    let overrides = Overrides { database_url: Some(Secret::new("postgres://u@h/d")), ..Default::default() };
     let settings = Settings::load(&overrides, &lookup(&[])).unwrap_or_else(|e| panic!("{e}"));
     let err = settings.instance(Some("prod")).err().unwrap_or_default();
     assert!(err.contains("'prod'") && err.contains("default"), "{err}");
@@ -96,8 +58,7 @@ fn unknown_instance_lists_the_configured_ones() {
 
 #[test]
 fn no_database_gives_instructions() {
-    let settings =
-        Settings::load(&Overrides::default(), &lookup(&[])).unwrap_or_else(|e| panic!("{e}"));
+    let settings = Settings::load(&Overrides::default(), &lookup(&[])).unwrap_or_else(|e| panic!("{e}"));
     assert!(!settings.has_database());
     let err = settings.instance(None).err().unwrap_or_default();
     assert!(err.contains("--database-url"), "{err}");
@@ -105,47 +66,22 @@ fn no_database_gives_instructions() {
 
 #[test]
 fn bad_values_are_named() {
-    let bad_features = Overrides {
-        features: Some("core,nope".into()),
-        ..Default::default()
-    };
-    let err = Settings::load(&bad_features, &lookup(&[]))
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let bad_features = Overrides { features: Some("core,nope".into()), ..Default::default() };
+    let err = Settings::load(&bad_features, &lookup(&[])).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("'nope'"), "{err}");
 
-    let bad_url = Overrides {
-        database_url: Some(Secret::new("postgres://h:notaport/d")),
-        ..Default::default()
-    };
-    let err = Settings::load(&bad_url, &lookup(&[]))
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
-    assert!(
-        err.starts_with("--database-url") && err.contains("notaport"),
-        "{err}"
-    );
+    let bad_url = Overrides { database_url: Some(Secret::new("postgres://h:notaport/d")), ..Default::default() };
+    let err = Settings::load(&bad_url, &lookup(&[])).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.starts_with("--database-url") && err.contains("notaport"), "{err}");
 
-    let bad_pool = Overrides {
-        database_url: Some(Secret::new("postgres://h/d")),
-        pool_size: Some(0),
-        ..Default::default()
-    };
+    let bad_pool =
+        Overrides { database_url: Some(Secret::new("postgres://h/d")), pool_size: Some(0), ..Default::default() };
     assert!(Settings::load(&bad_pool, &lookup(&[])).is_err());
 }
 
 #[test]
 fn dokploy_from_environment() {
-    let env = [
-        ("DOKPLOY_URL", "https://dk.example.com"),
-        ("DOKPLOY_API_KEY", "key"),
-    ];
-    let settings =
-        Settings::load(&Overrides::default(), &lookup(&env)).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        settings.dokploy.get("default").map(|d| d.url.as_str()),
-        Some("https://dk.example.com")
-    );
+    let env = [("DOKPLOY_URL", "https://dk.example.com"), ("DOKPLOY_API_KEY", "key")];
+    let settings = Settings::load(&Overrides::default(), &lookup(&env)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(settings.dokploy.get("default").map(|d| d.url.as_str()), Some("https://dk.example.com"));
 }

@@ -76,8 +76,6 @@ impl Settings {
     }
 
     pub fn has_supabase_api(&self) -> bool {
-        self.instances
-            .values()
-            .any(|i| i.supabase_url.is_some() && i.service_role_key.is_some())
+        self.instances.values().any(|i| i.supabase_url.is_some() && i.service_role_key.is_some())
     }
 }

@@ -73,11 +73,9 @@ impl Group {
 
     pub fn prerequisite(self) -> Prerequisite {
         match self {
-            Group::Core
-            | Group::Migrations
-            | Group::Backups
-            | Group::Monitoring
-            | Group::Realtime => Prerequisite::Database,
+            Group::Core | Group::Migrations | Group::Backups | Group::Monitoring | Group::Realtime => {
+                Prerequisite::Database
+            }
             Group::Dokploy => Prerequisite::DokployUrl,
             Group::Cloud => Prerequisite::AccessToken,
             Group::Auth | Group::Storage | Group::Functions => Prerequisite::SupabaseApi,
@@ -120,21 +118,13 @@ impl FromStr for Group {
 
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
         let wanted = raw.trim().to_ascii_lowercase();
-        Group::ALL
-            .into_iter()
-            .find(|group| group.name() == wanted)
-            .ok_or(UnknownGroup {
-                name: raw.trim().to_owned(),
-            })
+        Group::ALL.into_iter().find(|group| group.name() == wanted).ok_or(UnknownGroup { name: raw.trim().to_owned() })
     }
 }
 
 /// Parses a comma-separated group list such as `core,migrations`. An empty list selects no group.
 pub fn parse_group_list(raw: &str) -> Result<BTreeSet<Group>, UnknownGroup> {
-    raw.split(',')
-        .filter(|part| !part.trim().is_empty())
-        .map(str::parse)
-        .collect()
+    raw.split(',').filter(|part| !part.trim().is_empty()).map(str::parse).collect()
 }
 
 #[cfg(test)]
@@ -150,9 +140,7 @@ mod tests {
 
     #[test]
     fn unknown_group_lists_the_valid_names() {
-        let err = parse_group_list("core,databse")
-            .err()
-            .map(|e| e.to_string());
+        let err = parse_group_list("core,databse").err().map(|e| e.to_string());
         let text = err.unwrap_or_default();
         assert!(text.contains("'databse'"), "{text}");
         assert!(text.contains("core, migrations, backups"), "{text}");
@@ -160,12 +148,7 @@ mod tests {
 
     #[test]
     fn list_tolerates_spaces_and_case() {
-        let groups = parse_group_list(" Core , development ,")
-            .ok()
-            .unwrap_or_default();
-        assert_eq!(
-            groups.into_iter().collect::<Vec<_>>(),
-            vec![Group::Core, Group::Development]
-        );
+        let groups = parse_group_list(" Core , development ,").ok().unwrap_or_default();
+        assert_eq!(groups.into_iter().collect::<Vec<_>>(), vec![Group::Core, Group::Development]);
     }
 }

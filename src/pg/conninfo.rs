@@ -75,9 +75,7 @@ pub struct ConnInfoError {
 
 impl ConnInfoError {
     fn new(reason: impl Into<String>) -> Self {
-        ConnInfoError {
-            reason: reason.into(),
-        }
+        ConnInfoError { reason: reason.into() }
     }
 }
 
@@ -85,60 +83,41 @@ impl ConnInfoError {
 pub const SUPAVISOR_TRANSACTION_PORT: u16 = 6543;
 
 /// Host names that only resolve inside a Docker network of a Supabase stack.
-const DOCKER_INTERNAL_HOSTS: &[&str] = &[
-    "db",
-    "supabase-db",
-    "supabase-pooler",
-    "supavisor",
-    "host.docker.internal",
-];
+const DOCKER_INTERNAL_HOSTS: &[&str] = &["db", "supabase-db", "supabase-pooler", "supavisor", "host.docker.internal"];
 
 impl ConnSpec {
     /// Parses a `postgres://` / `postgresql://` URL or a libpq `key=value` string.
     pub fn parse(raw: &str) -> Result<ConnSpec, ConnInfoError> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
-            return Err(ConnInfoError::new(
-                "it is empty; give a postgres:// URL or host=... user=... pairs",
-            ));
+            return Err(ConnInfoError::new("it is empty; give a postgres:// URL or host=... user=... pairs"));
         }
-        let pairs = if let Some(rest) = trimmed
-            .strip_prefix("postgres://")
-            .or_else(|| trimmed.strip_prefix("postgresql://"))
-        {
-            parse_url(rest)?
-        } else if trimmed.contains("://") {
-            let scheme = trimmed.split("://").next().unwrap_or_default();
-            return Err(ConnInfoError::new(format!(
-                "scheme '{scheme}://' is not PostgreSQL; use postgres:// or postgresql://"
-            )));
-        } else {
-            parse_keyword_value(trimmed)?
-        };
+        let pairs =
+            if let Some(rest) = trimmed.strip_prefix("postgres://").or_else(|| trimmed.strip_prefix("postgresql://")) {
+                parse_url(rest)?
+            } else if trimmed.contains("://") {
+                let scheme = trimmed.split("://").next().unwrap_or_default();
+                return Err(ConnInfoError::new(format!(
+                    "scheme '{scheme}://' is not PostgreSQL; use postgres:// or postgresql://"
+                )));
+            } else {
+                parse_keyword_value(trimmed)?
+            };
         from_pairs(pairs)
     }
 
     /// Builds a spec from Supabase's component variables (POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB,
     /// POSTGRES_USER, POSTGRES_PASSWORD); `lookup` answers a variable name. `None` when POSTGRES_HOST and
     /// POSTGRES_PASSWORD are both absent (no database described).
-    pub fn from_components(
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Option<ConnSpec>, ConnInfoError> {
+    pub fn from_components(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<ConnSpec>, ConnInfoError> {
         let host = lookup("POSTGRES_HOST");
         let password = lookup("POSTGRES_PASSWORD");
         if host.is_none() && password.is_none() {
             return Ok(None);
         }
         let mut pairs = BTreeMap::new();
-        pairs.insert(
-            "host".to_owned(),
-            host.unwrap_or_else(|| "localhost".to_owned()),
-        );
-        for (var, key) in [
-            ("POSTGRES_PORT", "port"),
-            ("POSTGRES_DB", "dbname"),
-            ("POSTGRES_USER", "user"),
-        ] {
+        pairs.insert("host".to_owned(), host.unwrap_or_else(|| "localhost".to_owned()));
+        for (var, key) in [("POSTGRES_PORT", "port"), ("POSTGRES_DB", "dbname"), ("POSTGRES_USER", "user")] {
             if let Some(value) = lookup(var).filter(|v| !v.is_empty()) {
                 pairs.insert(key.to_owned(), value);
             }
@@ -157,10 +136,7 @@ impl ConnSpec {
 
     /// The tenant of a Supavisor user name `postgres.<tenant>`.
     pub fn pooler_tenant(&self) -> Option<&str> {
-        self.user
-            .split_once('.')
-            .map(|(_, tenant)| tenant)
-            .filter(|t| !t.is_empty())
+        self.user.split_once('.').map(|(_, tenant)| tenant).filter(|t| !t.is_empty())
     }
 
     /// Explains how to reach a host name that only resolves inside Docker, or `None` for other hosts.
@@ -184,20 +160,13 @@ impl ConnSpec {
 
     /// A URL for display: the password replaced by `[redacted]`.
     pub fn redacted(&self) -> String {
-        let password = if self.password.is_some() {
-            ":[redacted]"
-        } else {
-            ""
-        };
+        let password = if self.password.is_some() { ":[redacted]" } else { "" };
         let host = match &self.host {
             Host::Tcp(h) if h.contains(':') => format!("[{h}]"),
             Host::Tcp(h) => h.clone(),
             Host::Socket(dir) => format!("(socket {})", dir.display()),
         };
-        format!(
-            "postgres://{}{password}@{host}:{}/{}",
-            self.user, self.port, self.dbname
-        )
+        format!("postgres://{}{password}@{host}:{}/{}", self.user, self.port, self.dbname)
     }
 
     /// The same connection as tokio-postgres wants it.
@@ -212,9 +181,7 @@ impl ConnSpec {
             config.password(password.expose());
         }
         config.application_name(self.application_name.as_deref().unwrap_or("supamcp"));
-        config.connect_timeout(std::time::Duration::from_secs(
-            self.connect_timeout_secs.unwrap_or(10),
-        ));
+        config.connect_timeout(std::time::Duration::from_secs(self.connect_timeout_secs.unwrap_or(10)));
         if let Some(options) = &self.options {
             config.options(options);
         }
@@ -228,44 +195,28 @@ impl ConnSpec {
 }
 
 fn from_pairs(mut pairs: BTreeMap<String, String>) -> Result<ConnSpec, ConnInfoError> {
-    let raw_host = pairs
-        .remove("host")
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".to_owned());
+    let raw_host = pairs.remove("host").filter(|h| !h.is_empty()).unwrap_or_else(|| "localhost".to_owned());
     if raw_host.contains(',') {
-        return Err(ConnInfoError::new(
-            "several hosts are not supported; name one host",
-        ));
+        return Err(ConnInfoError::new("several hosts are not supported; name one host"));
     }
-    let host = if raw_host.starts_with('/') {
-        Host::Socket(PathBuf::from(raw_host))
-    } else {
-        Host::Tcp(raw_host)
-    };
+    let host = if raw_host.starts_with('/') { Host::Socket(PathBuf::from(raw_host)) } else { Host::Tcp(raw_host) };
     let port = match pairs.remove("port").filter(|p| !p.is_empty()) {
-        Some(port) => port.parse::<u16>().map_err(|_| {
-            ConnInfoError::new(format!("port '{port}' is not a number from 1 to 65535"))
-        })?,
+        Some(port) => port
+            .parse::<u16>()
+            .map_err(|_| ConnInfoError::new(format!("port '{port}' is not a number from 1 to 65535")))?,
         None => 5432,
     };
-    let user = pairs
-        .remove("user")
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "postgres".to_owned());
-    let dbname = pairs
-        .remove("dbname")
-        .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| "postgres".to_owned());
+    let user = pairs.remove("user").filter(|u| !u.is_empty()).unwrap_or_else(|| "postgres".to_owned());
+    let dbname = pairs.remove("dbname").filter(|d| !d.is_empty()).unwrap_or_else(|| "postgres".to_owned());
     let sslmode = match pairs.remove("sslmode") {
         Some(mode) => SslMode::parse(&mode)?,
         None => SslMode::default(),
     };
     let connect_timeout_secs = match pairs.remove("connect_timeout") {
-        Some(raw) => Some(raw.parse::<u64>().map_err(|_| {
-            ConnInfoError::new(format!(
-                "connect_timeout '{raw}' is not a whole number of seconds"
-            ))
-        })?),
+        Some(raw) => Some(
+            raw.parse::<u64>()
+                .map_err(|_| ConnInfoError::new(format!("connect_timeout '{raw}' is not a whole number of seconds")))?,
+        ),
         None => None,
     };
     let spec = ConnSpec {
@@ -306,15 +257,10 @@ fn percent_decode(raw: &str) -> Result<String, ConnInfoError> {
     while index < bytes.len() {
         if bytes[index] == b'%' {
             let hex = raw.get(index + 1..index + 3).ok_or_else(|| {
-                ConnInfoError::new(
-                    "a '%' is not followed by two hex digits; write a literal % as %25",
-                )
+                ConnInfoError::new("a '%' is not followed by two hex digits; write a literal % as %25")
             })?;
-            let byte = u8::from_str_radix(hex, 16).map_err(|_| {
-                ConnInfoError::new(format!(
-                    "'%{hex}' is not a valid percent escape; write % as %25"
-                ))
-            })?;
+            let byte = u8::from_str_radix(hex, 16)
+                .map_err(|_| ConnInfoError::new(format!("'%{hex}' is not a valid percent escape; write % as %25")))?;
             out.push(byte);
             index += 3;
         } else {
@@ -345,9 +291,9 @@ fn parse_url(rest: &str) -> Result<BTreeMap<String, String>, ConnInfoError> {
         }
     }
     let (host, port) = if let Some(bracketed) = hostport.strip_prefix('[') {
-        let (host, after) = bracketed.split_once(']').ok_or_else(|| {
-            ConnInfoError::new("an IPv6 host opened with '[' is never closed with ']'")
-        })?;
+        let (host, after) = bracketed
+            .split_once(']')
+            .ok_or_else(|| ConnInfoError::new("an IPv6 host opened with '[' is never closed with ']'"))?;
         (host.to_owned(), after.strip_prefix(':').map(str::to_owned))
     } else {
         match hostport.rsplit_once(':') {
@@ -385,9 +331,7 @@ fn parse_keyword_value(raw: &str) -> Result<BTreeMap<String, String>, ConnInfoEr
         }
         while chars.next_if(|c| c.is_whitespace()).is_some() {}
         if chars.next() != Some('=') {
-            return Err(ConnInfoError::new(format!(
-                "'{key}' has no '=value'; write {key}=value"
-            )));
+            return Err(ConnInfoError::new(format!("'{key}' has no '=value'; write {key}=value")));
         }
         while chars.next_if(|c| c.is_whitespace()).is_some() {}
         let mut value = String::new();
@@ -398,9 +342,7 @@ fn parse_keyword_value(raw: &str) -> Result<BTreeMap<String, String>, ConnInfoEr
                     Some('\'') => break,
                     Some(c) => value.push(c),
                     None => {
-                        return Err(ConnInfoError::new(format!(
-                            "the quoted value of '{key}' is never closed"
-                        )));
+                        return Err(ConnInfoError::new(format!("the quoted value of '{key}' is never closed")));
                     }
                 }
             }
@@ -416,9 +358,7 @@ fn parse_keyword_value(raw: &str) -> Result<BTreeMap<String, String>, ConnInfoEr
         pairs.insert(key, value);
     }
     if pairs.is_empty() {
-        return Err(ConnInfoError::new(
-            "no key=value pairs found; give a postgres:// URL or host=... user=...",
-        ));
+        return Err(ConnInfoError::new("no key=value pairs found; give a postgres:// URL or host=... user=..."));
     }
     Ok(pairs)
 }

@@ -6,22 +6,14 @@ fn spec(raw: &str) -> ConnSpec {
 
 #[test]
 fn url_with_everything() {
-    let s = spec(
-        "postgresql://postgres.tenant1:p%40ss:w@db.example.com:6543/app?sslmode=require&application_name=x",
-    );
+    let s = spec("postgresql://postgres.tenant1:p%40ss:w@db.example.com:6543/app?sslmode=require&application_name=x");
     assert_eq!(s.host, Host::Tcp("db.example.com".into()));
-    assert_eq!(
-        (s.port, s.user.as_str(), s.dbname.as_str()),
-        (6543, "postgres.tenant1", "app")
-    );
+    assert_eq!((s.port, s.user.as_str(), s.dbname.as_str()), (6543, "postgres.tenant1", "app"));
     assert_eq!(s.password.as_ref().map(Secret::expose), Some("p@ss:w"));
     assert_eq!(s.sslmode, SslMode::Require);
     assert!(s.is_transaction_pooler());
     assert_eq!(s.pooler_tenant(), Some("tenant1"));
-    assert_eq!(
-        s.redacted(),
-        "postgres://postgres.tenant1:[redacted]@db.example.com:6543/app"
-    );
+    assert_eq!(s.redacted(), "postgres://postgres.tenant1:[redacted]@db.example.com:6543/app");
 }
 
 #[test]
@@ -33,17 +25,11 @@ fn unescaped_at_in_password_uses_the_last_at() {
 
 #[test]
 fn ipv6_and_socket_hosts() {
-    assert_eq!(
-        spec("postgres://u@[::1]:5433/d").host,
-        Host::Tcp("::1".into())
-    );
+    assert_eq!(spec("postgres://u@[::1]:5433/d").host, Host::Tcp("::1".into()));
     let s = spec("postgres://u@%2Ftmp%2Fpg/d");
     assert_eq!(s.host, Host::Socket("/tmp/pg".into()));
     let s = spec("host=/var/run/postgresql port=5544 user=me dbname='my db'");
-    assert_eq!(
-        (s.host, s.port, s.dbname.as_str()),
-        (Host::Socket("/var/run/postgresql".into()), 5544, "my db")
-    );
+    assert_eq!((s.host, s.port, s.dbname.as_str()), (Host::Socket("/var/run/postgresql".into()), 5544, "my db"));
 }
 
 #[test]
@@ -56,10 +42,7 @@ fn keyword_value_with_quotes_and_escapes() {
 #[test]
 fn defaults_follow_libpq() {
     let s = spec("postgres://");
-    assert_eq!(
-        (s.port, s.user.as_str(), s.dbname.as_str()),
-        (5432, "postgres", "postgres")
-    );
+    assert_eq!((s.port, s.user.as_str(), s.dbname.as_str()), (5432, "postgres", "postgres"));
     assert_eq!(s.host, Host::Tcp("localhost".into()));
 }
 
@@ -75,57 +58,28 @@ fn errors_name_the_problem() {
         ("postgres://h/d?colour=red", "unknown parameter 'colour'"),
     ];
     for (raw, needle) in cases {
-        let err = ConnSpec::parse(raw)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(
-            err.contains(needle),
-            "{raw:?} gave {err:?}, wanted {needle:?}"
-        );
+        let err = ConnSpec::parse(raw).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains(needle), "{raw:?} gave {err:?}, wanted {needle:?}");
     }
 }
 
 #[test]
 fn components_from_a_supabase_env() {
-    let vars = [
-        ("POSTGRES_HOST", "db"),
-        ("POSTGRES_PORT", "5432"),
-        ("POSTGRES_DB", "postgres"),
-        ("POSTGRES_PASSWORD", "pw"),
-    ];
-    let lookup = |k: &str| {
-        vars.iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| v.to_string())
-    };
+    let vars =
+        [("POSTGRES_HOST", "db"), ("POSTGRES_PORT", "5432"), ("POSTGRES_DB", "postgres"), ("POSTGRES_PASSWORD", "pw")];
+    let lookup = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
     let s = ConnSpec::from_components(lookup).ok().flatten();
     let s = s.unwrap_or_else(|| panic!("components should give a spec"));
     assert_eq!(s.user, "postgres");
-    assert!(
-        s.docker_internal_hint()
-            .is_some_and(|h| h.contains("inside the Docker network"))
-    );
+    assert!(s.docker_internal_hint().is_some_and(|h| h.contains("inside the Docker network")));
     assert_eq!(ConnSpec::from_components(|_| None), Ok(None));
 }
 
 #[test]
 fn ordinary_hosts_get_no_docker_hint() {
-    for raw in [
-        "postgres://localhost/x",
-        "postgres://db.example.com/x",
-        "postgres://10.0.0.5/x",
-    ] {
+    for raw in ["postgres://localhost/x", "postgres://db.example.com/x", "postgres://10.0.0.5/x"] {
         assert_eq!(spec(raw).docker_internal_hint(), None, "{raw}");
     }
-    assert!(
-        spec("postgres://supabase-db/x")
-            .docker_internal_hint()
-            .is_some()
-    );
-    assert!(
-        spec("postgres://host.docker.internal/x")
-            .docker_internal_hint()
-            .is_some()
-    );
+    assert!(spec("postgres://supabase-db/x").docker_internal_hint().is_some());
+    assert!(spec("postgres://host.docker.internal/x").docker_internal_hint().is_some());
 }

@@ -105,8 +105,7 @@ pub fn classify(error: &(dyn StdError + 'static)) -> FailureKind {
     {
         return FailureKind::TooManyConnections;
     }
-    if text.contains("server does not support tls") || text.contains("server does not support ssl")
-    {
+    if text.contains("server does not support tls") || text.contains("server does not support ssl") {
         return FailureKind::TlsUnsupported;
     }
     if text.contains("password authentication failed") {
@@ -155,9 +154,7 @@ pub fn explain(spec: &ConnSpec, error: &(dyn StdError + 'static)) -> (FailureKin
             "start the database (docker compose ps / dokploy status), check the port (the self-hosted stack publishes Supavisor on POSTGRES_PORT, 5432 by default), or correct the host",
         ),
         FailureKind::UnknownHost => {
-            let why = spec
-                .docker_internal_hint()
-                .unwrap_or_else(|| "the host name does not resolve".to_owned());
+            let why = spec.docker_internal_hint().unwrap_or_else(|| "the host name does not resolve".to_owned());
             Failure::new(
                 format!("unknown host in {where_}"),
                 why,
@@ -165,10 +162,7 @@ pub fn explain(spec: &ConnSpec, error: &(dyn StdError + 'static)) -> (FailureKin
             )
         }
         FailureKind::AuthFailed => Failure::new(
-            format!(
-                "password authentication failed for user {} at {where_}",
-                spec.user
-            ),
+            format!("password authentication failed for user {} at {where_}", spec.user),
             "the password does not match the role's password in the database. On self-hosted Supabase this usually means POSTGRES_PASSWORD in .env was changed after the data volume was created: PostgreSQL takes the password only when it initialises an empty volume",
             "use the password the volume was created with; or set the new one inside the database (docker exec -it supabase-db psql -U supabase_admin -c \"ALTER USER postgres WITH PASSWORD '...'\", and the same for authenticator, supabase_auth_admin, supabase_storage_admin, supabase_admin); or recreate the volume, which deletes all data",
         ),
@@ -179,10 +173,7 @@ pub fn explain(spec: &ConnSpec, error: &(dyn StdError + 'static)) -> (FailureKin
         ),
         FailureKind::TlsUnsupported => Failure::new(
             format!("the server at {where_} does not support TLS"),
-            format!(
-                "sslmode={} asks for encryption and the server has SSL off",
-                spec.sslmode.name()
-            ),
+            format!("sslmode={} asks for encryption and the server has SSL off", spec.sslmode.name()),
             "use sslmode=prefer or sslmode=disable, or enable ssl on the server",
         ),
         FailureKind::TooManyConnections => Failure::new(
@@ -233,55 +224,29 @@ mod tests {
     #[test]
     fn io_errors_are_classified() {
         assert_eq!(
-            classify(&io(
-                std::io::ErrorKind::ConnectionRefused,
-                "Connection refused (os error 111)"
-            )),
+            classify(&io(std::io::ErrorKind::ConnectionRefused, "Connection refused (os error 111)")),
             FailureKind::Refused
         );
         assert_eq!(
-            classify(&io(
-                std::io::ErrorKind::Other,
-                "failed to lookup address information: Name or service not known"
-            )),
+            classify(&io(std::io::ErrorKind::Other, "failed to lookup address information: Name or service not known")),
             FailureKind::UnknownHost
         );
+        assert_eq!(classify(&io(std::io::ErrorKind::TimedOut, "timed out")), FailureKind::Timeout);
         assert_eq!(
-            classify(&io(std::io::ErrorKind::TimedOut, "timed out")),
-            FailureKind::Timeout
-        );
-        assert_eq!(
-            classify(&io(
-                std::io::ErrorKind::Other,
-                "error performing TLS handshake: server does not support TLS"
-            )),
+            classify(&io(std::io::ErrorKind::Other, "error performing TLS handshake: server does not support TLS")),
             FailureKind::TlsUnsupported
         );
         assert_eq!(
-            classify(&io(
-                std::io::ErrorKind::Other,
-                "FATAL: Tenant or user not found"
-            )),
+            classify(&io(std::io::ErrorKind::Other, "FATAL: Tenant or user not found")),
             FailureKind::PoolerTenant
         );
     }
 
     #[test]
     fn docker_host_failure_explains_docker() {
-        let spec = ConnSpec::parse("postgres://postgres:pw@db:5432/postgres")
-            .unwrap_or_else(|e| panic!("{e}"));
-        let (kind, failure) = explain(
-            &spec,
-            &io(
-                std::io::ErrorKind::Other,
-                "failed to lookup address information",
-            ),
-        );
+        let spec = ConnSpec::parse("postgres://postgres:pw@db:5432/postgres").unwrap_or_else(|e| panic!("{e}"));
+        let (kind, failure) = explain(&spec, &io(std::io::ErrorKind::Other, "failed to lookup address information"));
         assert_eq!(kind, FailureKind::UnknownHost);
-        assert!(
-            failure.why.contains("inside the Docker network"),
-            "{}",
-            failure.why
-        );
+        assert!(failure.why.contains("inside the Docker network"), "{}", failure.why);
     }
 }

@@ -27,24 +27,12 @@ impl Database {
                 "give it database_url or env_file in the config file",
             )
         })?;
-        let connector = tls::connector(spec.sslmode).map_err(|e| {
-            Failure::new(
-                "cannot set up TLS",
-                e.to_string(),
-                "report this as a supamcp bug",
-            )
-        })?;
+        let connector = tls::connector(spec.sslmode)
+            .map_err(|e| Failure::new("cannot set up TLS", e.to_string(), "report this as a supamcp bug"))?;
         // Through a transaction pooler session state does not survive, so recycling skips the reset queries.
-        let recycling_method = if spec.is_transaction_pooler() {
-            RecyclingMethod::Fast
-        } else {
-            RecyclingMethod::Clean
-        };
-        let manager = Manager::from_config(
-            spec.to_pg_config(),
-            connector,
-            ManagerConfig { recycling_method },
-        );
+        let recycling_method =
+            if spec.is_transaction_pooler() { RecyclingMethod::Fast } else { RecyclingMethod::Clean };
+        let manager = Manager::from_config(spec.to_pg_config(), connector, ManagerConfig { recycling_method });
         let connect_timeout = Duration::from_secs(spec.connect_timeout_secs.unwrap_or(10));
         let pool = Pool::builder(manager)
             .max_size(instance.pool_size)
@@ -54,32 +42,20 @@ impl Database {
             .recycle_timeout(Some(Duration::from_secs(5)))
             .build()
             .map_err(|e| {
-                Failure::new(
-                    "cannot build the connection pool",
-                    e.to_string(),
-                    "report this as a supamcp bug",
-                )
+                Failure::new("cannot build the connection pool", e.to_string(), "report this as a supamcp bug")
             })?;
-        Ok(Database {
-            instance: instance.clone(),
-            spec,
-            pool,
-        })
+        Ok(Database { instance: instance.clone(), spec, pool })
     }
 
     /// A pooled connection, or the diagnosed reason why none can be had.
     pub async fn client(&self) -> Result<Object, Failure> {
-        self.client_diagnosed()
-            .await
-            .map_err(|(_, failure)| failure)
+        self.client_diagnosed().await.map_err(|(_, failure)| failure)
     }
 
     /// Like [`Database::client`], with the kind of failure for reports.
     pub async fn client_diagnosed(&self) -> Result<Object, (diagnose::FailureKind, Failure)> {
         self.pool.get().await.map_err(|error| {
-            if let deadpool_postgres::PoolError::Timeout(deadpool_postgres::TimeoutType::Wait) =
-                error
-            {
+            if let deadpool_postgres::PoolError::Timeout(deadpool_postgres::TimeoutType::Wait) = error {
                 return (
                     diagnose::FailureKind::Other,
                     Failure::new(
@@ -141,13 +117,10 @@ impl Databases {
                 "pass one of the configured names as `instance`, or add it to the config file",
             )
         })?;
-        let mut open = self.open.lock().map_err(|_| {
-            Failure::new(
-                "internal error",
-                "pool registry lock poisoned",
-                "restart supamcp",
-            )
-        })?;
+        let mut open = self
+            .open
+            .lock()
+            .map_err(|_| Failure::new("internal error", "pool registry lock poisoned", "restart supamcp"))?;
         if let Some(database) = open.get(wanted) {
             return Ok(database.clone());
         }
@@ -157,10 +130,6 @@ impl Databases {
     }
 
     pub fn names(&self) -> Vec<String> {
-        self.instances
-            .iter()
-            .filter(|(_, i)| i.database.is_some())
-            .map(|(n, _)| n.clone())
-            .collect()
+        self.instances.iter().filter(|(_, i)| i.database.is_some()).map(|(n, _)| n.clone()).collect()
     }
 }

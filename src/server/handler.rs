@@ -6,8 +6,8 @@ use super::output::{Failure, IntoToolResult};
 use crate::audit::AuditEntry;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult, PaginatedRequestParams,
+    ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -53,27 +53,20 @@ impl ServerHandler for SupamcpServer {
         if self.catalog.hidden_by_read_only.contains(&name) {
             return Ok(read_only_refusal(&name).into());
         }
-        let audited = self.router().get(&name).is_some_and(|tool| {
-            tool.annotations.as_ref().and_then(|a| a.read_only_hint) != Some(true)
-        });
+        let audited = self
+            .router()
+            .get(&name)
+            .is_some_and(|tool| tool.annotations.as_ref().and_then(|a| a.read_only_hint) != Some(true));
         let arguments = audited.then(|| request.arguments.clone()).flatten();
         let started = Instant::now();
-        let response = self
-            .router()
-            .call(ToolCallContext::new(self, request, context))
-            .await;
+        let response = self.router().call(ToolCallContext::new(self, request, context)).await;
         if audited {
             let outcome = match &response {
                 Ok(response) => response.is_error_outcome(),
                 Err(error) => Some(error.message.to_string()),
             };
-            let entry = AuditEntry::new(
-                &name,
-                arguments,
-                outcome,
-                started.elapsed(),
-                &self.state.settings.default_instance,
-            );
+            let entry =
+                AuditEntry::new(&name, arguments, outcome, started.elapsed(), &self.state.settings.default_instance);
             if let Err(e) = self.state.audit.append(&entry) {
                 tracing::warn!(tool = %name, "audit log not written: {e}");
             }
@@ -104,12 +97,7 @@ impl Outcome for CallToolResponse {
         if result.is_error != Some(true) {
             return None;
         }
-        let text = result
-            .content
-            .first()
-            .and_then(|c| c.as_text())
-            .map(|t| t.text.as_str())
-            .unwrap_or("error");
+        let text = result.content.first().and_then(|c| c.as_text()).map(|t| t.text.as_str()).unwrap_or("error");
         Some(text.chars().take(500).collect())
     }
 }

@@ -32,24 +32,13 @@ pub struct SupamcpServer {
 impl SupamcpServer {
     /// Builds the server and its tool router from `settings`. Group selection is resolved here, once.
     pub fn new(settings: Settings) -> Result<SupamcpServer, String> {
-        let spill = SpillStore::new(
-            settings.data_dir.join("results"),
-            settings.spill_threshold_bytes,
-            settings.spill_max_age,
-        );
+        let spill =
+            SpillStore::new(settings.data_dir.join("results"), settings.spill_threshold_bytes, settings.spill_max_age);
         let audit = AuditLog::new(settings.data_dir.join("audit.jsonl"));
         let databases = Databases::new(&settings);
         let catalog = ToolCatalog::build(&settings)?;
-        let state = ServerState {
-            settings,
-            databases,
-            spill,
-            audit,
-        };
-        Ok(SupamcpServer {
-            state: Arc::new(state),
-            catalog: Arc::new(catalog),
-        })
+        let state = ServerState { settings, databases, spill, audit };
+        Ok(SupamcpServer { state: Arc::new(state), catalog: Arc::new(catalog) })
     }
 
     pub fn catalog(&self) -> &ToolCatalog {

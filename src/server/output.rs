@@ -22,12 +22,7 @@ impl IntoToolResult for Failure {
 pub fn structured<T: Serialize>(value: &T) -> CallToolResult {
     match serde_json::to_value(value) {
         Ok(json) => CallToolResult::structured(json),
-        Err(e) => Failure::new(
-            "cannot encode the result",
-            e.to_string(),
-            "report this as a supamcp bug",
-        )
-        .into_result(),
+        Err(e) => Failure::new("cannot encode the result", e.to_string(), "report this as a supamcp bug").into_result(),
     }
 }
 
@@ -60,11 +55,7 @@ mod tests {
         let a = fence_untrusted("result", "x");
         let b = fence_untrusted("result", "x");
         assert_ne!(a, b);
-        let id = a
-            .split("<untrusted-data-")
-            .nth(1)
-            .and_then(|s| s.split('>').next())
-            .unwrap_or_default();
+        let id = a.split("<untrusted-data-").nth(1).and_then(|s| s.split('>').next()).unwrap_or_default();
         assert_eq!(id.len(), 36);
         assert!(a.contains(&format!("</untrusted-data-{id}>")));
     }

@@ -47,14 +47,8 @@ impl ToolCatalog {
         let mut groups = Vec::new();
         let mut hidden_by_read_only = BTreeSet::new();
         for group in Group::ALL {
-            let selected = settings
-                .features
-                .as_ref()
-                .is_none_or(|chosen| chosen.contains(&group));
-            let explicit = settings
-                .features
-                .as_ref()
-                .is_some_and(|chosen| chosen.contains(&group));
+            let selected = settings.features.as_ref().is_none_or(|chosen| chosen.contains(&group));
+            let explicit = settings.features.as_ref().is_some_and(|chosen| chosen.contains(&group));
             let status = |enabled: bool, reason: String, tools: Vec<String>| GroupStatus {
                 group: group.name(),
                 enabled,
@@ -62,71 +56,42 @@ impl ToolCatalog {
                 tools,
             };
             if !selected {
-                groups.push(status(
-                    false,
-                    "not selected by --features".to_owned(),
-                    Vec::new(),
-                ));
+                groups.push(status(false, "not selected by --features".to_owned(), Vec::new()));
                 continue;
             }
             if let Some(gap) = prerequisite_gap(settings, group.prerequisite()) {
                 if explicit {
-                    tracing::warn!(
-                        group = group.name(),
-                        "group requested but not offered: {gap}"
-                    );
+                    tracing::warn!(group = group.name(), "group requested but not offered: {gap}");
                 }
                 groups.push(status(false, gap.to_owned(), Vec::new()));
                 continue;
             }
             let Some(mut group_router) = group.router() else {
-                groups.push(status(
-                    false,
-                    "this version has no tools in this group yet".to_owned(),
-                    Vec::new(),
-                ));
+                groups.push(status(false, "this version has no tools in this group yet".to_owned(), Vec::new()));
                 continue;
             };
             if settings.read_only {
                 for tool in group_router.list_all() {
-                    let read_only =
-                        tool.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true);
+                    let read_only = tool.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true);
                     if !read_only {
                         group_router.remove_route(&tool.name);
                         hidden_by_read_only.insert(tool.name.to_string());
                     }
                 }
             }
-            let tools: Vec<String> = group_router
-                .list_all()
-                .into_iter()
-                .map(|t| t.name.to_string())
-                .collect();
-            let reason = if settings.read_only {
-                "enabled (read-only tools only)"
-            } else {
-                "enabled"
-            };
+            let tools: Vec<String> = group_router.list_all().into_iter().map(|t| t.name.to_string()).collect();
+            let reason = if settings.read_only { "enabled (read-only tools only)" } else { "enabled" };
             groups.push(status(true, reason.to_owned(), tools));
             router.merge(group_router);
         }
-        Ok(ToolCatalog {
-            router,
-            groups,
-            hidden_by_read_only,
-        })
+        Ok(ToolCatalog { router, groups, hidden_by_read_only })
     }
 
     /// One line per group for the startup log and `supamcp tools`.
     pub fn log_summary(&self) {
         for status in &self.groups {
             if status.enabled {
-                tracing::info!(
-                    group = status.group,
-                    tools = status.tools.len(),
-                    "{}",
-                    status.reason
-                );
+                tracing::info!(group = status.group, tools = status.tools.len(), "{}", status.reason);
             } else {
                 tracing::info!(group = status.group, "not offered: {}", status.reason);
             }

@@ -13,10 +13,6 @@ pub struct SpillStore {
 
 impl SpillStore {
     pub fn new(dir: PathBuf, threshold_bytes: usize, max_age: Duration) -> Self {
-        SpillStore {
-            dir,
-            threshold_bytes,
-            max_age,
-        }
+        SpillStore { dir, threshold_bytes, max_age }
     }
 }

@@ -71,10 +71,7 @@ impl EnvFile {
                 raw.push_str(&next_raw);
                 ending = next_ending;
             }
-            let kind = parse_line(&raw).map_err(|reason| EnvParseError {
-                line: start_line,
-                reason,
-            })?;
+            let kind = parse_line(&raw).map_err(|reason| EnvParseError { line: start_line, reason })?;
             lines.push(Line { raw, ending, kind });
         }
         Ok(EnvFile { lines })
@@ -82,10 +79,7 @@ impl EnvFile {
 
     /// The value of the last assignment to `key` (later lines win, as in docker compose).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries()
-            .filter(|e| e.key == key)
-            .last()
-            .map(|e| e.value.as_str())
+        self.entries().filter(|e| e.key == key).last().map(|e| e.value.as_str())
     }
 
     /// Every assignment, in file order.
@@ -102,10 +96,7 @@ impl EnvFile {
         let mut found = Vec::new();
         for line in &self.lines {
             let trimmed = line.raw.trim();
-            if matches!(line.kind, LineKind::Verbatim)
-                && !trimmed.is_empty()
-                && !trimmed.starts_with('#')
-            {
+            if matches!(line.kind, LineKind::Verbatim) && !trimmed.is_empty() && !trimmed.starts_with('#') {
                 found.push(number);
             }
             number += 1 + line.raw.matches('\n').count();
@@ -116,10 +107,7 @@ impl EnvFile {
     /// Sets `key` to `value`: rewrites the last line that assigns it (keeping its `export` and quote
     /// style where the value allows), or appends a new line. Returns true when the file changed.
     pub fn set(&mut self, key: &str, value: &str) -> bool {
-        let position = self
-            .lines
-            .iter()
-            .rposition(|l| matches!(&l.kind, LineKind::Entry(e) if e.key == key));
+        let position = self.lines.iter().rposition(|l| matches!(&l.kind, LineKind::Entry(e) if e.key == key));
         match position {
             Some(index) => {
                 let line = &mut self.lines[index];
@@ -130,12 +118,7 @@ impl EnvFile {
                     return false;
                 }
                 let quote = quote_for(value, entry.quote);
-                let updated = EnvEntry {
-                    key: key.to_owned(),
-                    value: value.to_owned(),
-                    export: entry.export,
-                    quote,
-                };
+                let updated = EnvEntry { key: key.to_owned(), value: value.to_owned(), export: entry.export, quote };
                 line.raw = format_entry(&updated);
                 line.kind = LineKind::Entry(updated);
                 true
@@ -152,11 +135,7 @@ impl EnvFile {
                     export: false,
                     quote: quote_for(value, Quote::None),
                 };
-                self.lines.push(Line {
-                    raw: format_entry(&entry),
-                    ending: "\n",
-                    kind: LineKind::Entry(entry),
-                });
+                self.lines.push(Line { raw: format_entry(&entry), ending: "\n", kind: LineKind::Entry(entry) });
                 true
             }
         }
@@ -165,8 +144,7 @@ impl EnvFile {
     /// Removes every assignment to `key`. Returns true when the file changed.
     pub fn unset(&mut self, key: &str) -> bool {
         let before = self.lines.len();
-        self.lines
-            .retain(|l| !matches!(&l.kind, LineKind::Entry(e) if e.key == key));
+        self.lines.retain(|l| !matches!(&l.kind, LineKind::Entry(e) if e.key == key));
         before != self.lines.len()
     }
 }
@@ -216,9 +194,7 @@ fn split_assignment(raw: &str) -> Option<(bool, &str, &str)> {
     let (key, value) = body.split_once('=')?;
     let key = key.trim_end();
     let valid_key = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
         && !key.starts_with(|c: char| c.is_ascii_digit());
     valid_key.then_some((export, key, value))
 }
@@ -253,13 +229,10 @@ fn parse_line(raw: &str) -> Result<LineKind, String> {
     };
     let value = value.trim_start();
     let (value, quote) = if let Some(inner) = value.strip_prefix('"') {
-        let end = closing_double_quote(inner)
-            .ok_or("a double-quoted value is never closed; add the closing \"")?;
+        let end = closing_double_quote(inner).ok_or("a double-quoted value is never closed; add the closing \"")?;
         (unescape_double(&inner[..end]), Quote::Double)
     } else if let Some(inner) = value.strip_prefix('\'') {
-        let end = inner
-            .find('\'')
-            .ok_or("a single-quoted value is never closed; add the closing '")?;
+        let end = inner.find('\'').ok_or("a single-quoted value is never closed; add the closing '")?;
         (inner[..end].to_owned(), Quote::Single)
     } else {
         let without_comment = match value.find(" #").or_else(|| value.find("\t#")) {
@@ -268,12 +241,7 @@ fn parse_line(raw: &str) -> Result<LineKind, String> {
         };
         (without_comment.trim_end().to_owned(), Quote::None)
     };
-    Ok(LineKind::Entry(EnvEntry {
-        key: key.to_owned(),
-        value,
-        export,
-        quote,
-    }))
+    Ok(LineKind::Entry(EnvEntry { key: key.to_owned(), value, export, quote }))
 }
 
 fn unescape_double(inner: &str) -> String {
@@ -301,9 +269,7 @@ fn unescape_double(inner: &str) -> String {
 
 fn is_plain(value: &str) -> bool {
     !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-./:@,+=%~?&!*".contains(c))
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || "_-./:@,+=%~?&!*".contains(c))
         && !value.contains(" #")
 }
 
@@ -324,12 +290,8 @@ fn format_entry(entry: &EnvEntry) -> String {
         Quote::None => entry.value.clone(),
         Quote::Single => format!("'{}'", entry.value),
         Quote::Double => {
-            let escaped = entry
-                .value
-                .replace('\\', "\\\\")
-                .replace('"', "\\\"")
-                .replace('\n', "\\n")
-                .replace('$', "\\$");
+            let escaped =
+                entry.value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n").replace('$', "\\$");
             format!("\"{escaped}\"")
         }
     };
