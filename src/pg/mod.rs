@@ -4,4 +4,6 @@
 pub mod conninfo;
 pub mod diagnose;
 pub mod pool;
+pub mod sql_lex;
 pub mod tls;
+pub mod value;
