@@ -4,6 +4,7 @@
 pub mod conninfo;
 pub mod diagnose;
 pub mod pool;
+pub mod readonly;
 pub mod sql_lex;
 pub mod tls;
 pub mod value;

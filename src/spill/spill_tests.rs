@@ -1,0 +1,71 @@
+use super::*;
+use serde_json::json;
+
+fn store(dir: &std::path::Path, threshold: usize) -> SpillStore {
+    SpillStore::new(dir.join("results"), threshold, Duration::from_secs(3600))
+}
+
+fn columns() -> Vec<ColumnInfo> {
+    vec![
+        ColumnInfo { name: "id".into(), type_name: "int4".into() },
+        ColumnInfo { name: "id".into(), type_name: "text".into() },
+    ]
+}
+
+#[test]
+fn small_results_stay_inline() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = store(dir.path(), 1024);
+    let mut writer = store.writer(5);
+    writer.start(columns());
+    writer.push(vec![json!(1), json!("a")]).unwrap_or_else(|e| panic!("{e}"));
+    match writer.finish() {
+        Ok(WrittenResult::Inline { rows, .. }) => assert_eq!(rows, vec![vec![json!(1), json!("a")]]),
+        other => panic!("expected inline, got {other:?}"),
+    }
+    assert!(!dir.path().join("results").exists(), "nothing written to disk");
+}
+
+#[test]
+fn large_results_spill_and_page() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = store(dir.path(), 200);
+    let mut writer = store.writer(3);
+    writer.start(columns());
+    for i in 0..1000 {
+        writer.push(vec![json!(i), json!(format!("row {i}"))]).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let spilled = match writer.finish() {
+        Ok(WrittenResult::Spilled(s)) => s,
+        other => panic!("expected spill, got {other:?}"),
+    };
+    assert_eq!((spilled.rows, spilled.preview.len()), (1000, 3));
+    assert!(spilled.path.exists());
+    let page = store.read(&spilled.handle, 998, 10).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(page.total_rows, 1000);
+    assert_eq!(page.rows.len(), 2);
+    assert_eq!(page.rows[0]["id"], json!(998));
+    assert_eq!(page.rows[0]["id_2"], json!("row 998"));
+    assert_eq!(page.next_offset, None);
+    let first = store.read(&spilled.handle, 0, 1000).unwrap_or_else(|e| panic!("{e}"));
+    assert!(first.rows.len() < 1000, "a page is bounded by the threshold too");
+    assert_eq!(first.next_offset, Some(first.rows.len() as u64));
+}
+
+#[test]
+fn discarded_and_unknown_results_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = store(dir.path(), 10);
+    {
+        let mut writer = store.writer(1);
+        writer.start(columns());
+        for i in 0..50 {
+            writer.push(vec![json!(i), json!("x")]).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let leftovers = std::fs::read_dir(dir.path().join("results")).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(leftovers, 0, "a dropped writer removes its partial file");
+    for handle in ["../../etc/passwd", "00000000-0000-0000-0000-000000000000"] {
+        assert!(store.read(handle, 0, 1).is_err());
+    }
+}

@@ -1,0 +1,170 @@
+//! `ResultWriter`: receives rows one at a time, keeps them in memory while the serialized size stays
+//! under the threshold, and past it streams every row to a spill file. Memory stays flat: after the
+//! switch only the preview rows and a write buffer are held.
+
+use super::{ColumnInfo, Header, SpillStore};
+use crate::failure::Failure;
+use serde_json::Value;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+/// Where a finished result is.
+#[derive(Debug)]
+pub enum WrittenResult {
+    /// Small enough for the reply.
+    Inline { columns: Vec<ColumnInfo>, rows: Vec<Vec<Value>> },
+    Spilled(Spilled),
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct Spilled {
+    pub handle: String,
+    pub path: PathBuf,
+    pub columns: Vec<ColumnInfo>,
+    pub preview: Vec<Vec<Value>>,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+struct SpillFile {
+    handle: String,
+    partial: PathBuf,
+    out: BufWriter<File>,
+}
+
+pub struct ResultWriter<'a> {
+    store: &'a SpillStore,
+    preview_rows: usize,
+    columns: Vec<ColumnInfo>,
+    rows: Vec<Vec<Value>>,
+    count: u64,
+    bytes: u64,
+    scratch: Vec<u8>,
+    file: Option<SpillFile>,
+}
+
+fn io_failure(e: std::io::Error) -> Failure {
+    Failure::new(
+        "cannot write the spilled result",
+        e.to_string(),
+        "free disk space in the data directory (SUPAMCP_DATA_DIR) or lower the result size with a LIMIT",
+    )
+}
+
+impl<'a> ResultWriter<'a> {
+    pub(super) fn new(store: &'a SpillStore, preview_rows: usize) -> Self {
+        ResultWriter {
+            store,
+            preview_rows,
+            columns: Vec::new(),
+            rows: Vec::new(),
+            count: 0,
+            bytes: 0,
+            scratch: Vec::with_capacity(1024),
+            file: None,
+        }
+    }
+
+    /// Starts a new result, dropping any earlier one (a script keeps the rows of its last result).
+    pub fn start(&mut self, columns: Vec<ColumnInfo>) {
+        self.discard();
+        self.columns = columns;
+        self.rows.clear();
+        self.count = 0;
+        self.bytes = 0;
+    }
+
+    pub fn rows_written(&self) -> u64 {
+        self.count
+    }
+
+    /// Adds one row.
+    pub fn push(&mut self, row: Vec<Value>) -> Result<(), Failure> {
+        self.scratch.clear();
+        serde_json::to_writer(&mut self.scratch, &row).map_err(|e| io_failure(std::io::Error::other(e)))?;
+        self.scratch.push(b'\n');
+        self.count += 1;
+        self.bytes += self.scratch.len() as u64;
+        if let Some(file) = &mut self.file {
+            file.out.write_all(&self.scratch).map_err(io_failure)?;
+            if self.rows.len() < self.preview_rows {
+                self.rows.push(row);
+            }
+            return Ok(());
+        }
+        self.rows.push(row);
+        if self.bytes > self.store.threshold_bytes as u64 {
+            self.switch_to_file()?;
+        }
+        Ok(())
+    }
+
+    fn switch_to_file(&mut self) -> Result<(), Failure> {
+        std::fs::create_dir_all(&self.store.dir).map_err(io_failure)?;
+        let handle = uuid::Uuid::new_v4().to_string();
+        let partial = self.store.dir.join(format!("{handle}.partial"));
+        let mut out = BufWriter::with_capacity(256 * 1024, File::create(&partial).map_err(io_failure)?);
+        // The header is rewritten with the final row count when the result is complete; reserve its line.
+        out.write_all(&header_line(&self.columns, 0)).map_err(io_failure)?;
+        for row in &self.rows {
+            serde_json::to_writer(&mut out, row).map_err(|e| io_failure(std::io::Error::other(e)))?;
+            out.write_all(b"\n").map_err(io_failure)?;
+        }
+        self.rows.truncate(self.preview_rows);
+        self.file = Some(SpillFile { handle, partial, out });
+        Ok(())
+    }
+
+    /// Completes the result. A spilled file is renamed to its final name only now.
+    pub fn finish(mut self) -> Result<WrittenResult, Failure> {
+        let Some(file) = self.file.take() else {
+            return Ok(WrittenResult::Inline { columns: std::mem::take(&mut self.columns), rows: std::mem::take(&mut self.rows) });
+        };
+        let SpillFile { handle, partial, out } = file;
+        let mut inner = out.into_inner().map_err(|e| io_failure(e.into_error()))?;
+        finalize_header(&mut inner, &self.columns, self.count).map_err(io_failure)?;
+        inner.sync_data().map_err(io_failure)?;
+        let path = self.store.path_of(&handle);
+        std::fs::rename(&partial, &path).map_err(io_failure)?;
+        Ok(WrittenResult::Spilled(Spilled {
+            handle,
+            path,
+            columns: std::mem::take(&mut self.columns),
+            preview: std::mem::take(&mut self.rows),
+            rows: self.count,
+            bytes: self.bytes,
+        }))
+    }
+
+    /// Drops the result and removes its partial file.
+    pub fn discard(&mut self) {
+        if let Some(file) = self.file.take() {
+            drop(file.out);
+            let _ = std::fs::remove_file(&file.partial);
+        }
+    }
+}
+
+impl Drop for ResultWriter<'_> {
+    fn drop(&mut self) {
+        self.discard();
+    }
+}
+
+/// The header line, padded with spaces to the same width whatever the row count (a u64 has at most 20
+/// digits), so the final count can overwrite it in place.
+fn header_line(columns: &[ColumnInfo], rows: u64) -> Vec<u8> {
+    let header = Header { columns: columns.to_vec(), rows };
+    let mut line = serde_json::to_vec(&header).unwrap_or_default();
+    line.resize(line.len() + 20 - rows.to_string().len(), b' ');
+    line.push(b'\n');
+    line
+}
+
+fn finalize_header(file: &mut File, columns: &[ColumnInfo], rows: u64) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    file.seek(SeekFrom::Start(0))?;
+    file.write_all(&header_line(columns, rows))?;
+    file.flush()
+}
