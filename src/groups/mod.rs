@@ -28,6 +28,10 @@ pub enum Group {
     Cloud,
 }
 
+/// Tools that stay offered in read-only mode because they adapt: they run their work read-only there
+/// (execute_sql runs SQL in a read-only transaction). The registry marks them read-only in that mode.
+pub const ADAPT_TO_READ_ONLY: &[&str] = &["execute_sql"];
+
 /// What a group needs configured before its tools are offered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Prerequisite {

@@ -3,8 +3,12 @@
 
 pub mod conninfo;
 pub mod diagnose;
+pub mod execute;
+pub mod ident;
+pub mod params;
 pub mod pool;
 pub mod readonly;
+pub mod sql_errors;
 pub mod sql_lex;
 pub mod tls;
 pub mod value;

@@ -16,6 +16,7 @@ pub struct Database {
     pub instance: Instance,
     pub spec: ConnSpec,
     pool: Pool,
+    read_only_role: tokio::sync::OnceCell<Option<String>>,
 }
 
 impl Database {
@@ -44,7 +45,7 @@ impl Database {
             .map_err(|e| {
                 Failure::new("cannot build the connection pool", e.to_string(), "report this as a supamcp bug")
             })?;
-        Ok(Database { instance: instance.clone(), spec, pool })
+        Ok(Database { instance: instance.clone(), spec, pool, read_only_role: tokio::sync::OnceCell::new() })
     }
 
     /// A pooled connection, or the diagnosed reason why none can be had.
@@ -70,6 +71,39 @@ impl Database {
             }
             diagnose::explain(&self.spec, &error)
         })
+    }
+
+    /// The role read-only SQL runs as: the configured `read_only_role`, else `supabase_read_only_user` when
+    /// it exists and the login user may assume it; `None` when neither applies. Looked up once.
+    pub async fn read_only_role(&self, client: &Object) -> Result<Option<String>, Failure> {
+        let configured = self.instance.read_only_role.clone();
+        let found = self
+            .read_only_role
+            .get_or_try_init(|| async {
+                let wanted = configured.clone().unwrap_or_else(|| "supabase_read_only_user".to_owned());
+                let row = client
+                    .query_typed_opt(
+                        "select rolname::text from pg_roles where rolname = $1 and pg_has_role(session_user, oid, 'MEMBER')",
+                        &[(&wanted, tokio_postgres::types::Type::TEXT)],
+                    )
+                    .await
+                    .map_err(|e| super::sql_errors::sql_failure(&e, None, self.statement_timeout()))?;
+                Ok::<_, Failure>(row.map(|r| r.get::<_, String>(0)))
+            })
+            .await?;
+        if found.is_none()
+            && let Some(role) = configured
+        {
+            return Err(Failure::new(
+                format!("read_only_role '{role}' cannot be used"),
+                format!("the role does not exist, or the login user {} is not a member of it", self.spec.user),
+                format!(
+                    "create it (CREATE ROLE \"{role}\"; GRANT pg_read_all_data TO \"{role}\"; GRANT \"{role}\" TO {}) or remove read_only_role from the config",
+                    self.spec.user
+                ),
+            ));
+        }
+        Ok(found.clone())
     }
 
     pub fn statement_timeout(&self) -> Duration {

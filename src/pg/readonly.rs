@@ -109,7 +109,8 @@ fn explained_verb(tokens: &[Token<'_>]) -> Option<String> {
 
 /// Checks that `sql` is a single reading statement that calls no refused function.
 pub fn check(sql: &str) -> Result<(), Failure> {
-    let statements = split_statements(sql).map_err(|e| refusal(format!("the SQL cannot be read: {e}"), "close the quote or comment"))?;
+    let statements = split_statements(sql)
+        .map_err(|e| refusal(format!("the SQL cannot be read: {e}"), "close the quote or comment"))?;
     match statements.len() {
         0 => return Err(refusal("the SQL holds no statement".to_owned(), "send one SELECT statement")),
         1 => {}

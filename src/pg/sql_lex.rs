@@ -173,9 +173,9 @@ pub fn split_statements(sql: &str) -> Result<Vec<&str>, LexError> {
             parens += 1;
         } else if token.is_punct(')') {
             parens -= 1;
-        } else if token.is_word("atomic") && index > 0 && tokens[index - 1].is_word("begin") {
-            atomic_depth += 1;
-        } else if atomic_depth > 0 && token.is_word("case") {
+        } else if (token.is_word("atomic") && index > 0 && tokens[index - 1].is_word("begin"))
+            || (atomic_depth > 0 && token.is_word("case"))
+        {
             atomic_depth += 1;
         } else if atomic_depth > 0 && token.is_word("end") {
             atomic_depth -= 1;

@@ -18,6 +18,11 @@ impl IntoToolResult for Failure {
     }
 }
 
+/// The output schema of a tool whose structured reply is `T`, for `#[tool(output_schema = ...)]`.
+pub fn schema_of<T: rmcp::schemars::JsonSchema + std::any::Any>() -> std::sync::Arc<rmcp::model::JsonObject> {
+    rmcp::handler::server::common::schema_for_output::<T>()
+}
+
 /// A successful structured reply: `structuredContent` plus the same JSON as text for older clients.
 pub fn structured<T: Serialize>(value: &T) -> CallToolResult {
     match serde_json::to_value(value) {

@@ -3,7 +3,7 @@
 
 use super::SupamcpServer;
 use crate::config::Settings;
-use crate::groups::{Group, Prerequisite};
+use crate::groups::{ADAPT_TO_READ_ONLY, Group, Prerequisite};
 use rmcp::handler::server::router::tool::ToolRouter;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -71,6 +71,14 @@ impl ToolCatalog {
                 continue;
             };
             if settings.read_only {
+                for name in ADAPT_TO_READ_ONLY {
+                    if let Some(route) = group_router.map.get_mut(*name) {
+                        let annotations = route.attr.annotations.take().unwrap_or_default();
+                        route.attr.annotations = Some(annotations.read_only(true).destructive(false).idempotent(true));
+                        let description = route.attr.description.clone().unwrap_or_default();
+                        route.attr.description = Some(format!("{description} (Read-only mode: SQL runs in a read-only transaction and only reading statements are accepted.)").into());
+                    }
+                }
                 for tool in group_router.list_all() {
                     let read_only = tool.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true);
                     if !read_only {

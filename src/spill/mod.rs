@@ -71,7 +71,10 @@ impl SpillStore {
         let unknown = || {
             Failure::new(
                 format!("no spilled result '{handle}'"),
-                format!("it was never written, or it is older than {} hours and was removed", self.max_age.as_secs() / 3600),
+                format!(
+                    "it was never written, or it is older than {} hours and was removed",
+                    self.max_age.as_secs() / 3600
+                ),
                 "run the query again to get a new handle",
             )
         };
@@ -79,7 +82,9 @@ impl SpillStore {
             return Err(unknown());
         }
         let file = std::fs::File::open(self.path_of(handle)).map_err(|_| unknown())?;
-        let io_failure = |e: std::io::Error| Failure::new("cannot read the spilled result", e.to_string(), "check the data directory");
+        let io_failure = |e: std::io::Error| {
+            Failure::new("cannot read the spilled result", e.to_string(), "check the data directory")
+        };
         let mut reader = BufReader::with_capacity(64 * 1024, file);
         let mut line = Vec::new();
         reader.read_until(b'\n', &mut line).map_err(io_failure)?;

@@ -13,7 +13,10 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum WrittenResult {
     /// Small enough for the reply.
-    Inline { columns: Vec<ColumnInfo>, rows: Vec<Vec<Value>> },
+    Inline {
+        columns: Vec<ColumnInfo>,
+        rows: Vec<Vec<Value>>,
+    },
     Spilled(Spilled),
 }
 
@@ -119,7 +122,10 @@ impl<'a> ResultWriter<'a> {
     /// Completes the result. A spilled file is renamed to its final name only now.
     pub fn finish(mut self) -> Result<WrittenResult, Failure> {
         let Some(file) = self.file.take() else {
-            return Ok(WrittenResult::Inline { columns: std::mem::take(&mut self.columns), rows: std::mem::take(&mut self.rows) });
+            return Ok(WrittenResult::Inline {
+                columns: std::mem::take(&mut self.columns),
+                rows: std::mem::take(&mut self.rows),
+            });
         };
         let SpillFile { handle, partial, out } = file;
         let mut inner = out.into_inner().map_err(|e| io_failure(e.into_error()))?;

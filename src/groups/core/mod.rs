@@ -2,6 +2,7 @@
 //! spilled results, the audit log). Declarations only; the work is in `pg`, `spill` and `audit`.
 
 mod connection;
+mod sql;
 
 use crate::server::SupamcpServer;
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -9,6 +10,6 @@ use rmcp::handler::server::router::tool::ToolRouter;
 impl SupamcpServer {
     /// Every tool of the group.
     pub(crate) fn core_router() -> ToolRouter<SupamcpServer> {
-        SupamcpServer::core_connection_router()
+        SupamcpServer::core_connection_router() + SupamcpServer::core_sql_router()
     }
 }
