@@ -1,6 +1,7 @@
 //! The audit log: one JSON line per call of a tool that is not read-only (time, instance, tool,
 //! arguments with secrets redacted, outcome, duration), appended to `audit.jsonl` in the data directory.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
@@ -9,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct AuditEntry {
     pub time: String,
     pub instance: String,

@@ -1,6 +1,8 @@
 //! PostgreSQL: connection strings, pools, TLS, failure diagnosis, read-only execution, value decoding
 //! and the catalog queries the tools use. Never imports rmcp.
 
+pub mod activity;
+pub mod catalog;
 pub mod conninfo;
 pub mod diagnose;
 pub mod execute;

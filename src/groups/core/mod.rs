@@ -2,7 +2,9 @@
 //! spilled results, the audit log). Declarations only; the work is in `pg`, `spill` and `audit`.
 
 mod connection;
+mod schema;
 mod sql;
+mod stats;
 
 use crate::server::SupamcpServer;
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -10,6 +12,9 @@ use rmcp::handler::server::router::tool::ToolRouter;
 impl SupamcpServer {
     /// Every tool of the group.
     pub(crate) fn core_router() -> ToolRouter<SupamcpServer> {
-        SupamcpServer::core_connection_router() + SupamcpServer::core_sql_router()
+        SupamcpServer::core_connection_router()
+            + SupamcpServer::core_sql_router()
+            + SupamcpServer::core_schema_router()
+            + SupamcpServer::core_stats_router()
     }
 }
