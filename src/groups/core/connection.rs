@@ -3,7 +3,7 @@
 use crate::failure::Failure;
 use crate::pg::diagnose;
 use crate::server::SupamcpServer;
-use crate::server::output::{IntoToolResult, structured};
+use crate::server::output::{IntoToolResult, schema_of, structured};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
@@ -42,13 +42,10 @@ impl SupamcpServer {
     /// Connect to a database instance and report server version, user, database, TLS and pooler mode; when
     /// the connection fails, say why (refused, unknown host, wrong password, TLS, too many connections, ...)
     /// and how to fix it.
-    #[tool(annotations(
-        title = "Test connection",
-        read_only_hint = true,
-        destructive_hint = false,
-        idempotent_hint = true,
-        open_world_hint = false
-    ))]
+    #[tool(
+        annotations(title = "Test connection", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
+        output_schema = schema_of::<ConnectionReport>()
+    )]
     async fn test_connection(
         &self,
         Parameters(params): Parameters<TestConnectionParams>,
@@ -97,6 +94,12 @@ impl SupamcpServer {
                 report.failure = Some(failure.text());
             }
         }
-        Ok(structured(&report))
+        // A failed connection is an error result that still carries the structured report.
+        let failed = !report.ok;
+        let mut result = structured(&report);
+        if failed {
+            result.is_error = Some(true);
+        }
+        Ok(result)
     }
 }

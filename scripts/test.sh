@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs what the tests need beyond the machine image
+# (PostgreSQL server binaries, PyJWT, the MCP Inspector CLI), then runs `cargo test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# PostgreSQL server binaries (initdb, pg_ctl, postgres) and contrib (pg_stat_statements) for throwaway clusters.
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib >/dev/null
+fi
+# Throwaway clusters run as the postgres OS user when the tests run as root.
+if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+  useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+fi
+
+# An independent JWT implementation to check the keys we mint.
+python3 -c 'import jwt, cryptography' 2>/dev/null || python3 -m pip install -q 'pyjwt[crypto]>=2.8'
+
+# The MCP Inspector CLI, a real MCP client, pinned and kept inside the checkout.
+if [ ! -x .tools/node_modules/.bin/mcp-inspector ]; then
+  npm install --silent --no-audit --no-fund --prefix .tools @modelcontextprotocol/inspector@2.12.0 >/dev/null
+fi
+
+cargo test --all-targets "$@"
