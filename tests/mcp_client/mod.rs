@@ -1,0 +1,68 @@
+//! A real MCP client for the integration tests: spawns the built `supamcp` binary and speaks to it over
+//! stdio with rmcp's client, each test with its own data directory.
+#![allow(dead_code)]
+
+use rmcp::model::{CallToolRequestParams, CallToolResult};
+use rmcp::service::RunningService;
+use rmcp::transport::TokioChildProcess;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::Value;
+use std::process::Stdio;
+
+pub struct Server {
+    pub client: RunningService<RoleClient, ()>,
+    pub data_dir: tempfile::TempDir,
+}
+
+/// Starts `supamcp` with `args` (plus its own data directory) and completes the MCP handshake.
+pub async fn start(args: &[&str]) -> Server {
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_supamcp"));
+    command
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir.path())
+        .env("SUPAMCP_LOG", "warn")
+        .env_remove("SUPAMCP_CONFIG")
+        .env_remove("SUPAMCP_DATABASE_URL")
+        .env_remove("DATABASE_URL")
+        .env_remove("SUPAMCP_READ_ONLY")
+        .env_remove("SUPAMCP_FEATURES");
+    let (transport, _) = TokioChildProcess::builder(command).stderr(Stdio::inherit()).spawn().expect("spawn supamcp");
+    let client = ().serve(transport).await.expect("MCP handshake");
+    Server { client, data_dir }
+}
+
+impl Server {
+    /// Calls `tool` with the JSON object `arguments`.
+    pub async fn call(&self, tool: &str, arguments: Value) -> CallToolResult {
+        let arguments = arguments.as_object().cloned().expect("arguments are a JSON object");
+        self.client
+            .call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments))
+            .await
+            .unwrap_or_else(|e| panic!("{tool}: protocol error {e}"))
+    }
+
+    /// Calls `tool`, asserts it succeeded, and returns its structured content.
+    pub async fn ok(&self, tool: &str, arguments: Value) -> Value {
+        let result = self.call(tool, arguments.clone()).await;
+        assert_ne!(result.is_error, Some(true), "{tool} {arguments} failed: {}", text(&result));
+        result.structured_content.clone().unwrap_or(Value::Null)
+    }
+
+    /// Calls `tool`, asserts it failed, and returns the error text.
+    pub async fn err(&self, tool: &str, arguments: Value) -> String {
+        let result = self.call(tool, arguments.clone()).await;
+        assert_eq!(result.is_error, Some(true), "{tool} {arguments} should fail, got {}", text(&result));
+        text(&result)
+    }
+
+    pub async fn stop(self) {
+        let _ = self.client.cancel().await;
+    }
+}
+
+/// All text content of a result.
+pub fn text(result: &CallToolResult) -> String {
+    result.content.iter().filter_map(|c| c.as_text()).map(|t| t.text.as_str()).collect::<Vec<_>>().join("\n")
+}
