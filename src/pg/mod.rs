@@ -8,4 +8,5 @@ pub mod ident;
 pub mod local_cluster;
 pub mod pool;
 pub mod server_programs;
+pub mod supabase_fixture;
 pub mod tls;
