@@ -51,6 +51,9 @@ impl LocalCluster {
         let user = server_programs::server_user()?;
         let root = options.root.clone().unwrap_or_else(|| std::env::temp_dir().join("supamcp-clusters"));
         prepare_root(&root)?;
+        if user.is_some() {
+            check_reachable(&root)?;
+        }
         sweep_stale(&root);
         let dir = tempfile::Builder::new()
             .prefix("pg-")
@@ -184,10 +187,10 @@ impl LocalCluster {
         }
     }
 
-    /// The same connection as a URL `ConnSpec::parse` reads back: `postgres://user@/db?host=/sock&port=N`.
+    /// The same connection as a URL `ConnSpec::parse` reads back: `postgres://user@/db?host=/sock&port=N&...`.
     pub fn url(&self, dbname: &str, user: &str) -> String {
         format!(
-            "postgres://{}@/{}?host={}&port={}&sslmode=disable",
+            "postgres://{}@/{}?host={}&port={}&sslmode=disable&connect_timeout=10",
             percent_encode(user),
             percent_encode(dbname),
             percent_encode(&self.socket_dir().to_string_lossy()),
@@ -288,6 +291,22 @@ fn prepare_root(root: &Path) -> Result<(), Failure> {
     }
     std::fs::create_dir_all(root).map_err(|e| io_failure("cannot create the clusters root", root, e))?;
     let _ = std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o1777));
+    Ok(())
+}
+
+/// As root the server runs as `postgres`, which must be able to enter every directory above its own.
+fn check_reachable(root: &Path) -> Result<(), Failure> {
+    use std::os::unix::fs::PermissionsExt;
+    for dir in root.ancestors() {
+        let mode = std::fs::metadata(dir).map(|m| m.permissions().mode()).unwrap_or(0o755);
+        if mode & 0o001 == 0 {
+            return Err(Failure::new(
+                "the postgres account cannot reach the cluster directory",
+                format!("{} is not searchable by other users (mode {:o})", dir.display(), mode & 0o7777),
+                format!("chmod o+x {} or choose a root under /tmp", dir.display()),
+            ));
+        }
+    }
     Ok(())
 }
 
