@@ -2,6 +2,9 @@
 //! stdout stays MCP-only, the cluster goes away when the client disconnects, and a killed demo does not
 //! leave its postmaster running.
 
+// A test crate: helpers outside #[test] functions fail loudly on purpose.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::TokioChildProcess;
@@ -23,7 +26,7 @@ fn demo_command(args: &[&str]) -> Command {
 
 /// Drains the demo's stderr on a thread (an unread pipe would block it, a closed one would break its
 /// eprintln) and hands over the cluster directory it announces (`  cluster:  <dir>`).
-fn watch_stderr(stderr: impl std::io::Read + Send + 'static) -> PathBuf {
+fn watch_stderr(stderr: impl std::io::Read + Send + 'static) -> Result<PathBuf, String> {
     let (found, announced) = mpsc::channel();
     std::thread::spawn(move || {
         let mut seen = Vec::new();
@@ -36,8 +39,8 @@ fn watch_stderr(stderr: impl std::io::Read + Send + 'static) -> PathBuf {
         let _ = found.send(Err(seen));
     });
     match announced.recv_timeout(Duration::from_secs(60)) {
-        Ok(Ok(dir)) => dir,
-        other => panic!("the demo never announced its cluster: {other:?}"),
+        Ok(Ok(dir)) => Ok(dir),
+        other => Err(format!("the demo never announced its cluster: {other:?}")),
     }
 }
 
@@ -88,7 +91,7 @@ async fn demo_serves_mcp_against_its_cluster_and_removes_it_on_disconnect() {
         TokioChildProcess::builder(command).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{e}"));
     let stderr = stderr.unwrap_or_else(|| panic!("no stderr pipe"));
     let stderr = std::fs::File::from(stderr.into_owned_fd().unwrap_or_else(|e| panic!("{e}")));
-    let cluster_dir = watch_stderr(stderr);
+    let cluster_dir = watch_stderr(stderr).unwrap_or_else(|e| panic!("{e}"));
     let client = ().serve(transport).await.unwrap_or_else(|e| panic!("{e}"));
     let result =
         client.call_tool(CallToolRequestParams::new("test_connection")).await.unwrap_or_else(|e| panic!("{e}"));
@@ -110,7 +113,7 @@ fn a_killed_demo_takes_its_postmaster_down() {
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
     let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr pipe"));
-    let cluster_dir = watch_stderr(stderr);
+    let cluster_dir = watch_stderr(stderr).unwrap_or_else(|e| panic!("{e}"));
     let pid_text = std::fs::read_to_string(cluster_dir.join("data/postmaster.pid")).unwrap_or_else(|e| panic!("{e}"));
     let postmaster: i32 =
         pid_text.lines().next().and_then(|l| l.trim().parse().ok()).unwrap_or_else(|| panic!("{pid_text}"));

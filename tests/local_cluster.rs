@@ -1,6 +1,9 @@
 //! `LocalCluster`'s lifecycle on real PostgreSQL: start on a private socket, drop stops and removes,
 //! `keep` leaves the directory, stale directories of dead owners are swept, missing programs are named.
 
+// A test crate: helpers outside #[test] functions fail loudly on purpose.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use supamcp::pg::local_cluster::{ClusterOptions, LocalCluster};

@@ -152,11 +152,10 @@ fn parse_conn(raw: &str, origin: &str) -> Result<ConnSpec, ConfigError> {
     ConnSpec::parse(raw).map_err(|source| ConfigError::Connection { origin: origin.to_owned(), source })
 }
 
-/// Database, URL and keys that a Supabase .env describes.
-fn from_env_file(
-    env_file: &EnvFile,
-    origin: &str,
-) -> Result<(Option<ConnSpec>, Option<String>, Option<Secret>, Option<Secret>), ConfigError> {
+/// What a Supabase .env describes: database, public URL, anon key, service role key.
+type EnvFileInstance = (Option<ConnSpec>, Option<String>, Option<Secret>, Option<Secret>);
+
+fn from_env_file(env_file: &EnvFile, origin: &str) -> Result<EnvFileInstance, ConfigError> {
     let get = |key: &str| env_file.get(key).filter(|v| !v.is_empty()).map(str::to_owned);
     let database = match get("DATABASE_URL") {
         Some(url) => Some(parse_conn(&url, origin)?),

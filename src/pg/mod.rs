@@ -1,6 +1,5 @@
 //! PostgreSQL: connection strings, pools, TLS, failure diagnosis, read-only execution, value decoding
-//! and the catalog queries the tools use; throwaway local clusters for tests and the demo. Never imports
-//! rmcp.
+//! and the catalog queries the tools use. Never imports rmcp.
 
 pub mod conninfo;
 pub mod diagnose;
