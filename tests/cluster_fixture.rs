@@ -307,3 +307,15 @@ async fn sample_app_has_its_rows_policies_and_realtime_table() {
     client.batch_execute("set role authenticated").await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(count(&client, "select count(*) from public.projects").await, owned);
 }
+
+#[tokio::test]
+async fn the_second_slot_is_a_separate_cluster_with_the_same_fixture() {
+    let a = support::fresh_database_in(support::Slot::A, "slot_a", false).await;
+    let b = support::fresh_database_in(support::Slot::B, "slot_b", true).await;
+    assert_ne!(a.cluster.socket_dir(), b.cluster.socket_dir());
+    let (client_a, client_b) = (a.client().await, b.client().await);
+    assert_eq!(count(&client_a, "select count(*) from auth.users").await, 0);
+    assert_eq!(count(&client_b, "select count(*) from auth.users").await, 20);
+    let system_id = "select system_identifier::text from pg_control_system()";
+    assert_ne!(strings(&client_a, system_id, &[]).await, strings(&client_b, system_id, &[]).await);
+}
