@@ -136,3 +136,23 @@ fn missing_programs_are_named_with_a_fix() {
     assert_eq!(failure.what, "PostgreSQL server programs not found");
     assert!(failure.fix.contains("SUPAMCP_PG_BINDIR"), "{failure}");
 }
+
+#[test]
+fn a_failing_initdb_is_reported_with_its_log_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let bindir = root();
+    for (name, body) in
+        [("initdb", "echo 'initdb: simulated failure' >&2\nexit 1\n"), ("pg_ctl", "exit 1\n"), ("postgres", "exit 1\n")]
+    {
+        let path = bindir.path().join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let root = root();
+    let options = ClusterOptions { bindir: Some(bindir.path().to_path_buf()), ..options_in(root.path()) };
+    let failure = LocalCluster::start(&options).unwrap_err();
+    assert_eq!(failure.what, "initdb failed");
+    assert!(failure.why.contains("simulated failure"), "{failure}");
+    let log = PathBuf::from(failure.fix.trim_start_matches("read "));
+    assert!(log.exists(), "the log the failure points at is gone: {}", log.display());
+}

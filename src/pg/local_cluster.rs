@@ -69,10 +69,17 @@ impl LocalCluster {
             server_programs::give_to(&owned, user).map_err(|e| io_failure("cannot chown", &owned, e))?;
         }
         let mut cluster = LocalCluster { dir: Some(dir), port: free_port(), path, postmaster: None };
-        cluster.initdb(&programs, user)?;
-        cluster.write_config(options)?;
-        cluster.launch(&programs, user)?;
-        Ok(cluster)
+        let outcome = cluster
+            .initdb(&programs, user)
+            .and_then(|()| cluster.write_config(options))
+            .and_then(|()| cluster.launch(&programs, user));
+        if outcome.is_err() {
+            // Keep the logs the failure points at; the sweep removes them once this process is gone.
+            if let Some(dir) = cluster.dir.take() {
+                let _ = dir.keep();
+            }
+        }
+        outcome.map(|()| cluster)
     }
 
     fn initdb(&self, programs: &ServerPrograms, user: Option<OsUser>) -> Result<(), Failure> {
