@@ -1,6 +1,7 @@
 //! The command line: `serve` (default), `tools`, `call TOOL JSON`, `demo`, `doctor` and `keys`. Every
 //! subcommand that runs tools goes through the same MCP server, in process.
 
+mod demo;
 mod inproc;
 
 use crate::config::{Overrides, Settings};
@@ -73,6 +74,8 @@ pub enum Command {
         #[arg(default_value = "{}")]
         arguments: String,
     },
+    /// Start a throwaway local PostgreSQL with the Supabase layout and sample data, and serve MCP on it.
+    Demo(demo::DemoArgs),
 }
 
 impl GlobalArgs {
@@ -106,6 +109,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve => serve(&cli.global).await,
         Command::Tools => inproc::print_tools(&cli.global).await,
         Command::Call { tool, arguments } => inproc::call(&cli.global, &tool, &arguments).await,
+        Command::Demo(args) => demo::run(&cli.global, &args).await,
     }
 }
 
