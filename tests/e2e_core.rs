@@ -10,11 +10,11 @@ use serde_json::{Value, json};
 async fn handshake_names_the_server_and_explains_the_groups() {
     let db = support::fresh_database("handshake").await;
     let server = mcp_client::start(&["--database-url", &db.url()]).await;
-    let info = server.client.peer_info().cloned().expect("server info");
-    let implementation = info.server_info.expect("implementation");
+    let info = server.client.peer_info().expect("server info");
+    let implementation = info.server_info.clone().expect("implementation");
     assert_eq!(implementation.name, "supamcp");
     assert_eq!(implementation.version, env!("CARGO_PKG_VERSION"));
-    assert!(info.instructions.unwrap_or_default().contains("read_result"));
+    assert!(info.instructions.clone().unwrap_or_default().contains("read_result"));
     server.stop().await;
 }
 
@@ -48,7 +48,8 @@ async fn schema_tools_show_the_sample_app() {
     let auth = schemas["schemas"].as_array().unwrap().iter().find(|s| s["name"] == "auth").expect("auth schema");
     assert_eq!(auth["internal"], json!(true));
     let extensions = server.ok("list_extensions", json!({"include_available": false})).await;
-    let installed: Vec<&str> = extensions["extensions"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    let installed: Vec<&str> =
+        extensions["extensions"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
     assert!(installed.contains(&"pgcrypto") && installed.contains(&"uuid-ossp"), "{installed:?}");
     server.stop().await;
 }
@@ -57,7 +58,8 @@ async fn schema_tools_show_the_sample_app() {
 async fn execute_sql_returns_typed_values_fenced_as_untrusted() {
     let db = support::fresh_sample_database("typed_values").await;
     let server = mcp_client::start(&["--database-url", &db.url()]).await;
-    let sql = "select 42::int8 as big, 12.50::numeric(6,2) as money, true as flag, 'done'::public.todo_status as status,
+    let sql =
+        "select 42::int8 as big, 12.50::numeric(6,2) as money, true as flag, 'done'::public.todo_status as status,
                       '1 day 02:00'::interval as span, '\\xdead'::bytea as raw, '{\"a\":[1,2]}'::jsonb as doc,
                       array[1,null,3] as list, '2026-01-02'::date as day, null::text as nothing,
                       '00000000-0000-0000-0000-000000000001'::uuid as id";
@@ -70,7 +72,12 @@ async fn execute_sql_returns_typed_values_fenced_as_untrusted() {
         "id": "00000000-0000-0000-0000-000000000001"});
     assert_eq!(row, &expected);
 
-    let params = server.ok("execute_sql", json!({"sql": "select $1::int + 1 as n, $2 as s, $3::jsonb as j", "params": [41, "x", {"k": 1}]})).await;
+    let params = server
+        .ok(
+            "execute_sql",
+            json!({"sql": "select $1::int + 1 as n, $2 as s, $3::jsonb as j", "params": [41, "x", {"k": 1}]}),
+        )
+        .await;
     assert_eq!(params["rows"][0], json!({"n": 42, "s": "x", "j": {"k": 1}}));
     let wrong = server.err("execute_sql", json!({"sql": "select $1::int", "params": []})).await;
     assert!(wrong.contains("1 parameter"), "{wrong}");
@@ -93,9 +100,11 @@ async fn scripts_are_atomic_and_return_the_last_result() {
     let after = server.ok("execute_sql", json!({"sql": "select count(*) as n from public.notes"})).await;
     assert_eq!(after["rows"][0]["n"], json!(2), "the failed script left nothing behind");
 
-    let concurrent = server.ok("execute_sql", json!({"sql": "create index concurrently notes_id on public.notes (id)"})).await;
+    let concurrent =
+        server.ok("execute_sql", json!({"sql": "create index concurrently notes_id on public.notes (id)"})).await;
     assert_eq!(concurrent["ran_outside_transaction"], json!(true));
-    let mixed = server.err("execute_sql", json!({"sql": "select 1; create index concurrently n2 on public.notes (id)"})).await;
+    let mixed =
+        server.err("execute_sql", json!({"sql": "select 1; create index concurrently n2 on public.notes (id)"})).await;
     assert!(mixed.contains("25001") && mixed.contains("own call"), "{mixed}");
     server.stop().await;
 }
@@ -107,21 +116,30 @@ async fn timeouts_limits_and_roles() {
     let slow = server.err("execute_sql", json!({"sql": "select pg_sleep(3)", "timeout_ms": 200})).await;
     assert!(slow.contains("57014") && slow.contains("200 ms"), "{slow}");
 
-    let limited = server.ok("execute_sql", json!({"sql": "select g from generate_series(1, 100) g", "row_limit": 10})).await;
+    let limited =
+        server.ok("execute_sql", json!({"sql": "select g from generate_series(1, 100) g", "row_limit": 10})).await;
     assert_eq!((limited["row_count"].clone(), limited["truncated"].clone()), (json!(10), json!(true)));
 
-    let as_auth = server.ok("execute_sql", json!({"sql": "select current_user as who, count(*) as n from auth.users", "role": "supabase_auth_admin"})).await;
-    assert_eq!(as_auth["rows"][0]["who"], json!("supabase_auth_admin"));
-    let refused = server.err("execute_sql", json!({"sql": "select 1", "role": "supabase_admin"})).await;
-    assert!(refused.contains("cannot run as role 'supabase_admin'") && refused.contains("GRANT"), "{refused}");
+    // As on self-hosted Supabase, postgres is not a member of supabase_auth_admin: a clear refusal.
+    let refused = server.err("execute_sql", json!({"sql": "select 1", "role": "supabase_auth_admin"})).await;
+    assert!(refused.contains("cannot run as role 'supabase_auth_admin'") && refused.contains("GRANT"), "{refused}");
     server.stop().await;
+
+    let admin = mcp_client::start(&["--database-url", &db.url_as("supabase_admin")]).await;
+    let sql = "select current_user as who, count(*) as n from auth.users";
+    let as_auth = admin.ok("execute_sql", json!({"sql": sql, "role": "supabase_auth_admin"})).await;
+    assert_eq!(as_auth["rows"][0]["who"], json!("supabase_auth_admin"));
+    assert_eq!(as_auth["rows"][0]["n"], json!(20));
+    admin.stop().await;
 }
 
 #[tokio::test]
 async fn large_results_spill_and_page() {
     let db = support::fresh_database("spill").await;
     let server = mcp_client::start(&["--database-url", &db.url(), "--spill-threshold-bytes", "4096"]).await;
-    let reply = server.ok("execute_sql", json!({"sql": "select g as n, md5(g::text) as h from generate_series(1, 5000) g"})).await;
+    let reply = server
+        .ok("execute_sql", json!({"sql": "select g as n, md5(g::text) as h from generate_series(1, 5000) g"}))
+        .await;
     let spilled = &reply["spilled"];
     assert_eq!(spilled["rows"], json!(5000));
     assert_eq!(reply["rows"].as_array().unwrap().len(), 20, "the reply holds a preview");
@@ -159,7 +177,10 @@ async fn stats_connections_and_the_audit_log() {
     assert_eq!(entries[0]["outcome"], json!("ok"));
     assert!(entries[1]["outcome"].as_str().unwrap().starts_with("error: "));
     let everything = server.ok("read_audit_log", json!({})).await;
-    assert!(everything["entries"].as_array().unwrap().iter().all(|e| e["tool"] == "execute_sql"), "read-only tools are not audited");
+    assert!(
+        everything["entries"].as_array().unwrap().iter().all(|e| e["tool"] == "execute_sql"),
+        "read-only tools are not audited"
+    );
     server.stop().await;
 }
 

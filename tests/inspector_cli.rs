@@ -10,7 +10,10 @@ use std::process::Command;
 
 fn inspector() -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools/node_modules/.bin/mcp-inspector");
-    assert!(path.exists(), "the MCP Inspector CLI is missing: run `bash scripts/test.sh` (it installs it into .tools/)");
+    assert!(
+        path.exists(),
+        "the MCP Inspector CLI is missing: run `bash scripts/test.sh` (it installs it into .tools/)"
+    );
     path
 }
 
@@ -49,7 +52,14 @@ async fn the_inspector_lists_and_calls_tools() {
     let called = run(
         &db.url(),
         data_dir.path(),
-        &["--method", "tools/call", "--tool-name", "execute_sql", "--tool-args-json", r#"{"sql":"select count(*) as n from public.todos"}"#],
+        &[
+            "--method",
+            "tools/call",
+            "--tool-name",
+            "execute_sql",
+            "--tool-args-json",
+            r#"{"sql":"select count(*) as n from public.todos"}"#,
+        ],
     );
     let result = if called["result"].is_object() { &called["result"] } else { &called };
     assert_eq!(result["isError"], Value::Bool(false), "{called}");

@@ -98,7 +98,12 @@ async fn run_corpus_as(user: &str, expected_role: Option<&str>) {
     assert!(attempts.len() >= 25);
     for sql in &attempts {
         let result = server.call("execute_sql", json!({ "sql": sql })).await;
-        assert_eq!(result.is_error, Some(true), "as {user}, read-only mode let through: {sql}\n{}", mcp_client::text(&result));
+        assert_eq!(
+            result.is_error,
+            Some(true),
+            "as {user}, read-only mode let through: {sql}\n{}",
+            mcp_client::text(&result)
+        );
     }
     // Reading still works, and runs as the read-only role.
     let reply = server.ok("execute_sql", json!({"sql": "select count(*) as n from public.todos"})).await;

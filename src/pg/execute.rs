@@ -89,11 +89,7 @@ pub async fn execute(
         .run(&cancel_token, run_in_transaction(&mut client, &statements, options, &params, role.as_deref(), sink))
         .await;
     let report = match in_transaction {
-        Err(RunError::Sql(error))
-            if error.code() == Some(&tokio_postgres::error::SqlState::ACTIVE_SQL_TRANSACTION)
-                && statements.len() == 1
-                && !options.read_only =>
-        {
+        Err(error) if error.cannot_run_in_transaction() && statements.len() == 1 && !options.read_only => {
             let outcome = guard
                 .run(&cancel_token, run_alone(&client, statements[0], options, &params, role.as_deref(), sink))
                 .await;
@@ -123,6 +119,15 @@ enum RunError {
 }
 
 impl RunError {
+    /// The statement refused to run in a transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ...).
+    fn cannot_run_in_transaction(&self) -> bool {
+        let code = match self {
+            RunError::Sql(e) | RunError::InStatement(_, e) => e.code(),
+            _ => None,
+        };
+        code == Some(&tokio_postgres::error::SqlState::ACTIVE_SQL_TRANSACTION)
+    }
+
     fn into_failure(self, statements: Option<usize>, timeout: Duration) -> Failure {
         match self {
             RunError::Sql(e) => sql_failure(&e, None, timeout),
