@@ -1,6 +1,6 @@
 //! A real MCP client for the integration tests: spawns the built `supamcp` binary and speaks to it over
 //! stdio with rmcp's client, each test with its own data directory.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::RunningService;

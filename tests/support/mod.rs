@@ -9,7 +9,7 @@
 //! Cleanup: the clusters live in statics, whose `Drop` never runs. Instead the postmaster is tied to the
 //! test process (it gets SIGQUIT when the process exits, see `supamcp::pg::server_programs`) and the
 //! next cluster start removes directories whose owner process is gone, so nothing accumulates.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use supamcp::pg::conninfo::ConnSpec;
