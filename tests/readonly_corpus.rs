@@ -3,6 +3,8 @@
 //! (the worst case), and afterwards the data, the sequences, the roles, the server files and a victim
 //! session are exactly as before.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
 mod mcp_client;
 mod support;
 
