@@ -1,7 +1,6 @@
 //! The Supabase-like fixture on a real cluster: column lists, generated columns, roles and their
 //! attributes, RLS, the realtime publication, the read-only role, and the sample app.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 // A test crate: helpers outside #[test] functions fail loudly on purpose.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

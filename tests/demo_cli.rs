@@ -2,7 +2,6 @@
 //! stdout stays MCP-only, the cluster goes away when the client disconnects, and a killed demo does not
 //! leave its postmaster running.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 // A test crate: helpers outside #[test] functions fail loudly on purpose.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

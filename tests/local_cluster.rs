@@ -1,7 +1,6 @@
 //! `LocalCluster`'s lifecycle on real PostgreSQL: start on a private socket, drop stops and removes,
 //! `keep` leaves the directory, stale directories of dead owners are swept, missing programs are named.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 // A test crate: helpers outside #[test] functions fail loudly on purpose.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
