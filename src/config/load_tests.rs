@@ -1,7 +1,7 @@
 use super::*;
 use std::io::Write;
 
-fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + '_ {
+fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
     move |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
 }
 
