@@ -91,10 +91,10 @@ fn redact_word(word: &str) -> String {
     }
     if let Some(scheme_end) = word.find("://") {
         let rest = &word[scheme_end + 3..];
-        if let (Some(at), Some(colon)) = (rest.rfind('@'), rest.find(':')) {
-            if colon < at {
-                return format!("{}{}:[redacted]{}", &word[..scheme_end + 3], &rest[..colon], &rest[at..]);
-            }
+        if let (Some(at), Some(colon)) = (rest.rfind('@'), rest.find(':'))
+            && colon < at
+        {
+            return format!("{}{}:[redacted]{}", &word[..scheme_end + 3], &rest[..colon], &rest[at..]);
         }
     }
     word.to_owned()

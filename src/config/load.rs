@@ -153,6 +153,7 @@ fn parse_conn(raw: &str, origin: &str) -> Result<ConnSpec, ConfigError> {
 }
 
 /// Database, URL and keys that a Supabase .env describes.
+#[allow(clippy::type_complexity)]
 fn from_env_file(
     env_file: &EnvFile,
     origin: &str,

@@ -66,10 +66,10 @@ fn io_kind(error: &(dyn StdError + 'static)) -> Option<std::io::ErrorKind> {
 fn db_code(error: &(dyn StdError + 'static)) -> Option<String> {
     let mut current: Option<&(dyn StdError + 'static)> = Some(error);
     while let Some(e) = current {
-        if let Some(pg) = e.downcast_ref::<tokio_postgres::Error>() {
-            if let Some(db) = pg.as_db_error() {
-                return Some(db.code().code().to_owned());
-            }
+        if let Some(pg) = e.downcast_ref::<tokio_postgres::Error>()
+            && let Some(db) = pg.as_db_error()
+        {
+            return Some(db.code().code().to_owned());
         }
         if let Some(db) = e.downcast_ref::<tokio_postgres::error::DbError>() {
             return Some(db.code().code().to_owned());

@@ -124,10 +124,10 @@ impl EnvFile {
                 true
             }
             None => {
-                if let Some(last) = self.lines.last_mut() {
-                    if last.ending.is_empty() {
-                        last.ending = "\n";
-                    }
+                if let Some(last) = self.lines.last_mut()
+                    && last.ending.is_empty()
+                {
+                    last.ending = "\n";
                 }
                 let entry = EnvEntry {
                     key: key.to_owned(),

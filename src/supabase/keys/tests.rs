@@ -44,7 +44,8 @@ fn generated_sets_are_clean() {
 #[test]
 fn each_legacy_problem_has_its_rule() {
     let anon = |claims| token(claims, SECRET);
-    let cases: Vec<(&str, String, Vec<(&str, &str)>)> = vec![
+    type Case<'a> = (&'a str, String, Vec<(&'a str, &'a str)>);
+    let cases: Vec<Case> = vec![
         (
             "wrong secret",
             token(legacy_claims("anon", NOW, NOW + 1_000_000_000), "another-secret-of-32-characters-or-more"),

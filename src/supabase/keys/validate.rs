@@ -28,18 +28,18 @@ pub fn validate_keys<'a>(get: impl Fn(&str) -> Option<&'a str>, now: i64) -> Vec
             continue;
         };
         if let Some(decoded) = decode_or_report(variable, token, "HS256", &mut out) {
-            if let Some(secret) = secret {
-                if !decoded.verifies_hs256(secret) {
-                    out.push(bad_signature(variable, token, "JWT_SECRET"));
-                }
+            if let Some(secret) = secret
+                && !decoded.verifies_hs256(secret)
+            {
+                out.push(bad_signature(variable, token, "JWT_SECRET"));
             }
             check_claims(variable, token, &decoded, role, now, &mut out);
         }
     }
-    if let (Some(anon), Some(service)) = (get("ANON_KEY"), get("SERVICE_ROLE_KEY")) {
-        if anon.trim() == service.trim() {
-            out.push(identical("SERVICE_ROLE_KEY", service, "ANON_KEY"));
-        }
+    if let (Some(anon), Some(service)) = (get("ANON_KEY"), get("SERVICE_ROLE_KEY"))
+        && anon.trim() == service.trim()
+    {
+        out.push(identical("SERVICE_ROLE_KEY", service, "ANON_KEY"));
     }
     check_new_system(&get, secret, now, &mut out);
     out
@@ -193,18 +193,18 @@ fn check_times(variable: &str, token: &str, decoded: &Jwt, now: i64, out: &mut V
         }
     }
     for claim in ["iat", "nbf"] {
-        if let Some(Ok(at)) = decoded.claim_time(claim) {
-            if at > now + LEEWAY_SECONDS {
-                out.push(
-                    finding("jwt_not_yet_valid", Severity::Critical)
-                        .expected(format!("{claim} not in the future"))
-                        .message(format!(
-                            "{variable}'s {claim} is {} (in the future); PostgREST answers PGRST303",
-                            date(at)
-                        ))
-                        .fix(format!("check the clock of the machine that made it, then {REGENERATE}")),
-                );
-            }
+        if let Some(Ok(at)) = decoded.claim_time(claim)
+            && at > now + LEEWAY_SECONDS
+        {
+            out.push(
+                finding("jwt_not_yet_valid", Severity::Critical)
+                    .expected(format!("{claim} not in the future"))
+                    .message(format!(
+                        "{variable}'s {claim} is {} (in the future); PostgREST answers PGRST303",
+                        date(at)
+                    ))
+                    .fix(format!("check the clock of the machine that made it, then {REGENERATE}")),
+            );
         }
     }
 }
@@ -269,13 +269,13 @@ fn check_new_system<'a>(
         }
         return;
     };
-    if let (Some(oct), Some(secret)) = (&signing.oct_secret, secret) {
-        if oct.as_slice() != secret.as_bytes() {
-            out.push(Finding::new("jwt_keys_secret_mismatch", Severity::Critical, "JWT_KEYS").current(get("JWT_KEYS").unwrap_or_default())
+    if let (Some(oct), Some(secret)) = (&signing.oct_secret, secret)
+        && oct.as_slice() != secret.as_bytes()
+    {
+        out.push(Finding::new("jwt_keys_secret_mismatch", Severity::Critical, "JWT_KEYS").current(get("JWT_KEYS").unwrap_or_default())
                 .expected("its oct key k = base64url(JWT_SECRET)")
                 .message("JWT_KEYS holds an HS256 key that is not JWT_SECRET: GoTrue signs and checks legacy tokens with a different secret than the other services")
                 .fix("regenerate JWT_KEYS and JWT_JWKS from the current JWT_SECRET"));
-        }
     }
     check_jwks(get, &signing.signer.key, out);
     for (variable, role) in [("ANON_KEY_ASYMMETRIC", "anon"), ("SERVICE_ROLE_KEY_ASYMMETRIC", "service_role")] {
@@ -290,10 +290,10 @@ fn check_new_system<'a>(
             check_claims(variable, token, &decoded, role, now, out);
         }
     }
-    if let (Some(anon), Some(service)) = (get("ANON_KEY_ASYMMETRIC"), get("SERVICE_ROLE_KEY_ASYMMETRIC")) {
-        if anon.trim() == service.trim() {
-            out.push(identical("SERVICE_ROLE_KEY_ASYMMETRIC", service, "ANON_KEY_ASYMMETRIC"));
-        }
+    if let (Some(anon), Some(service)) = (get("ANON_KEY_ASYMMETRIC"), get("SERVICE_ROLE_KEY_ASYMMETRIC"))
+        && anon.trim() == service.trim()
+    {
+        out.push(identical("SERVICE_ROLE_KEY_ASYMMETRIC", service, "ANON_KEY_ASYMMETRIC"));
     }
 }
 
