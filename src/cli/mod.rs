@@ -1,7 +1,9 @@
 //! The command line: `serve` (default), `tools`, `call TOOL JSON`, `demo`, `doctor` and `keys`. Every
 //! subcommand that runs tools goes through the same MCP server, in process.
 
+mod doctor;
 mod inproc;
+mod keys;
 
 use crate::config::{Overrides, Settings};
 use crate::secret::Secret;
@@ -73,6 +75,10 @@ pub enum Command {
         #[arg(default_value = "{}")]
         arguments: String,
     },
+    /// Check a self-hosted .env (--env-file, default ./.env): exit 0 clean, 1 warnings, 2 critical.
+    Doctor(doctor::DoctorArgs),
+    /// Generate or verify JWT_SECRET, ANON_KEY, SERVICE_ROLE_KEY and the other secrets.
+    Keys(keys::KeysArgs),
 }
 
 impl GlobalArgs {
@@ -106,6 +112,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve => serve(&cli.global).await,
         Command::Tools => inproc::print_tools(&cli.global).await,
         Command::Call { tool, arguments } => inproc::call(&cli.global, &tool, &arguments).await,
+        Command::Doctor(args) => doctor::run(&cli.global, &args),
+        Command::Keys(args) => keys::run(&cli.global, &args),
     }
 }
 

@@ -12,5 +12,5 @@ pub mod template;
 pub mod url;
 
 pub use check::{CheckOptions, DEFAULT_MAX_CONNECTIONS, Report, check, findings, load, parse_text, read_file};
-pub use fix::{FixOptions, FixOutcome, backup_and_write, fix, redacted, unified_diff};
+pub use fix::{Change, FixOptions, FixOutcome, backup_and_write, fix, redacted, unified_diff};
 pub use parse::{EnvEntry, EnvFile, EnvParseError, Quote};

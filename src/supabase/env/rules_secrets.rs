@@ -152,7 +152,7 @@ fn fake_smtp(file: &EnvFile, out: &mut Vec<Finding>) {
         };
         out.push(Finding::new("smtp_fake", severity, variable).current(fake)
             .expected("your mail provider's setting")
-            .message(format!("{variable}={fake}: {consequence}"))
+            .message(format!("{variable} is the template placeholder: {consequence}"))
             .fix("set SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASS, SMTP_SENDER_NAME and SMTP_ADMIN_EMAIL to a real SMTP service, then restart auth"));
     }
 }
