@@ -137,10 +137,11 @@ fn required(file: &EnvFile, out: &mut Vec<Finding>) {
 fn fixed(file: &EnvFile, out: &mut Vec<Finding>) {
     for (variable, expected) in FIXED {
         let Some(value) = file.get(variable) else { continue };
-        if value.trim() == *expected || value.trim().is_empty() {
+        let port = variable.ends_with("_PORT") || variable.contains("PORT_");
+        let not_a_number = port && value.trim().parse::<u16>().is_err();
+        if value.trim() == *expected || value.trim().is_empty() || not_a_number {
             continue;
         }
-        let port = variable.ends_with("_PORT") || variable.contains("PORT_");
         let severity = if port { Severity::Warning } else { Severity::Critical };
         out.push(Finding::new("infra_changed", severity, variable).current(value).expected(*expected)
             .message(format!("{variable} is {value:?}; the stack's containers are wired to {expected:?} (service names, init scripts, Dokploy's kong:8000 domain), so changing it here breaks them"))
