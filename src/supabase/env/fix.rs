@@ -193,10 +193,14 @@ fn fix_keys(fixer: &mut Fixer, found: &[Finding], options: &FixOptions) {
     let Ok(generated) = keys::generate(&generate) else {
         return;
     };
+    let secret_changes = secret_rule.is_some();
     let rule = secret_rule.or(legacy_rule).or(new_rule).unwrap_or_default();
     for (variable, value) in &generated.vars {
-        let is_new = NEW_SYSTEM.contains(variable);
-        if *variable == "JWT_SECRET" || LEGACY.contains(variable) || (is_new && in_use) {
+        // With the secret kept, a healthy legacy key stays: clients already hold it.
+        let legacy = LEGACY.contains(variable) && (secret_changes || has(found, &[variable], true).is_some());
+        let is_new = NEW_SYSTEM.contains(variable) && in_use;
+        if *variable == "JWT_SECRET" || legacy || is_new {
+            let rule = has(found, &[variable], true).unwrap_or_else(|| rule.clone());
             fixer.set(variable, value.expose(), &rule);
         }
     }

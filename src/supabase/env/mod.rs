@@ -8,6 +8,8 @@ mod parse;
 pub mod project;
 mod rules_secrets;
 mod rules_stack;
+#[cfg(test)]
+mod rules_tests;
 pub mod template;
 pub mod url;
 
