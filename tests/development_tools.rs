@@ -1,6 +1,9 @@
 //! The `development` tools through the real binary (`supamcp call`, which runs the MCP server in process):
 //! structured replies, redaction by default, `reveal`, `write_to` with a backup, and actionable errors.
 
+// Test helpers outside #[test] functions may panic too: this whole crate is test code.
+#![allow(clippy::panic)]
+
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;

@@ -2,6 +2,9 @@
 //! human must do, byte-identical round trips, no secret in any report, the CLI's exit codes and its
 //! backup-then-write, and a bounded no-panic fuzz of the parser and the rules.
 
+// Test helpers outside #[test] functions may panic too: this whole crate is test code.
+#![allow(clippy::panic)]
+
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;

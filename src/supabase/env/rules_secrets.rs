@@ -65,7 +65,7 @@ fn defaults_and_weak(file: &EnvFile, out: &mut Vec<Finding>) {
         let lower = value.to_ascii_lowercase();
         let weakness = if length < *minimum {
             Some((*severity, format!("{variable} has {length} characters, at least {minimum} are needed: {why}")))
-        } else if COMMON.iter().any(|w| lower == *w) || value.chars().all(|c| Some(c) == value.chars().next()) {
+        } else if COMMON.iter().any(|w| lower == *w) || value.chars().all(|c| value.starts_with(c)) {
             Some((Severity::Warning, format!("{variable} is a common or repetitive value")))
         } else if variable == "DASHBOARD_PASSWORD" && value.chars().all(|c| c.is_ascii_digit()) {
             Some((

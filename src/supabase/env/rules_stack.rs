@@ -97,13 +97,14 @@ fn urls(file: &EnvFile, out: &mut Vec<Finding>) {
         ("SUPABASE_HOST", file.get("SUPABASE_HOST").map(|h| h.trim().to_ascii_lowercase())),
     ];
     for (variable, other) in pairs {
-        if let (Some(api), Some(other)) = (&api, other) {
-            if !other.is_empty() && api != &other {
-                out.push(Finding::new("url_host_mismatch", Severity::Warning, variable).current(file.get(variable).unwrap_or_default())
+        if let (Some(api), Some(other)) = (&api, other)
+            && !other.is_empty()
+            && api != &other
+        {
+            out.push(Finding::new("url_host_mismatch", Severity::Warning, variable).current(file.get(variable).unwrap_or_default())
                     .expected(format!("host {api}, as in API_EXTERNAL_URL"))
                     .message(format!("{variable} names host {other} but API_EXTERNAL_URL names {api}: Studio, auth links and clients reach different gateways"))
                     .fix(format!("use the domain that routes to kong:8000 in both {variable} and API_EXTERNAL_URL")));
-            }
         }
     }
 }
