@@ -2,7 +2,6 @@
 //! Declarations only; the work is in `supabase::keys` and `supabase::env`. No tool touches the network.
 
 mod config;
-mod fix;
 mod keys;
 
 use crate::failure::Failure;
