@@ -2,7 +2,9 @@
 //! subcommand that runs tools goes through the same MCP server, in process.
 
 mod demo;
+mod doctor;
 mod inproc;
+mod keys;
 
 use crate::config::{Overrides, Settings};
 use crate::secret::Secret;
@@ -76,6 +78,10 @@ pub enum Command {
     },
     /// Start a throwaway local PostgreSQL with the Supabase layout and sample data, and serve MCP on it.
     Demo(demo::DemoArgs),
+    /// Check a self-hosted .env (--env-file, default ./.env): exit 0 clean, 1 warnings, 2 critical.
+    Doctor(doctor::DoctorArgs),
+    /// Generate or verify JWT_SECRET, ANON_KEY, SERVICE_ROLE_KEY and the other secrets.
+    Keys(keys::KeysArgs),
 }
 
 impl GlobalArgs {
@@ -110,6 +116,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Tools => inproc::print_tools(&cli.global).await,
         Command::Call { tool, arguments } => inproc::call(&cli.global, &tool, &arguments).await,
         Command::Demo(args) => demo::run(&cli.global, &args).await,
+        Command::Doctor(args) => doctor::run(&cli.global, &args),
+        Command::Keys(args) => keys::run(&cli.global, &args),
     }
 }
 

@@ -1,4 +1,6 @@
-//! Supabase-specific knowledge that needs no network: the `.env` model of a self-hosted stack, and
-//! (with the keys module) the JWT and opaque key formats.
+//! Supabase-specific knowledge that needs no network: the `.env` model of a self-hosted stack and its
+//! rules, the JWT and opaque key formats, and the findings both report.
 
 pub mod env;
+pub mod finding;
+pub mod keys;

@@ -141,6 +141,23 @@ impl EnvFile {
         }
     }
 
+    /// Rewrites the value of every assignment for which `replace` returns a new value (all of them, not only
+    /// the last of a key), keeping each line's `export` and quote style where the value allows.
+    pub fn rewrite_values(&mut self, mut replace: impl FnMut(&EnvEntry) -> Option<String>) {
+        for line in &mut self.lines {
+            let LineKind::Entry(entry) = &line.kind else {
+                continue;
+            };
+            let Some(value) = replace(entry).filter(|v| *v != entry.value) else {
+                continue;
+            };
+            let updated =
+                EnvEntry { key: entry.key.clone(), quote: quote_for(&value, entry.quote), value, export: entry.export };
+            line.raw = format_entry(&updated);
+            line.kind = LineKind::Entry(updated);
+        }
+    }
+
     /// Removes every assignment to `key`. Returns true when the file changed.
     pub fn unset(&mut self, key: &str) -> bool {
         let before = self.lines.len();
