@@ -5,7 +5,7 @@ use crate::secret::redact_hint;
 use serde::Serialize;
 
 /// How bad a finding is. The order matters: `Critical` is the worst.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing; nothing is broken.
@@ -27,7 +27,7 @@ impl Severity {
 }
 
 /// One problem, explained.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     /// Stable rule id, e.g. `jwt_role_missing`.
     pub rule: String,

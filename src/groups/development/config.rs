@@ -58,7 +58,7 @@ pub struct ConvertProtocolsParams {
     pub reveal: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct ConvertReply {
     changes: Vec<UrlChange>,
     revealed: bool,
@@ -80,13 +80,14 @@ impl SupamcpServer {
     /// http or mismatched public URLs, default or weak secrets, passwords that break connection URLs, fake SMTP,
     /// missing variables, changed infrastructure values, pool sizes, JWT_EXPIRY, project names. Each finding has
     /// a rule id, severity, variable, current value (secrets redacted), expected value and fix. Offline.
-    #[tool(annotations(
-        title = "Validate .env",
+    #[tool(
+        annotations(title = "Validate .env",
         read_only_hint = true,
         destructive_hint = false,
         idempotent_hint = true,
-        open_world_hint = false
-    ))]
+        open_world_hint = false),
+        output_schema = crate::server::output::schema_of::<crate::supabase::env::Report>()
+    )]
     async fn validate_config(
         &self,
         Parameters(params): Parameters<ValidateConfigParams>,
@@ -102,13 +103,14 @@ impl SupamcpServer {
     /// Convert the public URL variables (SITE_URL, API_EXTERNAL_URL, SUPABASE_PUBLIC_URL,
     /// ADDITIONAL_REDIRECT_URLS) between http:// and https://, leaving every other line untouched and local URLs
     /// alone unless include_localhost. Returns the converted text and a diff; writes nothing.
-    #[tool(annotations(
-        title = "Convert URL protocols",
+    #[tool(
+        annotations(title = "Convert URL protocols",
         read_only_hint = true,
         destructive_hint = false,
         idempotent_hint = true,
-        open_world_hint = false
-    ))]
+        open_world_hint = false),
+        output_schema = crate::server::output::schema_of::<ConvertReply>()
+    )]
     async fn convert_protocols(
         &self,
         Parameters(params): Parameters<ConvertProtocolsParams>,
@@ -134,13 +136,14 @@ impl SupamcpServer {
 
     /// Check a project name (Dokploy app name, compose project, container prefix): lowercase letter first,
     /// only a-z, 0-9 and '-', at most 32 characters, not reserved. Returns the problems and a valid suggestion.
-    #[tool(annotations(
-        title = "Validate project name",
+    #[tool(
+        annotations(title = "Validate project name",
         read_only_hint = true,
         destructive_hint = false,
         idempotent_hint = true,
-        open_world_hint = false
-    ))]
+        open_world_hint = false),
+        output_schema = crate::server::output::schema_of::<crate::supabase::env::project::NameCheck>()
+    )]
     async fn validate_project_name(
         &self,
         Parameters(params): Parameters<ValidateProjectNameParams>,
@@ -172,7 +175,7 @@ pub struct FixConfigParams {
     pub lifetime_days: u32,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct FixReply {
     changes: Vec<env::Change>,
     remaining: Vec<Finding>,
@@ -192,13 +195,14 @@ impl SupamcpServer {
     /// ones are kept), restore infrastructure values, switch public URLs to https, add required variables. Returns
     /// the file, a unified diff, what is left for a human and the follow-up steps; secrets are redacted unless
     /// reveal. With write_to it writes the file after saving a timestamped backup of the old one.
-    #[tool(annotations(
-        title = "Fix .env",
+    #[tool(
+        annotations(title = "Fix .env",
         read_only_hint = false,
         destructive_hint = false,
         idempotent_hint = false,
-        open_world_hint = false
-    ))]
+        open_world_hint = false),
+        output_schema = crate::server::output::schema_of::<FixReply>()
+    )]
     async fn fix_config(&self, Parameters(params): Parameters<FixConfigParams>) -> Result<CallToolResult, McpError> {
         let original = match load_env(params.env_text.as_deref(), params.path.as_deref()) {
             Ok(file) => file,

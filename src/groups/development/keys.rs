@@ -41,13 +41,13 @@ pub struct GenerateKeysParams {
     pub reveal: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct GeneratedVariable {
     name: &'static str,
     value: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct GenerateKeysReply {
     revealed: bool,
     /// RFC 3339 expiry of the JWTs.
@@ -78,7 +78,7 @@ pub struct ValidateKeysParams {
     pub service_role_key: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct ValidateKeysReply {
     /// "clean", "info", "warning" or "critical".
     status: &'static str,
@@ -90,13 +90,14 @@ impl SupamcpServer {
     /// Generate the secrets of a self-hosted Supabase stack: JWT_SECRET, ANON_KEY and SERVICE_ROLE_KEY (HS256,
     /// {role, iss: "supabase", iat, exp}), the passwords and encryption keys, and optionally the new key system
     /// (opaque sb_ keys, JWT_KEYS, JWT_JWKS, ES256 keys). Values are redacted unless reveal is true. Offline.
-    #[tool(annotations(
-        title = "Generate Supabase keys",
+    #[tool(
+        annotations(title = "Generate Supabase keys",
         read_only_hint = true,
         destructive_hint = false,
         idempotent_hint = false,
-        open_world_hint = false
-    ))]
+        open_world_hint = false),
+        output_schema = crate::server::output::schema_of::<GenerateKeysReply>()
+    )]
     async fn generate_keys(
         &self,
         Parameters(params): Parameters<GenerateKeysParams>,
@@ -141,13 +142,14 @@ impl SupamcpServer {
     /// Validate JWT_SECRET, ANON_KEY, SERVICE_ROLE_KEY and, when used, the new key system, the way PostgREST and
     /// GoTrue check them (signature, role claim, exp with 30 s leeway); also flags Dokploy's broken generator
     /// (iss "dokploy", identical role-less keys, hex non-JWTs) and Supabase's public demo keys. Offline.
-    #[tool(annotations(
-        title = "Validate Supabase keys",
+    #[tool(
+        annotations(title = "Validate Supabase keys",
         read_only_hint = true,
         destructive_hint = false,
         idempotent_hint = true,
-        open_world_hint = false
-    ))]
+        open_world_hint = false),
+        output_schema = crate::server::output::schema_of::<ValidateKeysReply>()
+    )]
     async fn validate_keys(
         &self,
         Parameters(params): Parameters<ValidateKeysParams>,

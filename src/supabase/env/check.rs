@@ -28,7 +28,7 @@ impl Default for CheckOptions {
 }
 
 /// The result of checking one file.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// "clean", "info", "warning" or "critical": the worst finding.
     pub status: &'static str,

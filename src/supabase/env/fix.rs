@@ -32,7 +32,7 @@ pub struct FixOptions {
 }
 
 /// One variable the fixer changed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Change {
     pub variable: String,
     /// The rules that caused the change.

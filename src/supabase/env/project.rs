@@ -22,7 +22,7 @@ pub const RESERVED_NAMES: &[&str] = &[
 ];
 
 /// Why a name is invalid; empty when it is valid.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct NameCheck {
     pub name: String,
     pub valid: bool,

@@ -6,7 +6,7 @@ use super::EnvFile;
 use serde::Serialize;
 
 /// How much the stack needs a variable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, schemars::JsonSchema)]
 pub enum Need {
     /// A service fails or runs insecurely without a non-empty value.
     Required,
@@ -120,7 +120,7 @@ pub fn default_of(variable: &str) -> Option<&'static str> {
 }
 
 /// How a file differs from the template.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TemplateDiff {
     /// Template variables the file does not assign.
     pub missing: Vec<String>,

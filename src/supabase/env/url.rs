@@ -58,7 +58,7 @@ pub fn urls_of(variable: &str, value: &str) -> Vec<String> {
 }
 
 /// Which way to convert.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     Http,
@@ -75,7 +75,7 @@ impl Protocol {
 }
 
 /// One rewritten variable.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct UrlChange {
     pub variable: String,
     pub before: String,
