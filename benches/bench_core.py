@@ -7,7 +7,7 @@
   3. a 5-million-row query spilled to disk: supamcp's time and peak RSS vs `psql -c "\\copy (query) to file"`.
 
 Usage: python3 benches/bench_core.py [--rows 5000000] [--skip-node]
-Needs: a release build (cargo build --release --examples), PostgreSQL server binaries, psql, node/npm.
+Needs: a release build (cargo build --release --examples), PostgreSQL server binaries, psql, GNU time, node/npm.
 """
 import argparse, json, os, pwd, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -46,10 +46,16 @@ def start_cluster(work):
     return bindir, data, sock
 
 
-def rss_of_wait(proc):
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_maxrss / 1024.0  # MB
+def timed(argv, rss_file):
+    """argv wrapped in GNU time, which writes the peak RSS (KB) to rss_file. (A child forked straight from
+    Python would report Python's own pages as its floor.)"""
+    return ["/usr/bin/time", "-f", "%M", "-o", rss_file] + argv
+
+
+def rss_of_wait(proc, rss_file):
+    proc.wait()
+    with open(rss_file) as f:
+        return int(f.read().strip().splitlines()[-1]) / 1024.0  # MB
 
 
 def startup(argv, runs=15):
@@ -57,15 +63,18 @@ def startup(argv, runs=15):
     times, rss = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        rss_file = tempfile.mktemp(prefix="supamcp-rss-")
+        proc = subprocess.Popen(timed(argv, rss_file), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         proc.stdin.write((json.dumps(INIT) + "\n").encode()); proc.stdin.flush()
-        proc.stdout.readline()
+        reply = json.loads(proc.stdout.readline() or "{}")
         times.append((time.perf_counter() - t0) * 1000)
+        assert reply.get("result", {}).get("serverInfo"), f"{argv[0]} did not initialise: {reply}"
         proc.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
         proc.stdin.write(b'{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n'); proc.stdin.flush()
-        proc.stdout.readline()
+        listed = json.loads(proc.stdout.readline() or "{}")
+        assert listed.get("result", {}).get("tools"), f"{argv[0]} listed no tools: {listed}"
         proc.stdin.close()
-        rss.append(rss_of_wait(proc))
+        rss.append(rss_of_wait(proc, rss_file))
     return statistics.median(times), max(rss)
 
 
@@ -107,7 +116,7 @@ def main():
         print(f"supamcp              start {ours[0]:7.1f} ms   peak RSS {ours[1]:6.1f} MB")
         if not args.skip_node:
             bench = os.path.join(ROOT, ".tools/bench")
-            entry = os.path.join(bench, "node_modules/@supabase/mcp-server-supabase/dist/transports/stdio.js")
+            entry = os.path.join(bench, "node_modules/@supabase/mcp-server-supabase/dist/cli.js")
             if not os.path.exists(entry):
                 subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", bench,
                                 "@supabase/mcp-server-supabase"], check=True)
@@ -125,21 +134,24 @@ def main():
         print(f"== 3. {args.rows:,} rows spilled to disk")
         subprocess.run(psql + ["-c", f"create table big as select g as id, md5(g::text) as h, "
                                      f"timestamptz '2026-01-01' + g * interval '1 second' as t, g % 7 = 0 as flag "
-                                     f"from generate_series(1, {args.rows}) g; vacuum analyze big"], check=True)
+                                     f"from generate_series(1, {args.rows}) g"], check=True)
+        subprocess.run(psql + ["-c", "vacuum analyze big"], check=True)
         out = os.path.join(work, "copy.txt")
         t0 = time.perf_counter()
-        proc = subprocess.Popen(psql + ["-c", f"\\copy (select * from big) to '{out}'"])
-        psql_rss = rss_of_wait(proc)
+        rss_file = os.path.join(work, "psql.rss")
+        proc = subprocess.Popen(timed(psql + ["-c", f"\\copy (select * from big) to '{out}'"], rss_file))
+        psql_rss = rss_of_wait(proc, rss_file)
         psql_s = time.perf_counter() - t0
         copy_bytes = os.path.getsize(out)
         os.remove(out)
         data_dir = os.path.join(work, "supamcp-data")
         t0 = time.perf_counter()
-        proc = subprocess.Popen([BIN, "--database-url", url, "--data-dir", data_dir, "call", "execute_sql",
-                                 json.dumps({"sql": "select * from big", "timeout_ms": 600000})],
+        rss_file = os.path.join(work, "supamcp.rss")
+        proc = subprocess.Popen(timed([BIN, "--database-url", url, "--data-dir", data_dir, "call", "execute_sql",
+                                       json.dumps({"sql": "select * from big", "timeout_ms": 600000})], rss_file),
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, "SUPAMCP_LOG": "warn"})
         reply = proc.stdout.read()
-        ours_rss = rss_of_wait(proc)
+        ours_rss = rss_of_wait(proc, rss_file)
         ours_s = time.perf_counter() - t0
         spilled = json.loads(reply)["spilled"]
         assert spilled["rows"] == args.rows, spilled

@@ -10,7 +10,7 @@ use super::params::TextParam;
 use super::pool::Database;
 use super::sql_errors::{sql_failure, timeout_failure};
 use super::value::JsonCell;
-use super::{readonly, sql_lex};
+use super::{json_row, readonly, sql_lex};
 use crate::failure::Failure;
 use crate::spill::{ColumnInfo, ResultWriter};
 use futures_util::{TryStreamExt, pin_mut};
@@ -216,7 +216,7 @@ async fn run_in_transaction(
                         truncated = true;
                         break;
                     }
-                    sink.push(decode_row(&row)?).map_err(RunError::Failure)?;
+                    accept_row(sink, &row)?;
                 }
                 Some(sink.rows_written())
             }
@@ -225,7 +225,7 @@ async fn run_in_transaction(
                 let stream = stream.map_err(|e| RunError::InStatement(index + 1, e))?;
                 pin_mut!(stream);
                 while let Some(row) = stream.try_next().await.map_err(|e| RunError::InStatement(index + 1, e))? {
-                    sink.push(decode_row(&row)?).map_err(RunError::Failure)?;
+                    accept_row(sink, &row)?;
                 }
                 stream.rows_affected()
             }
@@ -269,7 +269,7 @@ async fn run_alone(
         let stream = client.query_raw(&statement, params.iter().copied()).await?;
         pin_mut!(stream);
         while let Some(row) = stream.try_next().await? {
-            sink.push(decode_row(&row)?).map_err(RunError::Failure)?;
+            accept_row(sink, &row)?;
         }
         Ok(stream.rows_affected())
     }
@@ -316,6 +316,16 @@ fn column_infos(statement: &Statement) -> Vec<ColumnInfo> {
         .iter()
         .map(|c| ColumnInfo { name: c.name().to_owned(), type_name: c.type_().name().to_owned() })
         .collect()
+}
+
+/// Hands a row to the writer: as JSON values while it keeps rows in memory, as an encoded line once it
+/// streams to a file.
+fn accept_row(sink: &mut ResultWriter<'_>, row: &Row) -> Result<(), RunError> {
+    if sink.wants_values() {
+        sink.push(decode_row(row)?).map_err(RunError::Failure)
+    } else {
+        sink.push_encoded(|buffer| json_row::write_row(row, buffer)).map_err(RunError::Failure)
+    }
 }
 
 fn decode_row(row: &Row) -> Result<Vec<Value>, RunError> {

@@ -7,6 +7,7 @@ pub mod conninfo;
 pub mod diagnose;
 pub mod execute;
 pub mod ident;
+pub mod json_row;
 pub mod local_cluster;
 pub mod params;
 pub mod pool;

@@ -2,7 +2,7 @@
 //! numbers stay numbers, json stays json, numeric stays exact (as a string), arrays and composites
 //! nest, enums and domains follow their base type, and a type with no decoder says how to read it.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime};
+use chrono::{Duration, NaiveDate, NaiveTime};
 use postgres_protocol::types as wire;
 use serde_json::{Map, Number, Value};
 use std::error::Error;
@@ -35,20 +35,55 @@ fn float(value: f64) -> Value {
     Number::from_f64(value).map(Value::Number).unwrap_or_else(|| Value::String(value.to_string()))
 }
 
-fn timestamp_text(micros: i64, with_zone: bool) -> String {
-    match micros {
-        i64::MAX => "infinity".to_owned(),
-        i64::MIN => "-infinity".to_owned(),
-        _ => {
-            let stamp = epoch().and_time(NaiveTime::MIN) + Duration::microseconds(micros);
-            if with_zone {
-                DateTime::<chrono::Utc>::from_naive_utc_and_offset(stamp, chrono::Utc)
-                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-            } else {
-                stamp.format("%Y-%m-%dT%H:%M:%S%.f").to_string()
-            }
-        }
+/// Days from 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar, and back.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Days from 1970-01-01 to 2000-01-01, PostgreSQL's epoch.
+const PG_EPOCH_DAYS: i64 = 10_957;
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+fn push_fraction(out: &mut String, micros: i64) {
+    if micros != 0 {
+        let digits = format!("{micros:06}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
     }
+}
+
+/// ISO 8601 text of a timestamp (microseconds since 2000-01-01); `Z` for timestamptz, which the server sends
+/// in UTC. Fractions keep their significant digits, as PostgreSQL prints them.
+pub fn timestamp_text(micros: i64, with_zone: bool) -> String {
+    match micros {
+        i64::MAX => return "infinity".to_owned(),
+        i64::MIN => return "-infinity".to_owned(),
+        _ => {}
+    }
+    let (year, month, day) = civil_from_days(micros.div_euclid(MICROS_PER_DAY) + PG_EPOCH_DAYS);
+    let in_day = micros.rem_euclid(MICROS_PER_DAY);
+    let seconds = in_day / 1_000_000;
+    let mut out = String::with_capacity(32);
+    if (0..=9999).contains(&year) {
+        out.push_str(&format!("{year:04}"));
+    } else {
+        out.push_str(&format!("{year}"));
+    }
+    out.push_str(&format!("-{month:02}-{day:02}T{:02}:{:02}:{:02}", seconds / 3600, (seconds / 60) % 60, seconds % 60));
+    push_fraction(&mut out, in_day % 1_000_000);
+    if with_zone {
+        out.push('Z');
+    }
+    out
 }
 
 fn time_text(micros: i64) -> String {
@@ -357,7 +392,11 @@ mod tests {
     #[test]
     fn timestamps_and_infinity() {
         assert_eq!(timestamp_text(0, true), "2000-01-01T00:00:00Z");
-        assert_eq!(timestamp_text(1_500_000, false), "2000-01-01T00:00:01.500");
+        assert_eq!(timestamp_text(1_500_000, false), "2000-01-01T00:00:01.5");
+        assert_eq!(timestamp_text(-1, true), "1999-12-31T23:59:59.999999Z");
+        // 2026-11-22 23:05:06.000123 UTC, and a leap day
+        assert_eq!(timestamp_text(848_703_906_000_123, true), "2026-11-22T23:05:06.000123Z");
+        assert_eq!(timestamp_text(131_328_000_000_000, false), "2004-02-29T00:00:00");
         assert_eq!(timestamp_text(i64::MAX, true), "infinity");
     }
 }

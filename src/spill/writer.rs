@@ -82,6 +82,31 @@ impl<'a> ResultWriter<'a> {
         self.count
     }
 
+    /// True while rows are wanted as JSON values: in memory, or to fill the preview. Afterwards rows go to
+    /// the file as encoded lines ([`ResultWriter::push_encoded`]).
+    pub fn wants_values(&self) -> bool {
+        self.file.is_none() || self.rows.len() < self.preview_rows
+    }
+
+    /// Adds one row that `encode` writes as a JSON array line (with its newline). Only while spilling.
+    pub fn push_encoded<E: std::fmt::Display>(
+        &mut self,
+        encode: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<(), Failure> {
+        let Some(file) = &mut self.file else {
+            return Err(Failure::new(
+                "internal error",
+                "an encoded row arrived before the result spilled",
+                "report this as a supamcp bug",
+            ));
+        };
+        self.scratch.clear();
+        encode(&mut self.scratch).map_err(|e| io_failure(std::io::Error::other(e.to_string())))?;
+        self.count += 1;
+        self.bytes += self.scratch.len() as u64;
+        file.out.write_all(&self.scratch).map_err(io_failure)
+    }
+
     /// Adds one row.
     pub fn push(&mut self, row: Vec<Value>) -> Result<(), Failure> {
         self.scratch.clear();
