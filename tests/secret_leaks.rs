@@ -1,0 +1,110 @@
+//! Invariant 4: no secret is ever logged or echoed unredacted. The binary runs with debug logs, a database
+//! password in its URL and a Supabase .env full of secrets; every tool that touches them is called, and
+//! the captured stderr, every tool output, the audit log and the spilled files are scanned for the secrets.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod support;
+
+use rmcp::ServiceExt;
+use rmcp::model::CallToolRequestParams;
+use rmcp::transport::TokioChildProcess;
+use serde_json::json;
+use std::process::Stdio;
+use tokio::io::AsyncReadExt;
+
+const ENV_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/env/healthy.env");
+const DB_PASSWORD: &str = "Db-Passw0rd-That-Must-Not-Leak";
+
+fn fixture_secrets() -> Vec<String> {
+    let text = std::fs::read_to_string(ENV_FILE).expect("fixture");
+    let mut secrets: Vec<String> = text
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .filter(|(name, _)| {
+            [
+                "POSTGRES_PASSWORD",
+                "JWT_SECRET",
+                "SERVICE_ROLE_KEY",
+                "DASHBOARD_PASSWORD",
+                "SECRET_KEY_BASE",
+                "VAULT_ENC_KEY",
+                "SMTP_PASS",
+                "PG_META_CRYPTO_KEY",
+            ]
+            .contains(name)
+        })
+        .map(|(_, value)| value.trim_matches(['"', '\'']).to_owned())
+        .filter(|value| value.len() >= 12)
+        .collect();
+    secrets.push(DB_PASSWORD.to_owned());
+    assert!(secrets.len() >= 8, "the fixture holds the secrets this test looks for: {secrets:?}");
+    secrets
+}
+
+#[tokio::test]
+async fn no_secret_reaches_logs_outputs_or_files() {
+    let db = support::fresh_sample_database("secret_leaks").await;
+    // Trust authentication ignores the password, so the URL can carry one that must never be shown.
+    let url = db.url().replacen("postgres://postgres@", &format!("postgres://postgres:{DB_PASSWORD}@"), 1);
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_supamcp"));
+    command
+        .args(["--database-url", &url, "--env-file", ENV_FILE, "--spill-threshold-bytes", "2048", "--data-dir"])
+        .arg(data_dir.path())
+        .env("SUPAMCP_LOG", "debug")
+        .env_remove("SUPAMCP_CONFIG");
+    let (transport, stderr) = TokioChildProcess::builder(command).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stderr = stderr.expect("piped stderr");
+    let log_reader = tokio::spawn(async move {
+        let mut logs = String::new();
+        let _ = stderr.read_to_string(&mut logs).await;
+        logs
+    });
+    let client = ().serve(transport).await.unwrap();
+
+    let calls = [
+        ("test_connection", json!({})),
+        ("execute_sql", json!({"sql": "select current_user, md5(g::text) from generate_series(1, 500) g"})),
+        ("execute_sql", json!({"sql": "select * from no_such_table"})),
+        ("execute_sql", json!({"sql": "select 1", "role": "no_such_role"})),
+        ("validate_config", json!({"path": ENV_FILE})),
+        ("validate_keys", json!({"path": ENV_FILE})),
+        ("fix_config", json!({"path": ENV_FILE})),
+        ("convert_protocols", json!({"path": ENV_FILE})),
+        ("generate_keys", json!({})),
+        ("read_audit_log", json!({})),
+    ];
+    let mut outputs = String::new();
+    for (tool, arguments) in calls {
+        let result = client
+            .call_tool(CallToolRequestParams::new(tool).with_arguments(arguments.as_object().cloned().unwrap()))
+            .await
+            .unwrap_or_else(|e| panic!("{tool}: {e}"));
+        outputs.push_str(&serde_json::to_string(&result).unwrap());
+        outputs.push('\n');
+    }
+    let _ = client.cancel().await;
+    let logs = log_reader.await.unwrap();
+    assert!(logs.contains("DEBUG") || logs.contains("INFO"), "debug logs were captured");
+
+    let mut files = String::new();
+    for entry in walk(data_dir.path()) {
+        files.push_str(&std::fs::read_to_string(&entry).unwrap_or_default());
+    }
+    assert!(files.contains("execute_sql"), "the audit log was written");
+    for secret in fixture_secrets() {
+        for (place, text) in [("stderr logs", &logs), ("tool outputs", &outputs), ("data directory", &files)] {
+            assert!(!text.contains(&secret), "a secret ({}…) leaked into the {place}", &secret[..6]);
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() { found.extend(walk(&path)) } else { found.push(path) }
+    }
+    found
+}
