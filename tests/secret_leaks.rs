@@ -15,6 +15,8 @@ use tokio::io::AsyncReadExt;
 
 const ENV_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/env/healthy.env");
 const DB_PASSWORD: &str = "Db-Passw0rd-That-Must-Not-Leak";
+/// A secret the caller passes as a tool argument.
+const ARGUMENT_SECRET: &str = "Argument-Secret-0f-At-Least-32-Chars";
 
 fn fixture_secrets() -> Vec<String> {
     let text = std::fs::read_to_string(ENV_FILE).expect("fixture");
@@ -38,6 +40,7 @@ fn fixture_secrets() -> Vec<String> {
         .filter(|value| value.len() >= 12)
         .collect();
     secrets.push(DB_PASSWORD.to_owned());
+    secrets.push(ARGUMENT_SECRET.to_owned());
     assert!(secrets.len() >= 8, "the fixture holds the secrets this test looks for: {secrets:?}");
     secrets
 }
@@ -52,7 +55,7 @@ async fn no_secret_reaches_logs_outputs_or_files() {
     command
         .args(["--database-url", &url, "--env-file", ENV_FILE, "--spill-threshold-bytes", "2048", "--data-dir"])
         .arg(data_dir.path())
-        .env("SUPAMCP_LOG", "debug")
+        .env("SUPAMCP_LOG", "trace")
         .env_remove("SUPAMCP_CONFIG");
     let (transport, stderr) = TokioChildProcess::builder(command).stderr(Stdio::piped()).spawn().unwrap();
     let mut stderr = stderr.expect("piped stderr");
@@ -70,6 +73,7 @@ async fn no_secret_reaches_logs_outputs_or_files() {
         ("execute_sql", json!({"sql": "select 1", "role": "no_such_role"})),
         ("validate_config", json!({"path": ENV_FILE})),
         ("validate_keys", json!({"path": ENV_FILE})),
+        ("validate_keys", json!({"path": ENV_FILE, "jwt_secret": ARGUMENT_SECRET})),
         ("fix_config", json!({"path": ENV_FILE})),
         ("convert_protocols", json!({"path": ENV_FILE})),
         ("generate_keys", json!({})),
