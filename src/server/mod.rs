@@ -9,9 +9,12 @@ pub use registry::{GroupStatus, ToolCatalog};
 
 use crate::audit::AuditLog;
 use crate::config::Settings;
+use crate::failure::Failure;
 use crate::pg::pool::Databases;
 use crate::spill::SpillStore;
+use output::IntoToolResult;
 use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::CallToolResult;
 use std::sync::Arc;
 
 /// Everything the tools share.
@@ -51,5 +54,21 @@ impl SupamcpServer {
 
     fn router(&self) -> &ToolRouter<SupamcpServer> {
         &self.catalog.router
+    }
+
+    /// Runs `work` with a pooled connection of the instance; any failure becomes the tool's error result.
+    /// The one way group tools get a database connection.
+    pub(crate) async fn with_client<F, Fut>(&self, instance: Option<&str>, work: F) -> CallToolResult
+    where
+        F: FnOnce(deadpool_postgres::Object) -> Fut,
+        Fut: std::future::Future<Output = Result<CallToolResult, Failure>>,
+    {
+        let outcome = async {
+            let database = self.state.databases.get(instance)?;
+            let client = database.client().await?;
+            work(client).await
+        }
+        .await;
+        outcome.unwrap_or_else(IntoToolResult::into_result)
     }
 }

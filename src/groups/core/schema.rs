@@ -1,9 +1,8 @@
 //! Schema inspection tools: `list_schemas`, `list_tables`, `describe_table`, `list_extensions`.
 
-use crate::failure::Failure;
 use crate::pg::catalog::{self, ExtensionRow, SchemaRow, TableDetail, TableFilter, TableRow};
 use crate::server::SupamcpServer;
-use crate::server::output::{IntoToolResult, schema_of, structured};
+use crate::server::output::{schema_of, structured};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
@@ -189,22 +188,5 @@ impl SupamcpServer {
                 Ok(structured(&ExtensionsReply { extensions }))
             })
             .await)
-    }
-}
-
-impl SupamcpServer {
-    /// Runs `work` with a pooled connection of the instance; any failure becomes the tool's error result.
-    pub(crate) async fn with_client<F, Fut>(&self, instance: Option<&str>, work: F) -> CallToolResult
-    where
-        F: FnOnce(deadpool_postgres::Object) -> Fut,
-        Fut: std::future::Future<Output = Result<CallToolResult, Failure>>,
-    {
-        let outcome = async {
-            let database = self.state.databases.get(instance)?;
-            let client = database.client().await?;
-            work(client).await
-        }
-        .await;
-        outcome.unwrap_or_else(IntoToolResult::into_result)
     }
 }
