@@ -1,5 +1,6 @@
-//! The command line: `serve` (default), `tools`, `call TOOL JSON`, `demo`, `doctor` and `keys`. Every
-//! subcommand that runs tools goes through the same MCP server, in process.
+//! The command line: `serve` (default), `tools`, `call TOOL JSON`, `demo`, `doctor` and `keys`. `tools` and
+//! `call` go through the same MCP server an agent talks to, in process; `doctor` and `keys` are human-facing
+//! reports over the same domain code the development tools use.
 
 mod demo;
 mod doctor;
