@@ -129,6 +129,11 @@ pub async fn serve(global: &GlobalArgs) -> ExitCode {
         Err(message) => return startup_error(&message),
     };
     server.catalog().log_summary();
+    match server.state().spill.cleanup() {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(removed, "removed spilled results older than the configured age"),
+        Err(e) => tracing::warn!("cannot clean the spilled results: {e}"),
+    }
     let running = match server.serve(rmcp::transport::stdio()).await {
         Ok(running) => running,
         Err(e) => return startup_error(&format!("MCP handshake failed: {e}")),

@@ -78,6 +78,11 @@ pub async fn execute(
     }
     let params: Vec<TextParam> = options.params.iter().map(TextParam::from_json).collect();
     let mut client = database.client().await?;
+    if database.transaction_pooler() {
+        // Through a transaction pooler the next transaction may run on another server connection, where the
+        // statements tokio-postgres prepared to look up types do not exist.
+        client.clear_type_cache();
+    }
     let role = match &options.role {
         Some(role) => Some(role.clone()),
         None if options.read_only => database.read_only_role(&client).await?,

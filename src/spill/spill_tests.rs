@@ -69,3 +69,22 @@ fn discarded_and_unknown_results_leave_nothing() {
         assert!(store.read(handle, 0, 1).is_err());
     }
 }
+
+#[test]
+fn cleanup_removes_only_old_spill_files() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = SpillStore::new(dir.path().to_owned(), 10, Duration::from_secs(3600));
+    let old = dir.path().join("00000000-0000-0000-0000-000000000001.ndjson");
+    let fresh = dir.path().join("00000000-0000-0000-0000-000000000002.ndjson");
+    let unrelated = dir.path().join("notes.txt");
+    for path in [&old, &fresh, &unrelated] {
+        std::fs::write(path, "{}\n").unwrap_or_else(|e| panic!("{e}"));
+    }
+    let two_hours_ago = SystemTime::now() - Duration::from_secs(7200);
+    for path in [&old, &unrelated] {
+        let file = std::fs::File::options().write(true).open(path).unwrap_or_else(|e| panic!("{e}"));
+        file.set_modified(two_hours_ago).unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert_eq!(store.cleanup().ok(), Some(1));
+    assert!(!old.exists() && fresh.exists() && unrelated.exists());
+}
