@@ -11,14 +11,15 @@ use std::process::Command;
 const UNREACHABLE_DB: &str = "postgres://nobody@127.0.0.1:1/none";
 
 fn tools(extra: &[&str]) -> Vec<Value> {
-    let output = Command::new(env!("CARGO_BIN_EXE_supamcp"))
-        .args(["tools", "--database-url", UNREACHABLE_DB])
-        .args(extra)
-        .env_remove("SUPAMCP_FEATURES")
-        .env_remove("SUPAMCP_READ_ONLY")
-        .env("SUPAMCP_LOG", "error")
-        .output()
-        .expect("run supamcp tools");
+    tools_with_env(extra, &[])
+}
+
+fn tools_with_env(extra: &[&str], env: &[(&str, &str)]) -> Vec<Value> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_supamcp"));
+    command.args(["tools", "--database-url", UNREACHABLE_DB]).args(extra);
+    command.env_remove("SUPAMCP_FEATURES").env_remove("SUPAMCP_READ_ONLY").env("SUPAMCP_LOG", "error");
+    command.envs(env.iter().copied());
+    let output = command.output().expect("run supamcp tools");
     assert!(output.status.success(), "supamcp tools failed: {}", String::from_utf8_lossy(&output.stderr));
     let listing: Value = serde_json::from_slice(&output.stdout).expect("tools prints JSON");
     listing["tools"].as_array().cloned().expect("a tools array")
@@ -63,6 +64,12 @@ fn read_only_mode_lists_only_read_only_tools_and_keeps_execute_sql() {
     );
     for tool in &read_only {
         assert_eq!(tool["annotations"]["readOnlyHint"], json!(true), "{} is listed in read-only mode", tool["name"]);
+    }
+    for (value, expect_read_only) in
+        [("1", true), ("true", true), ("yes", true), ("0", false), ("false", false), ("off", false)]
+    {
+        let listed = tools_with_env(&[], &[("SUPAMCP_READ_ONLY", value)]);
+        assert_eq!(listed.len() == read_only.len(), expect_read_only, "SUPAMCP_READ_ONLY={value}");
     }
     let execute = read_only.iter().find(|t| t["name"] == "execute_sql").expect("execute_sql stays listed");
     assert_eq!(execute["annotations"]["destructiveHint"], json!(false));

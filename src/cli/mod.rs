@@ -40,8 +40,9 @@ pub struct GlobalArgs {
     /// storage, functions, realtime, development, knowledge, cloud). Default: every configured group.
     #[arg(long, global = true, env = "SUPAMCP_FEATURES")]
     pub features: Option<String>,
-    /// Offer only read-only tools and run SQL in read-only transactions.
-    #[arg(long, global = true, env = "SUPAMCP_READ_ONLY")]
+    /// Offer only read-only tools and run SQL in read-only transactions (SUPAMCP_READ_ONLY=1/true/yes/on).
+    #[arg(long, global = true, env = "SUPAMCP_READ_ONLY", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub read_only: bool,
     /// The instance tools use when a call names none.
     #[arg(long, global = true, env = "SUPAMCP_INSTANCE")]
