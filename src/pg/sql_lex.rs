@@ -163,9 +163,28 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, LexError> {
 /// surrounding white space; empty statements are dropped. Comments stay inside the statement they
 /// precede.
 pub fn split_statements(sql: &str) -> Result<Vec<&str>, LexError> {
+    Ok(split_for_history(sql)?.into_iter().filter(|piece| has_code(piece)).collect())
+}
+
+/// Splits a migration file as the Supabase CLI stores it in `supabase_migrations.schema_migrations.statements`:
+/// like [`split_statements`], but a piece holding only comments is kept (the CLI keeps it too), so the stored
+/// statements of a file are the same whichever tool applied it.
+pub fn split_for_history(sql: &str) -> Result<Vec<&str>, LexError> {
     let tokens = tokenize(sql)?;
-    let mut statements = Vec::new();
+    let mut pieces = Vec::new();
     let mut start = 0;
+    for end in boundaries(&tokens) {
+        pieces.push(sql[start..end].trim());
+        start = end + 1;
+    }
+    pieces.push(sql[start..].trim());
+    pieces.retain(|piece| !piece.is_empty());
+    Ok(pieces)
+}
+
+/// Byte offsets of the semicolons that end statements.
+fn boundaries(tokens: &[Token<'_>]) -> Vec<usize> {
+    let mut ends = Vec::new();
     let mut parens = 0i32;
     let mut atomic_depth = 0i32;
     for (index, token) in tokens.iter().enumerate() {
@@ -180,18 +199,10 @@ pub fn split_statements(sql: &str) -> Result<Vec<&str>, LexError> {
         } else if atomic_depth > 0 && token.is_word("end") {
             atomic_depth -= 1;
         } else if token.is_punct(';') && parens <= 0 && atomic_depth == 0 {
-            let piece = sql[start..token.start].trim();
-            if has_code(piece) {
-                statements.push(piece);
-            }
-            start = token.start + 1;
+            ends.push(token.start);
         }
     }
-    let tail = sql[start..].trim();
-    if has_code(tail) {
-        statements.push(tail);
-    }
-    Ok(statements)
+    ends
 }
 
 /// True when `piece` holds more than comments and white space.

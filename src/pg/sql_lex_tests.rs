@@ -58,3 +58,11 @@ fn quoted_names_unescape() {
     assert_eq!(tokens[0].name().as_deref(), Some("My \"Table\""));
     assert_eq!(tokens[1].name().as_deref(), Some("pg_read_file"));
 }
+
+#[test]
+fn history_split_keeps_comment_only_pieces_as_the_cli_does() {
+    let sql = "create table a (id int);\n\n-- trailing note\n";
+    assert_eq!(split_for_history(sql).unwrap(), vec!["create table a (id int)", "-- trailing note"]);
+    assert_eq!(split_statements(sql).unwrap(), vec!["create table a (id int)"]);
+    assert_eq!(split_for_history("select 1;;\n").unwrap(), vec!["select 1"]);
+}

@@ -19,6 +19,8 @@ use tokio::sync::OnceCell;
 
 const LAYOUT_TEMPLATE: &str = "tpl_supabase";
 const SAMPLE_TEMPLATE: &str = "tpl_supabase_sample";
+const GRANT_DATABASE_TO_POSTGRES: &str =
+    "DO $$ BEGIN EXECUTE format('GRANT ALL ON DATABASE %I TO postgres', current_database()); END $$";
 
 /// Which shared cluster: `A` for ordinary tests, `B` as a second instance for cross-instance tests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +72,8 @@ pub async fn fresh_database_in(slot: Slot, name_hint: &str, sample_data: bool) -
     let name = database_name(name_hint);
     let template = if sample_data { SAMPLE_TEMPLATE } else { LAYOUT_TEMPLATE };
     cluster.create_database(&name, Some(template)).await.unwrap_or_else(|failure| panic!("{failure}"));
+    // Database privileges are not copied from a template; postgres has them on a Supabase stack.
+    cluster.run_sql(&name, GRANT_DATABASE_TO_POSTGRES).await.unwrap_or_else(|failure| panic!("{failure}"));
     TestDb { cluster, name }
 }
 

@@ -1,0 +1,7 @@
+//! Migrations compatible with the Supabase CLI: files in its layout, its history table, status and drift,
+//! and a runner that applies each migration with its history row in one transaction.
+
+pub mod files;
+pub mod history;
+pub mod runner;
+pub mod status;
