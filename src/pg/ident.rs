@@ -5,6 +5,11 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// Quotes a string literal for the few statements that take no parameters (SET TRANSACTION SNAPSHOT).
+pub fn quote_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -13,5 +18,6 @@ mod tests {
     fn quotes_and_escapes() {
         assert_eq!(quote_ident("users"), "\"users\"");
         assert_eq!(quote_ident("a\"; drop table x; --"), "\"a\"\"; drop table x; --\"");
+        assert_eq!(quote_literal("it's"), "'it''s'");
     }
 }

@@ -11,17 +11,25 @@ use std::process::Stdio;
 
 pub struct Server {
     pub client: RunningService<RoleClient, ()>,
-    pub data_dir: tempfile::TempDir,
+    /// The server's own data directory, when the test did not name one.
+    pub data_dir: Option<tempfile::TempDir>,
 }
 
 /// Starts `supamcp` with `args` (plus its own data directory) and completes the MCP handshake.
 pub async fn start(args: &[&str]) -> Server {
     let data_dir = tempfile::tempdir().expect("data dir");
+    let mut server = start_in(args, data_dir.path()).await;
+    server.data_dir = Some(data_dir);
+    server
+}
+
+/// Starts `supamcp` with `args` and the data directory `data_dir`.
+pub async fn start_in(args: &[&str], data_dir: &std::path::Path) -> Server {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_supamcp"));
     command
         .args(args)
         .arg("--data-dir")
-        .arg(data_dir.path())
+        .arg(data_dir)
         .env("SUPAMCP_LOG", "warn")
         .env_remove("SUPAMCP_CONFIG")
         .env_remove("SUPAMCP_DATABASE_URL")
@@ -30,7 +38,7 @@ pub async fn start(args: &[&str]) -> Server {
         .env_remove("SUPAMCP_FEATURES");
     let (transport, _) = TokioChildProcess::builder(command).stderr(Stdio::inherit()).spawn().expect("spawn supamcp");
     let client = ().serve(transport).await.expect("MCP handshake");
-    Server { client, data_dir }
+    Server { client, data_dir: None }
 }
 
 impl Server {

@@ -2,6 +2,7 @@
 //! `crate::migrate`.
 
 mod apply;
+mod copy;
 mod history;
 
 use crate::failure::Failure;
@@ -22,7 +23,9 @@ pub(crate) fn default_lock_timeout_ms() -> u64 {
 
 impl SupamcpServer {
     pub(crate) fn migrations_router() -> ToolRouter<SupamcpServer> {
-        SupamcpServer::migrations_history_router() + SupamcpServer::migrations_apply_router()
+        SupamcpServer::migrations_history_router()
+            + SupamcpServer::migrations_apply_router()
+            + SupamcpServer::migrations_copy_router()
     }
 }
 

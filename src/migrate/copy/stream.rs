@@ -1,0 +1,109 @@
+//! Copies one table: COPY out of the source (inside the copy's consistent snapshot) streamed chunk by chunk
+//! into COPY in on the target, in one target transaction, never holding more than a chunk in memory. The
+//! conflict strategy decides what happens to a target table that already holds rows.
+
+use super::tables::{self, TableInfo};
+use crate::failure::Failure;
+use crate::pg::sql_errors::sql_failure;
+use futures_util::{SinkExt, TryStreamExt, pin_mut};
+use serde::Deserialize;
+use std::time::Duration;
+
+/// What to do with a target table that already holds rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Conflict {
+    /// Stop with an error naming the table (the default).
+    #[default]
+    Fail,
+    /// Empty the target tables first.
+    Truncate,
+    /// Leave such tables as they are.
+    Skip,
+    /// Insert the rows whose primary key the target lacks.
+    Merge,
+}
+
+pub enum TableResult {
+    Copied(u64),
+    Skipped,
+}
+
+fn failed(table: &TableInfo, step: &str, error: &tokio_postgres::Error) -> Failure {
+    let mut failure = sql_failure(error, None, Duration::ZERO);
+    failure.what = format!("copying {} failed while {step}", table.label());
+    failure
+}
+
+/// Copies `table` from `source` (a transaction in the copy's snapshot) to `target`.
+pub async fn copy_table(
+    source: &tokio_postgres::Transaction<'_>,
+    target: &mut tokio_postgres::Client,
+    table: &TableInfo,
+    conflict: Conflict,
+    binary: bool,
+    replica: bool,
+) -> Result<TableResult, Failure> {
+    let transaction = target.transaction().await.map_err(|e| failed(table, "opening the target transaction", &e))?;
+    if replica {
+        transaction
+            .batch_execute("SET LOCAL session_replication_role = replica")
+            .await
+            .map_err(|e| failed(table, "turning off triggers", &e))?;
+    }
+    if tables::has_rows(&transaction, table).await? {
+        match conflict {
+            Conflict::Fail => {
+                return Err(Failure::new(
+                    format!("target table {} already holds rows", table.label()),
+                    "the copy would mix its rows with the existing ones",
+                    "choose a conflict strategy: truncate (replace them), skip (leave the table), or merge (add missing rows by primary key)",
+                ));
+            }
+            Conflict::Skip => return Ok(TableResult::Skipped),
+            Conflict::Truncate | Conflict::Merge => {}
+        }
+    }
+    let format = if binary { "binary" } else { "text" };
+    let columns = table.column_list();
+    let merging = conflict == Conflict::Merge;
+    if merging && table.primary_key.is_empty() {
+        return Err(Failure::new(
+            format!("cannot merge into {}", table.label()),
+            "the table has no primary key to tell existing rows from new ones",
+            "use truncate or skip for this table, or add a primary key",
+        ));
+    }
+    let destination = if merging {
+        let create = format!(
+            "CREATE TEMP TABLE supamcp_merge ON COMMIT DROP AS SELECT {columns} FROM {} WITH NO DATA",
+            table.qualified()
+        );
+        transaction.batch_execute(&create).await.map_err(|e| failed(table, "preparing the merge", &e))?;
+        "supamcp_merge".to_owned()
+    } else {
+        table.qualified()
+    };
+    let out = source
+        .copy_out(&format!("COPY (SELECT {columns} FROM {}) TO STDOUT (FORMAT {format})", table.qualified()))
+        .await
+        .map_err(|e| failed(table, "reading the source", &e))?;
+    let sink = transaction
+        .copy_in(&format!("COPY {destination} ({columns}) FROM STDIN (FORMAT {format})"))
+        .await
+        .map_err(|e| failed(table, "writing the target", &e))?;
+    pin_mut!(out, sink);
+    while let Some(chunk) = out.try_next().await.map_err(|e| failed(table, "reading the source", &e))? {
+        sink.send(chunk).await.map_err(|e| failed(table, "writing the target", &e))?;
+    }
+    let mut rows = sink.finish().await.map_err(|e| failed(table, "finishing the copy", &e))?;
+    if merging {
+        let insert = format!(
+            "INSERT INTO {} ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM supamcp_merge ON CONFLICT DO NOTHING",
+            table.qualified()
+        );
+        rows = transaction.execute(&insert, &[]).await.map_err(|e| failed(table, "merging", &e))?;
+    }
+    transaction.commit().await.map_err(|e| failed(table, "committing", &e))?;
+    Ok(TableResult::Copied(rows))
+}

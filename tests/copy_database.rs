@@ -1,0 +1,193 @@
+//! copy_database between two throwaway clusters: dry run, a full copy (schema, data, auth users, sequences)
+//! verified row for row, the conflict strategies, and a copy killed mid-way then resumed.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod mcp_client;
+mod support;
+
+use serde_json::{Value, json};
+use support::Slot;
+
+/// A config file naming the two databases `src` and `dst`, connected as the superuser supabase_admin so the
+/// copy may turn triggers off.
+fn config(dir: &std::path::Path, source: &support::TestDb, target: &support::TestDb) -> String {
+    let path = dir.join("supamcp.toml");
+    let text = format!(
+        "default_instance = \"src\"\n[instances.src]\ndatabase_url = \"{}\"\n[instances.dst]\ndatabase_url = \"{}\"\n",
+        source.url_as("supabase_admin"),
+        target.url_as("supabase_admin")
+    );
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+async fn fingerprint(client: &tokio_postgres::Client) -> Vec<String> {
+    let mut out = Vec::new();
+    for table in ["public.profiles", "public.projects", "public.todos", "auth.users"] {
+        let sql = format!(
+            "select count(*)::text || ':' || coalesce(md5(string_agg(t::text, ',' order by t::text)), '') from {table} t"
+        );
+        out.push(client.query_one(&sql, &[]).await.unwrap().get(0));
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_full_copy_is_identical_and_conflicts_follow_the_strategy() {
+    let source = support::fresh_database_in(Slot::A, "copy_src", true).await;
+    let target = support::fresh_database_in(Slot::B, "copy_dst", false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = mcp_client::start(&["--config", &config(dir.path(), &source, &target)]).await;
+
+    let plan = server
+        .ok("copy_database", json!({"source": "src", "target": "dst", "include_auth": true, "dry_run": true}))
+        .await;
+    let planned: Vec<&str> = plan["tables"].as_array().unwrap().iter().map(|t| t["table"].as_str().unwrap()).collect();
+    assert!(planned.contains(&"public.todos") && planned.contains(&"auth.users"), "{planned:?}");
+    assert!(plan["tables"].as_array().unwrap().iter().all(|t| t["status"] == "planned"));
+    let target_client = target.admin().await;
+    let exists: bool =
+        target_client.query_one("select to_regclass('public.todos') is not null", &[]).await.unwrap().get(0);
+    assert!(!exists, "a dry run changes nothing");
+    let refused = server.err("copy_database", json!({"source": "src", "target": "dst"})).await;
+    assert!(refused.contains("confirm"), "{refused}");
+
+    let copied = server
+        .ok("copy_database", json!({"source": "src", "target": "dst", "include_auth": true, "confirm": true}))
+        .await;
+    assert_eq!(copied["schema_copied"], json!(true));
+    assert_eq!(copied["triggers_disabled"], json!(true));
+    assert_eq!(copied["binary"], json!(true));
+    assert!(copied["sequences_set"].as_u64().unwrap() >= 2, "{copied}");
+    let source_client = source.admin().await;
+    assert_eq!(fingerprint(&target_client).await, fingerprint(&source_client).await);
+    // Identity sequences continue after the copied rows.
+    let next: i64 = target_client
+        .query_one(
+            "insert into public.projects (owner_id, name) select id, 'new' from auth.users limit 1 returning id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let max: i64 = source_client.query_one("select max(id) from public.projects", &[]).await.unwrap().get(0);
+    assert!(next > max, "sequence set: next id {next} after {max}");
+    target_client.execute("delete from public.projects where name = 'new'", &[]).await.unwrap();
+
+    let again = server
+        .err("copy_database", json!({"source": "src", "target": "dst", "include_schema": false, "confirm": true}))
+        .await;
+    assert!(again.contains("already holds rows") && again.contains("truncate"), "{again}");
+    let skipped = server
+        .ok(
+            "copy_database",
+            json!({"source": "src", "target": "dst", "include_schema": false, "conflict": "skip", "confirm": true}),
+        )
+        .await;
+    assert!(skipped["tables"].as_array().unwrap().iter().all(|t| t["status"] == "skipped"), "{skipped}");
+
+    target_client.execute("delete from public.todos where id % 3 = 0", &[]).await.unwrap();
+    let merged = server.ok("copy_database", json!({"source": "src", "target": "dst", "tables": ["public.todos"], "include_schema": false, "conflict": "merge", "confirm": true})).await;
+    assert_eq!(merged["tables"][0]["rows"], json!(100), "the deleted third of 300 todos came back: {merged}");
+    assert_eq!(fingerprint(&target_client).await, fingerprint(&source_client).await);
+
+    let truncated = server.ok("copy_database", json!({"source": "src", "target": "dst", "tables": ["public.todos"], "include_schema": false, "conflict": "truncate", "confirm": true})).await;
+    assert_eq!(truncated["tables"][0]["rows"], json!(300));
+    assert_eq!(fingerprint(&target_client).await, fingerprint(&source_client).await);
+
+    let compatible = server.ok("check_compatibility", json!({"source": "src", "target": "dst"})).await;
+    assert_eq!(compatible["compatible"], json!(true), "{compatible}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn missing_roles_and_extensions_are_found_before_copying() {
+    let source = support::fresh_database_in(Slot::A, "compat_src", false).await;
+    let target = support::fresh_database_in(Slot::B, "compat_dst", false).await;
+    let admin = source.admin().await;
+    admin
+        .batch_execute(
+            "create extension if not exists pg_trgm;
+             do $$ begin if not exists (select 1 from pg_roles where rolname = 'reporting_only_on_a') then create role reporting_only_on_a; end if; end $$;
+             create table public.reports (id int primary key);
+             alter table public.reports enable row level security;
+             create policy reports_read on public.reports for select to reporting_only_on_a using (true);",
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let server = mcp_client::start(&["--config", &config(dir.path(), &source, &target)]).await;
+    let report = server.ok("check_compatibility", json!({"source": "src", "target": "dst"})).await;
+    let kinds: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    assert_eq!(report["compatible"], json!(false));
+    assert!(kinds.contains(&"role_missing") && kinds.contains(&"extension_not_installed"), "{report}");
+    let refused = server.err("copy_database", json!({"source": "src", "target": "dst", "confirm": true})).await;
+    assert!(refused.contains("reporting_only_on_a"), "{refused}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_killed_copy_resumes_where_it_stopped() {
+    let source = support::fresh_database_in(Slot::A, "resume_src", false).await;
+    let target = support::fresh_database_in(Slot::B, "resume_dst", false).await;
+    source
+        .admin()
+        .await
+        .batch_execute(
+            "create table public.aaa (id int primary key, v text);
+             insert into public.aaa select g, md5(g::text) from generate_series(1, 1000) g;
+             create table public.big (id bigint primary key, v text, t timestamptz);
+             insert into public.big select g, repeat(md5(g::text), 2), now() from generate_series(1, 400000) g;
+             create table public.ccc (id int primary key);
+             insert into public.ccc select generate_series(1, 10);",
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &source, &target);
+    let data_dir = dir.path().join("data");
+    let arguments = json!({"source": "src", "target": "dst", "parallel": 1, "confirm": true}).to_string();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_supamcp"))
+        .args(["--config", &cfg, "--data-dir"])
+        .arg(&data_dir)
+        .args(["call", "copy_database", &arguments])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once the journal records the first table and before the whole copy is done.
+    let journal_dir = data_dir.join("copies");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let journal = std::fs::read_dir(&journal_dir)
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .and_then(|e| std::fs::read_to_string(e.path()).ok());
+        if journal.is_some_and(|text| text.contains("public.aaa")) {
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the copy ended before it could be interrupted");
+        assert!(std::time::Instant::now() < deadline, "the journal never recorded a table");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let server = mcp_client::start_in(&["--config", &cfg], &data_dir).await;
+    let resumed =
+        server.ok("copy_database", json!({"source": "src", "target": "dst", "parallel": 1, "confirm": true})).await;
+    let status: Vec<(Value, Value)> =
+        resumed["tables"].as_array().unwrap().iter().map(|t| (t["table"].clone(), t["status"].clone())).collect();
+    assert_eq!(status[0], (json!("public.aaa"), json!("done_before")), "{resumed}");
+    assert_eq!(resumed["schema_copied"], json!(false), "the schema step was done before the kill");
+    for table in ["public.aaa", "public.big", "public.ccc"] {
+        let sql = format!("select count(*)::text || ':' || md5(string_agg(t::text, ',' order by t.id)) from {table} t");
+        let left: String = source.admin().await.query_one(&sql, &[]).await.unwrap().get(0);
+        let right: String = target.admin().await.query_one(&sql, &[]).await.unwrap().get(0);
+        assert_eq!(left, right, "{table}");
+    }
+    assert!(std::fs::read_dir(&journal_dir).unwrap().next().is_none(), "a completed copy removes its journal");
+    server.stop().await;
+}
