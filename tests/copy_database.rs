@@ -191,3 +191,35 @@ async fn a_killed_copy_resumes_where_it_stopped() {
     assert!(std::fs::read_dir(&journal_dir).unwrap().next().is_none(), "a completed copy removes its journal");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_copy_subcommand_runs_the_same_tool() {
+    let source = support::fresh_database_in(Slot::A, "cli_copy_src", true).await;
+    let target = support::fresh_database_in(Slot::B, "cli_copy_dst", false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &source, &target);
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_supamcp"))
+            .args(["--config", &cfg, "--data-dir"])
+            .arg(dir.path().join("data"))
+            .args(["copy", "src", "dst"])
+            .args(extra)
+            .env("SUPAMCP_LOG", "error")
+            .output()
+            .unwrap()
+    };
+    let plan = run(&["--dry-run"]);
+    assert!(plan.status.success(), "{}", String::from_utf8_lossy(&plan.stderr));
+    let plan: Value = serde_json::from_slice(&plan.stdout).unwrap();
+    assert!(plan["tables"].as_array().unwrap().iter().any(|t| t["table"] == "public.todos"));
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--yes")
+            || String::from_utf8_lossy(&refused.stderr).contains("confirm")
+    );
+    let copied = run(&["--yes", "--parallel", "2"]);
+    assert!(copied.status.success(), "{}", String::from_utf8_lossy(&copied.stderr));
+    let rows: i64 = target.admin().await.query_one("select count(*) from public.todos", &[]).await.unwrap().get(0);
+    assert_eq!(rows, 300);
+}

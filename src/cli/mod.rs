@@ -78,6 +78,31 @@ pub enum Command {
         #[arg(default_value = "{}")]
         arguments: String,
     },
+    /// Copy a database between two configured instances (copy_database); --dry-run shows the plan.
+    Copy {
+        /// The instance to copy from.
+        source: String,
+        /// The instance to copy into.
+        target: String,
+        /// For target tables that already hold rows: fail, truncate, skip or merge.
+        #[arg(long, default_value = "fail")]
+        conflict: String,
+        /// Tables copied at once.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+        /// Also copy auth.users and auth.identities.
+        #[arg(long)]
+        include_auth: bool,
+        /// Copy only the data: the target has the schema already.
+        #[arg(long)]
+        data_only: bool,
+        /// Report the plan and the compatibility findings; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Confirm the write into the target (needed unless --dry-run).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Start a throwaway local PostgreSQL with the Supabase layout and sample data, and serve MCP on it.
     Demo(demo::DemoArgs),
     /// Check a self-hosted .env (--env-file, default ./.env): exit 0 clean, 1 warnings, 2 critical.
@@ -117,6 +142,13 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve => serve(&cli.global).await,
         Command::Tools => inproc::print_tools(&cli.global).await,
         Command::Call { tool, arguments } => inproc::call(&cli.global, &tool, &arguments).await,
+        Command::Copy { source, target, conflict, parallel, include_auth, data_only, dry_run, yes } => {
+            let arguments = serde_json::json!({
+                "source": source, "target": target, "conflict": conflict, "parallel": parallel,
+                "include_auth": include_auth, "include_schema": !data_only, "dry_run": dry_run, "confirm": yes,
+            });
+            inproc::call(&cli.global, "copy_database", &arguments.to_string()).await
+        }
         Command::Demo(args) => demo::run(&cli.global, &args).await,
         Command::Doctor(args) => doctor::run(&cli.global, &args),
         Command::Keys(args) => keys::run(&cli.global, &args),
