@@ -218,7 +218,7 @@ async fn the_copy_subcommand_runs_the_same_tool() {
         String::from_utf8_lossy(&refused.stderr).contains("--yes")
             || String::from_utf8_lossy(&refused.stderr).contains("confirm")
     );
-    let copied = run(&["--yes", "--parallel", "2"]);
+    let copied = run(&["--yes", "--parallel", "2", "--include-auth"]);
     assert!(copied.status.success(), "{}", String::from_utf8_lossy(&copied.stderr));
     let rows: i64 = target.admin().await.query_one("select count(*) from public.todos", &[]).await.unwrap().get(0);
     assert_eq!(rows, 300);

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Journal {
     pub schema_done: bool,
+    pub post_data_done: bool,
     pub finished: Vec<String>,
     #[serde(skip)]
     path: PathBuf,

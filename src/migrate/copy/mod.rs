@@ -154,7 +154,7 @@ pub async fn copy_database(
     )?;
     if options.include_schema && !journal.schema_done {
         let major = compat::server_major(&**coordinator).await?;
-        let dump = schema::dump(&source.spec, major, &schemas)?;
+        let dump = schema::dump(&source.spec, major, &schemas, schema::Section::PreData)?;
         schema::apply(&mut target_client, &dump).await?;
         journal.schema_done = true;
         journal.save()?;
@@ -214,6 +214,21 @@ pub async fn copy_database(
     report.tables.sort_by(|a, b| a.table.cmp(&b.table));
     report.sequences_set = copy_sequences(&snapshot_tx, target, &schemas).await?;
     snapshot_tx.rollback().await.map_err(query_failure)?;
+    let post_data_pending = journal.lock().map(|j| j.schema_done && !j.post_data_done).unwrap_or(false);
+    if options.include_schema && post_data_pending {
+        let major = compat::server_major(&**coordinator).await?;
+        let dump = schema::dump(&source.spec, major, &schemas, schema::Section::PostData)?;
+        let mut target_client = target.client().await?;
+        schema::apply(&mut target_client, &dump).await.map_err(|mut failure| {
+            failure.what = "the data is copied, but the indexes and constraints cannot be created on the target".to_owned();
+            failure.fix = format!("{} A foreign key to a table that was not copied (auth.users: pass include_auth) is the usual cause; rerun the copy to retry this step.", failure.fix);
+            failure
+        })?;
+        if let Ok(mut journal) = journal.lock() {
+            journal.post_data_done = true;
+            journal.save()?;
+        }
+    }
     if let Ok(journal) = journal.lock() {
         journal.remove();
     }

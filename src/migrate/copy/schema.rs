@@ -1,6 +1,7 @@
-//! The schema step of a copy: `pg_dump --schema-only` of the copied schemas from the source (a pg_dump at
-//! least as new as the source server, found on this machine), its psql-only lines removed, applied to the
-//! target in one transaction.
+//! The schema steps of a copy: `pg_dump` of the copied schemas' definitions from the source (a pg_dump at least
+//! as new as the source server, found on this machine), its psql-only lines removed, applied to the target in
+//! one transaction. As pg_restore does, the tables come before the data (pre-data) and indexes, constraints and
+//! triggers after it (post-data), so rows are not indexed one by one.
 
 use crate::failure::Failure;
 use crate::pg::conninfo::{ConnSpec, Host};
@@ -36,8 +37,15 @@ fn pg_dumps() -> Vec<(std::path::PathBuf, u32)> {
     found
 }
 
-/// Dumps the definitions of `schemas` from the source.
-pub fn dump(source: &ConnSpec, server_major: u32, schemas: &[String]) -> Result<String, Failure> {
+/// Which part of the definitions to dump.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    PreData,
+    PostData,
+}
+
+/// Dumps the definitions of `schemas` in `section` from the source.
+pub fn dump(source: &ConnSpec, server_major: u32, schemas: &[String], section: Section) -> Result<String, Failure> {
     let Some((pg_dump, major)) = pg_dumps().into_iter().next() else {
         return Err(Failure::new(
             "pg_dump not found",
@@ -57,7 +65,11 @@ pub fn dump(source: &ConnSpec, server_major: u32, schemas: &[String]) -> Result<
         ));
     }
     let mut command = Command::new(&pg_dump);
-    command.args(["--schema-only", "--no-owner", "--no-privileges", "--quote-all-identifiers"]);
+    let section = match section {
+        Section::PreData => "--section=pre-data",
+        Section::PostData => "--section=post-data",
+    };
+    command.args([section, "--no-owner", "--no-privileges", "--quote-all-identifiers"]);
     for schema in schemas {
         command.arg(format!("--schema={schema}"));
     }

@@ -1,6 +1,6 @@
 //! What a copy moves: the tables of the chosen schemas with their copyable columns (generated ones are left
 //! out: the target computes them), primary key, size, and a content checksum computed the same way on both
-//! sides (row count plus an order-independent sum of row hashes, so no sort is needed).
+//! sides (row count plus an order-independent sum of 64-bit row hashes, so no sort is needed).
 
 use crate::failure::Failure;
 use crate::pg::catalog::query_failure;
@@ -64,13 +64,13 @@ pub async fn list(client: &impl GenericClient, schemas: &[String], only: &[Strin
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Checksum {
     pub rows: i64,
-    /// Sum of the first 60 bits of each row's md5, as text (order-independent).
+    /// Sum of each row's 64-bit hash (hashtextextended of the row's text), as text (order-independent).
     pub sum: String,
 }
 
 pub async fn checksum(client: &impl GenericClient, table: &TableInfo) -> Result<Checksum, Failure> {
     let sql = format!(
-        "select count(*), coalesce(sum(('x' || substr(md5(row({cols})::text), 1, 15))::bit(60)::int8::numeric), 0)::text from {table}",
+        "select count(*), coalesce(sum(hashtextextended(row({cols})::text, 0)::numeric), 0)::text from {table}",
         cols = table.column_list(),
         table = table.qualified()
     );
