@@ -5,6 +5,7 @@
 //! verified by row count and content checksum; a journal lets a rerun skip finished tables.
 
 mod journal;
+mod rowhash;
 mod schema;
 mod stream;
 pub mod tables;
@@ -263,18 +264,14 @@ async fn copy_one(
     let mut report = outcome(table, "copied");
     match result {
         TableResult::Skipped => report.status = "skipped".to_owned(),
-        TableResult::Copied(rows) => {
+        TableResult::Copied(rows, source_sum) => {
             report.rows = Some(rows);
-            let source_sum = tables::checksum(&*reader, table).await?;
             if conflict != Conflict::Merge {
-                let target_sum = tables::checksum(&**target_client, table).await?;
+                let target_sum = stream::stream_checksum(&target_client, table, binary).await?;
                 if source_sum != target_sum {
                     return Err(Failure::new(
                         format!("{} differs after the copy", table.label()),
-                        format!(
-                            "source {} rows (checksum {}), target {} rows (checksum {})",
-                            source_sum.rows, source_sum.sum, target_sum.rows, target_sum.sum
-                        ),
+                        format!("source {} rows (checksum {}), target {} rows (checksum {})", source_sum.rows, source_sum.sum, target_sum.rows, target_sum.sum),
                         "check for triggers or defaults on the target that change rows, then copy the table again with conflict truncate",
                     ));
                 }

@@ -2,7 +2,8 @@
 //! into COPY in on the target, in one target transaction, never holding more than a chunk in memory. The
 //! conflict strategy decides what happens to a target table that already holds rows.
 
-use super::tables::{self, TableInfo};
+use super::rowhash::RowHasher;
+use super::tables::{self, Checksum, TableInfo};
 use crate::failure::Failure;
 use crate::pg::sql_errors::sql_failure;
 use futures_util::{SinkExt, TryStreamExt, pin_mut};
@@ -25,7 +26,8 @@ pub enum Conflict {
 }
 
 pub enum TableResult {
-    Copied(u64),
+    /// Rows written, and the checksum of the source rows as they streamed past.
+    Copied(u64, Checksum),
     Skipped,
 }
 
@@ -93,7 +95,9 @@ pub async fn copy_table(
         .await
         .map_err(|e| failed(table, "writing the target", &e))?;
     pin_mut!(out, sink);
+    let mut hasher = RowHasher::new(binary);
     while let Some(chunk) = out.try_next().await.map_err(|e| failed(table, "reading the source", &e))? {
+        hasher.feed(&chunk)?;
         sink.send(chunk).await.map_err(|e| failed(table, "writing the target", &e))?;
     }
     let mut rows = sink.finish().await.map_err(|e| failed(table, "finishing the copy", &e))?;
@@ -105,5 +109,18 @@ pub async fn copy_table(
         rows = transaction.execute(&insert, &[]).await.map_err(|e| failed(table, "merging", &e))?;
     }
     transaction.commit().await.map_err(|e| failed(table, "committing", &e))?;
-    Ok(TableResult::Copied(rows))
+    Ok(TableResult::Copied(rows, hasher.finish()?))
+}
+
+/// The checksum of a table's rows, read back with COPY in the same format the copy used.
+pub async fn stream_checksum(client: &tokio_postgres::Client, table: &TableInfo, binary: bool) -> Result<Checksum, Failure> {
+    let format = if binary { "binary" } else { "text" };
+    let sql = format!("COPY (SELECT {} FROM {}) TO STDOUT (FORMAT {format})", table.column_list(), table.qualified());
+    let out = client.copy_out(&sql).await.map_err(|e| failed(table, "reading the target back", &e))?;
+    pin_mut!(out);
+    let mut hasher = RowHasher::new(binary);
+    while let Some(chunk) = out.try_next().await.map_err(|e| failed(table, "reading the target back", &e))? {
+        hasher.feed(&chunk)?;
+    }
+    hasher.finish()
 }

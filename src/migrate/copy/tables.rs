@@ -1,6 +1,5 @@
 //! What a copy moves: the tables of the chosen schemas with their copyable columns (generated ones are left
-//! out: the target computes them), primary key, size, and a content checksum computed the same way on both
-//! sides (row count plus an order-independent sum of 64-bit row hashes, so no sort is needed).
+//! out: the target computes them), primary key and size; the checksum type the copy reports.
 
 use crate::failure::Failure;
 use crate::pg::catalog::query_failure;
@@ -64,18 +63,8 @@ pub async fn list(client: &impl GenericClient, schemas: &[String], only: &[Strin
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Checksum {
     pub rows: i64,
-    /// Sum of each row's 64-bit hash (hashtextextended of the row's text), as text (order-independent).
+    /// Sum of each row's 64-bit hash over its COPY representation, as text (order-independent).
     pub sum: String,
-}
-
-pub async fn checksum(client: &impl GenericClient, table: &TableInfo) -> Result<Checksum, Failure> {
-    let sql = format!(
-        "select count(*), coalesce(sum(hashtextextended(row({cols})::text, 0)::numeric), 0)::text from {table}",
-        cols = table.column_list(),
-        table = table.qualified()
-    );
-    let row = client.query_typed_one(&sql, &[]).await.map_err(query_failure)?;
-    Ok(Checksum { rows: row.get(0), sum: row.get(1) })
 }
 
 /// True when the table holds at least one row.
