@@ -43,9 +43,9 @@ pub struct LogTail {
     pub scanned_entries: usize,
 }
 
-const ACCESS: &str = "select case when has_function_privilege('pg_catalog.pg_current_logfile()', 'EXECUTE') \
-      then pg_current_logfile() end, \
-    has_function_privilege('pg_catalog.pg_current_logfile()', 'EXECUTE'), \
+/// Privileges are checked at plan time: a function the role may not run fails even in an untaken branch,
+/// so pg_current_logfile() is only called in a second query.
+const ACCESS: &str = "select has_function_privilege('pg_catalog.pg_current_logfile()', 'EXECUTE'), \
     current_setting('logging_collector'), current_setting('log_destination'), current_user::text, \
     has_function_privilege('pg_catalog.pg_read_binary_file(text, bigint, bigint)', 'EXECUTE') \
       and has_function_privilege('pg_catalog.pg_stat_file(text)', 'EXECUTE'), \
@@ -68,16 +68,9 @@ pub async fn read(client: &impl GenericClient, filter: &LogFilter) -> Result<Log
     })?;
     let minutes = filter.since_minutes.unwrap_or(0.0);
     let access = client.query_typed_one(ACCESS, &[(&minutes, Type::FLOAT8)]).await.map_err(query_failure)?;
-    let (file, may_locate, collector, destination, user, may_read, cutoff): (
-        Option<String>,
-        bool,
-        String,
-        String,
-        String,
-        bool,
-        String,
-    ) = (access.get(0), access.get(1), access.get(2), access.get(3), access.get(4), access.get(5), access.get(6));
-    let grant = format!(
+    let (may_locate, collector, destination, user, may_read, cutoff): (bool, String, String, String, bool, String) =
+        (access.get(0), access.get(1), access.get(2), access.get(3), access.get(4), access.get(5));
+    let grant_text = format!(
         "run as a superuser (supabase_admin on the Supabase image), or GRANT EXECUTE ON FUNCTION \
          pg_catalog.pg_current_logfile(), pg_catalog.pg_stat_file(text), pg_catalog.pg_read_binary_file(text, bigint, bigint) \
          TO {user}; (and GRANT pg_read_server_files TO {user}; when log_directory is outside the data directory)"
@@ -87,9 +80,11 @@ pub async fn read(client: &impl GenericClient, filter: &LogFilter) -> Result<Log
             format!("role {user} may not read the server log"),
             "reading it needs superuser or EXECUTE on pg_current_logfile, pg_stat_file and pg_read_binary_file \
              (the privileges pg_read_server_files holders are usually given with them)",
-            grant,
+            grant_text,
         ));
     }
+    let file: Option<String> =
+        client.query_typed_one("select pg_current_logfile()", &[]).await.map_err(query_failure)?.get(0);
     let Some(file) = file else {
         let why = if collector == "on" {
             format!(
