@@ -19,7 +19,10 @@ async fn many_idle_connections_cross_the_configured_threshold() {
     }
     let server = mcp_client::start(&["--database-url", &db.url()]).await;
     let health = server
-        .ok("health_check", json!({"thresholds": {"connections_warning_percent": 15, "connections_critical_percent": 95}}))
+        .ok(
+            "health_check",
+            json!({"thresholds": {"connections_warning_percent": 15, "connections_critical_percent": 95}}),
+        )
         .await;
     let found = alerts(&health, "connections");
     assert_eq!(found.len(), 1, "{health}");
@@ -41,7 +44,11 @@ async fn many_idle_connections_cross_the_configured_threshold() {
 #[tokio::test]
 async fn a_held_lock_and_an_idle_transaction_raise_alerts() {
     let db = support::fresh_database("health_locks").await;
-    db.client().await.batch_execute("create table public.lk (id int primary key); insert into public.lk values (1)").await.unwrap();
+    db.client()
+        .await
+        .batch_execute("create table public.lk (id int primary key); insert into public.lk values (1)")
+        .await
+        .unwrap();
     let holder = db.client().await;
     let holder_pid: i32 = holder.query_one("select pg_backend_pid()", &[]).await.unwrap().get(0);
     holder.batch_execute("begin; lock table public.lk in access exclusive mode").await.unwrap();
@@ -66,12 +73,16 @@ async fn a_held_lock_and_an_idle_transaction_raise_alerts() {
         .ok("health_check", json!({"thresholds": {"lock_wait_seconds": 0, "idle_in_transaction_seconds": 0}}))
         .await;
     let waits = alerts(&health, "lock_wait");
-    let wait = waits.iter().find(|a| a["message"].as_str().unwrap().contains(&format!("pid {waiter_pid} "))).expect("the waiter");
+    let wait = waits
+        .iter()
+        .find(|a| a["message"].as_str().unwrap().contains(&format!("pid {waiter_pid} ")))
+        .expect("the waiter");
     assert!(wait["message"].as_str().unwrap().contains(&format!("blocked by pid {holder_pid}")), "{wait}");
     assert!(wait["message"].as_str().unwrap().contains("AccessShareLock on lk"), "{wait}");
     assert!(wait["fix"].as_str().unwrap().contains(&format!("pg_terminate_backend({holder_pid})")), "{wait}");
     let idle = alerts(&health, "idle_in_transaction");
-    let held = idle.iter().find(|a| a["message"].as_str().unwrap().contains(&format!("pid {holder_pid} "))).expect("holder");
+    let held =
+        idle.iter().find(|a| a["message"].as_str().unwrap().contains(&format!("pid {holder_pid} "))).expect("holder");
     assert_eq!(held["severity"], json!("warning"));
     assert!(held["fix"].as_str().unwrap().contains("idle_in_transaction_session_timeout"));
     assert!(health["database"]["lock_waits"].as_u64().unwrap() >= 1);
@@ -82,8 +93,13 @@ async fn a_held_lock_and_an_idle_transaction_raise_alerts() {
     assert_eq!(row["blocking_pid"], json!(holder_pid));
     assert_eq!(row["blocking_state"], json!("idle in transaction"));
     let locks = server.ok("inspect_db", json!({"report": "locks"})).await;
-    assert!(locks["rows"].as_array().unwrap().iter().any(|r| r["pid"] == json!(holder_pid)
-        && r["relation"] == "lk" && r["mode"] == "AccessExclusiveLock" && r["granted"] == json!(true)), "{locks}");
+    assert!(
+        locks["rows"].as_array().unwrap().iter().any(|r| r["pid"] == json!(holder_pid)
+            && r["relation"] == "lk"
+            && r["mode"] == "AccessExclusiveLock"
+            && r["granted"] == json!(true)),
+        "{locks}"
+    );
 
     let defaults = server.ok("health_check", json!({})).await;
     assert!(alerts(&defaults, "lock_wait").is_empty(), "a wait of a second is under 10 s");
@@ -112,7 +128,10 @@ async fn sequences_near_their_maximum() {
     let health = server.ok("health_check", json!({})).await;
     let found = alerts(&health, "sequence");
     let by_name = |name: &str| {
-        *found.iter().find(|a| a["message"].as_str().unwrap().contains(name)).unwrap_or_else(|| panic!("{name}: {health}"))
+        *found
+            .iter()
+            .find(|a| a["message"].as_str().unwrap().contains(name))
+            .unwrap_or_else(|| panic!("{name}: {health}"))
     };
     let warn = by_name("public.warn_id_seq");
     assert_eq!((warn["severity"].clone(), warn["threshold"].clone()), (json!("warning"), json!(90.0)));
@@ -121,7 +140,10 @@ async fn sequences_near_their_maximum() {
     let crit = by_name("public.crit_id_seq");
     assert_eq!((crit["severity"].clone(), crit["threshold"].clone()), (json!("critical"), json!(98.0)));
     let narrow = by_name("public.wide");
-    assert!(narrow["message"].as_str().unwrap().contains("public.narrow.id"), "a bigint sequence feeding an int column");
+    assert!(
+        narrow["message"].as_str().unwrap().contains("public.narrow.id"),
+        "a bigint sequence feeding an int column"
+    );
     assert_eq!(narrow["value"], json!(97.8));
     assert!(!found.iter().any(|a| a["message"].as_str().unwrap().contains("fine_id_seq")));
     assert_eq!(health["status"], json!("critical"));

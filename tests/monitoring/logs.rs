@@ -38,7 +38,9 @@ async fn the_log_is_read_filtered_and_spilled_when_large() {
     let admin = cluster.connect("postgres", BOOTSTRAP_USER).await.unwrap();
     assert!(admin.batch_execute("select * from supamcp_no_such_table").await.is_err());
     admin
-        .batch_execute("do $$ begin for i in 1..60 loop raise warning 'supamcp-warning-% %', i, repeat('w', 80); end loop; end $$")
+        .batch_execute(
+            "do $$ begin for i in 1..60 loop raise warning 'supamcp-warning-% %', i, repeat('w', 80); end loop; end $$",
+        )
         .await
         .unwrap();
     let url = cluster.url("postgres", BOOTSTRAP_USER);
@@ -62,14 +64,19 @@ async fn the_log_is_read_filtered_and_spilled_when_large() {
 
     let recent = server.ok("get_postgres_logs", json!({"min_level": "error", "since_minutes": 10})).await;
     assert!(recent["matched"].as_u64().unwrap() >= 1);
-    let warnings = server.ok("get_postgres_logs", json!({"min_level": "warning", "contains": "supamcp-warning", "limit": 5})).await;
+    let warnings = server
+        .ok("get_postgres_logs", json!({"min_level": "warning", "contains": "supamcp-warning", "limit": 5}))
+        .await;
     assert_eq!(warnings["matched"], json!(60));
-    let shown: Vec<&str> = warnings["entries"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect();
+    let shown: Vec<&str> =
+        warnings["entries"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect();
     assert_eq!(shown.len(), 5);
     assert!(shown[4].starts_with("supamcp-warning-60 "), "the newest last: {shown:?}");
     assert_eq!(warnings["spilled"], json!(null));
 
-    let all = server.ok("get_postgres_logs", json!({"min_level": "warning", "contains": "supamcp-warning", "limit": 1000})).await;
+    let all = server
+        .ok("get_postgres_logs", json!({"min_level": "warning", "contains": "supamcp-warning", "limit": 1000}))
+        .await;
     let spilled = &all["spilled"];
     assert_eq!(spilled["rows"], json!(60), "{all}");
     let page = server.ok("read_result", json!({"handle": spilled["handle"], "offset": 55, "limit": 10})).await;
