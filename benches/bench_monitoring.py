@@ -11,24 +11,15 @@
 Usage: python3 benches/bench_monitoring.py [--tables 1000] [--runs 10]
 Needs: a release build (cargo build --release), PostgreSQL server binaries with contrib, psql.
 """
-import argparse, glob, json, os, pwd, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, pwd, statistics, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_core import as_pg, pg_bindir  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target/release/supamcp")
 FIXTURES = os.path.join(ROOT, "fixtures/sql")
 PORT = 55497
-
-
-def pg_bindir():
-    out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
-    for d in [out.stdout.strip()] + sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if d and os.path.exists(os.path.join(d, "initdb")):
-            return d
-    sys.exit("no PostgreSQL server binaries (initdb) found")
-
-
-def as_pg(argv):
-    return ["runuser", "-u", "postgres", "--"] + argv if os.geteuid() == 0 else argv
 
 
 def start_cluster(work):
