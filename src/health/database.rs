@@ -53,7 +53,7 @@ const SEQUENCES: &str = "select n.nspname::text, c.relname::text, v.last_value, 
     and v.last_value::float8 * 100 / least(s.seqmax, coalesce(o.colmax, s.seqmax)) >= $1 \
   order by v.last_value::float8 / least(s.seqmax, coalesce(o.colmax, s.seqmax)) desc limit 50";
 
-const INVALID_INDEXES: &str = "select format('%s.%s', n.nspname, ic.relname) from pg_index i \
+const INVALID_INDEXES: &str = "select format('%I.%I', n.nspname, ic.relname) from pg_index i \
   join pg_class ic on ic.oid = i.indexrelid join pg_namespace n on n.oid = ic.relnamespace where not i.indisvalid";
 
 const REPLICAS: &str = "select coalesce(application_name, ''), coalesce(client_addr::text, 'local'), \

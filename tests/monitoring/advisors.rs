@@ -240,6 +240,14 @@ async fn get_advisors_end_to_end_on_the_sample_app() {
     assert!(names.contains(&"function_search_path_mutable"), "open_todo_count: {names:?}");
     assert!(names.contains(&"unindexed_foreign_keys"), "todos.user_id: {names:?}");
     assert_eq!(both["lints"].as_array().unwrap().len(), advisors::lint_names().len());
+    assert_eq!(both["truncated"], json!(false));
+    let total = ["errors", "warnings", "info"].iter().map(|k| both["summary"][k].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(total as usize, names.len());
+    let first = server.ok("get_advisors", json!({"limit": 2})).await;
+    assert_eq!(first["findings"].as_array().unwrap().len(), 2);
+    assert_eq!(first["truncated"], json!(true));
+    assert_eq!(first["summary"], both["summary"], "the summary counts every finding");
+    assert_eq!(first["findings"][0], both["findings"][0], "the most severe first");
 
     let security = server.ok("get_advisors", json!({"type": "security"})).await;
     assert!(security["findings"].as_array().unwrap().iter().all(|f| f["category"] == "security"));

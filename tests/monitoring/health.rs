@@ -110,7 +110,7 @@ async fn a_held_lock_and_an_idle_transaction_raise_alerts() {
 }
 
 #[tokio::test]
-async fn sequences_near_their_maximum() {
+async fn sequences_near_their_maximum_and_an_invalid_index() {
     let db = support::fresh_database("health_sequences").await;
     db.client()
         .await
@@ -124,8 +124,16 @@ async fn sequences_near_their_maximum() {
         )
         .await
         .unwrap();
+    let client = db.client().await;
+    client.batch_execute("create table public.dup (x int); insert into public.dup values (1), (1)").await.unwrap();
+    let failed = client.batch_execute("create unique index concurrently dup_x on public.dup (x)").await;
+    assert!(failed.is_err(), "duplicate values leave the concurrent build invalid");
     let server = mcp_client::start(&["--database-url", &db.url()]).await;
     let health = server.ok("health_check", json!({})).await;
+    let invalid = alerts(&health, "invalid_index");
+    assert_eq!(invalid.len(), 1, "{health}");
+    assert!(invalid[0]["fix"].as_str().unwrap().contains("REINDEX INDEX CONCURRENTLY public.dup_x"), "{}", invalid[0]);
+    assert_eq!(health["database"]["invalid_indexes"], json!(["public.dup_x"]));
     let found = alerts(&health, "sequence");
     let by_name = |name: &str| {
         *found

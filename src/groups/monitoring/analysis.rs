@@ -38,6 +38,13 @@ pub struct GetAdvisorsParams {
     /// A table counts as large, for the sequential-scan lint, from this many rows (default 100000).
     #[serde(default = "default_large_rows")]
     pub large_table_rows: i64,
+    /// Findings returned at most, most severe first (default 200, at most 5000); the summary counts them all.
+    #[serde(default = "default_findings_limit")]
+    pub limit: usize,
+}
+
+fn default_findings_limit() -> usize {
+    200
 }
 
 fn default_api_schemas() -> Vec<String> {
@@ -63,7 +70,10 @@ pub struct Summary {
 pub struct AdvisorsReply {
     /// Ranked: errors first, then warnings, then info.
     pub findings: Vec<Finding>,
+    /// Counts of all findings, also those past `limit`.
     pub summary: Summary,
+    /// True when `limit` left findings out.
+    pub truncated: bool,
     /// The lints that ran.
     pub lints: Vec<&'static str>,
     pub api_schemas: Vec<String>,
@@ -135,9 +145,10 @@ impl SupamcpServer {
             bloat_min_wasted_bytes: params.bloat_min_wasted_bytes,
             large_table_rows: params.large_table_rows,
         };
+        let limit = params.limit.clamp(1, 5000);
         Ok(self
             .with_client(params.instance.as_deref(), |client| async move {
-                let findings = advisors::run(&**client, &options).await?;
+                let mut findings = advisors::run(&**client, &options).await?;
                 let mut summary = Summary::default();
                 for finding in &findings {
                     match finding.level {
@@ -151,7 +162,10 @@ impl SupamcpServer {
                     .filter(|name| options.security || !advisors::is_security(name))
                     .filter(|name| options.performance || advisors::is_security(name))
                     .collect();
-                let reply = AdvisorsReply { findings, summary, lints, api_schemas: options.api_schemas.clone() };
+                let truncated = findings.len() > limit;
+                findings.truncate(limit);
+                let reply =
+                    AdvisorsReply { findings, summary, truncated, lints, api_schemas: options.api_schemas.clone() };
                 Ok(fenced("advisor findings", &reply))
             })
             .await)
