@@ -5,6 +5,7 @@ use super::{Alert, Severity, Thresholds, grade};
 use crate::failure::Failure;
 use crate::pg::activity;
 use crate::pg::catalog::query_failure;
+use futures_util::TryFutureExt;
 use schemars::JsonSchema;
 use serde::Serialize;
 use tokio_postgres::GenericClient;
@@ -89,7 +90,6 @@ fn alert(
 
 /// Measures the database and returns what it found with the alerts it raises.
 pub async fn check(client: &impl GenericClient, t: &Thresholds) -> Result<(DatabaseHealth, Vec<Alert>), Failure> {
-    use futures_util::TryFutureExt;
     let sequence_params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 1] =
         [(&t.sequence_warning_percent, Type::FLOAT8)];
     let session_params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 2] =

@@ -159,8 +159,7 @@ impl SupamcpServer {
                 }
                 let lints = advisors::lint_names()
                     .into_iter()
-                    .filter(|name| options.security || !advisors::is_security(name))
-                    .filter(|name| options.performance || advisors::is_security(name))
+                    .filter(|name| if advisors::is_security(name) { options.security } else { options.performance })
                     .collect();
                 let truncated = findings.len() > limit;
                 findings.truncate(limit);

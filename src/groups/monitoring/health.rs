@@ -134,7 +134,7 @@ impl SupamcpServer {
         let started = Instant::now();
         let thresholds = params.thresholds;
         let instance = match self.state.settings.instance(params.instance.as_deref()) {
-            Ok(instance) => instance.clone(),
+            Ok(instance) => instance,
             Err(why) => {
                 return Ok(crate::failure::Failure::new(
                     "cannot check the instance",
