@@ -156,7 +156,15 @@ pub async fn run(client: &impl GenericClient, options: &AdvisorOptions) -> Resul
             Category::Performance => options.performance,
         })
         .collect();
-    let queries = selected.iter().map(|lint| client.query_typed(lint.sql, &params));
+    let started = std::time::Instant::now();
+    let queries = selected.iter().map(|lint| {
+        let query = client.query_typed(lint.sql, &params);
+        async move {
+            let result = query.await;
+            tracing::debug!(lint = lint.name, done_ms = started.elapsed().as_secs_f64() * 1000.0, "lint finished");
+            result
+        }
+    });
     let results = futures_util::future::join_all(queries).await;
     let mut findings = Vec::new();
     for (lint, result) in selected.iter().zip(results) {
