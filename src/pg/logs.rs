@@ -78,8 +78,8 @@ pub async fn read(client: &impl GenericClient, filter: &LogFilter) -> Result<Log
     if !may_locate || !may_read {
         return Err(Failure::new(
             format!("role {user} may not read the server log"),
-            "reading it needs superuser or EXECUTE on pg_current_logfile, pg_stat_file and pg_read_binary_file \
-             (the privileges pg_read_server_files holders are usually given with them)",
+            "reading it needs superuser, or EXECUTE on pg_current_logfile(), pg_stat_file(text) and \
+             pg_read_binary_file(text, bigint, bigint), which PostgreSQL gives to superusers only by default",
             grant_text,
         ));
     }
