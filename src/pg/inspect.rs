@@ -124,7 +124,7 @@ fn sql(report: &str, statements_schema: &str) -> String {
                round(extract(epoch from now() - b.xact_start)::numeric, 1)::float8 as blocking_transaction_seconds \
              from pg_stat_activity w cross join lateral unnest(pg_blocking_pids(w.pid)) as k(pid) \
              join pg_stat_activity b on b.pid = k.pid \
-             where $1::text[] is not null order by 3 desc nulls last limit $2"
+             order by 3 desc nulls last limit $2"
             .to_owned(),
         "locks" => "select a.pid, coalesce(c.relname::text, l.locktype) as relation, l.mode, l.granted, \
                left(a.query, 500) as query, round(extract(epoch from now() - a.query_start)::numeric, 1)::float8 as age_seconds \
@@ -137,7 +137,7 @@ fn sql(report: &str, statements_schema: &str) -> String {
         "long-running-queries" => "select pid, round(extract(epoch from now() - query_start)::numeric, 1)::float8 as seconds, \
                state, usename::text as role, application_name, left(query, 500) as query \
              from pg_stat_activity where state <> 'idle' and pid <> pg_backend_pid() \
-               and now() - query_start > interval '5 minutes' and $1::text[] is not null \
+               and now() - query_start > interval '5 minutes' \
              order by 2 desc limit $2"
             .to_owned(),
         "outliers" => statements("s.total_exec_time"),
@@ -146,13 +146,13 @@ fn sql(report: &str, statements_schema: &str) -> String {
                round((pg_wal_lsn_diff(case when pg_is_in_recovery() then pg_last_wal_receive_lsn() else pg_current_wal_lsn() end, \
                  s.restart_lsn) / 1073741824.0)::numeric, 3)::float8 as retained_wal_gb \
              from pg_replication_slots s left join pg_stat_replication r on r.pid = s.active_pid \
-             where $1::text[] is not null order by 1 limit $2"
+             order by 1 limit $2"
             .to_owned(),
         "role-stats" => "select r.rolname::text as role, \
                (select count(*) from pg_stat_activity a where a.usename = r.rolname) as connections, \
                case when r.rolconnlimit = -1 then current_setting('max_connections')::int8 else r.rolconnlimit end as connection_limit, \
                r.rolcanlogin as can_login, r.rolconfig as custom_config \
-             from pg_roles r where r.rolname !~ '^pg_' and $1::text[] is not null order by 2 desc, 1 limit $2"
+             from pg_roles r where r.rolname !~ '^pg_' order by 2 desc, 1 limit $2"
             .to_owned(),
         "vacuum-stats" => VACUUM.to_owned(),
         _ => TRAFFIC.to_owned(),
@@ -227,7 +227,9 @@ const NOT_INSTALLED: &str = "pg_stat_statements is not installed in this databas
     statistics. Fix: add pg_stat_statements to shared_preload_libraries in postgresql.conf (the Supabase image has it), \
     restart PostgreSQL, then run CREATE EXTENSION pg_stat_statements WITH SCHEMA extensions;";
 
-/// Runs `report` (one of [`REPORTS`]) with at most `limit` rows.
+/// Runs `report` (one of [`REPORTS`]) with at most `limit` rows. Every report gets the same two parameters
+/// with declared types ($1 the excluded schema patterns, $2 the row limit), so reports that have no schemas
+/// simply leave $1 unused.
 pub async fn run(
     client: &impl GenericClient,
     report: &str,
