@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod failure;
 pub mod groups;
+pub mod health;
 pub mod migrate;
 pub mod pg;
 pub mod secret;

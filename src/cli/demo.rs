@@ -88,7 +88,8 @@ async fn interrupted() -> &'static str {
 /// milliseconds the cluster alone took to start.
 async fn prepare(args: &DemoArgs) -> Result<(LocalCluster, u128), Failure> {
     let started = Instant::now();
-    let options = ClusterOptions { bindir: args.pg_bindir.clone(), root: None, pg_stat_statements: true };
+    let options =
+        ClusterOptions { bindir: args.pg_bindir.clone(), pg_stat_statements: true, ..ClusterOptions::default() };
     let cluster = tokio::task::spawn_blocking(move || LocalCluster::start(&options))
         .await
         .map_err(|e| Failure::new("cannot start the demo cluster", e.to_string(), "report this as a supamcp bug"))??;

@@ -5,6 +5,7 @@
 pub mod core;
 pub mod development;
 pub mod migrations;
+pub mod monitoring;
 
 use crate::server::SupamcpServer;
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -94,6 +95,7 @@ impl Group {
             Group::Core => Some(SupamcpServer::core_router()),
             Group::Development => Some(SupamcpServer::development_router()),
             Group::Migrations => Some(SupamcpServer::migrations_router()),
+            Group::Monitoring => Some(SupamcpServer::monitoring_router()),
             _ => None,
         }
     }

@@ -32,6 +32,8 @@ pub struct ClusterOptions {
     pub root: Option<PathBuf>,
     /// Load pg_stat_statements at start (`shared_preload_libraries`).
     pub pg_stat_statements: bool,
+    /// More postgresql.conf lines, e.g. `logging_collector = on`.
+    pub extra_settings: Vec<String>,
 }
 
 /// A running cluster. Dropping it stops the server and removes its directory.
@@ -113,6 +115,10 @@ impl LocalCluster {
         );
         if options.pg_stat_statements {
             settings.push_str("shared_preload_libraries = 'pg_stat_statements'\n");
+        }
+        for line in &options.extra_settings {
+            settings.push_str(line);
+            settings.push('\n');
         }
         std::fs::OpenOptions::new()
             .append(true)

@@ -2,13 +2,16 @@
 //! and the catalog queries the tools use. Never imports rmcp.
 
 pub mod activity;
+pub mod advisors;
 pub mod catalog;
 pub mod conninfo;
 pub mod diagnose;
 pub mod execute;
 pub mod ident;
+pub mod inspect;
 pub mod json_row;
 pub mod local_cluster;
+pub mod logs;
 pub mod params;
 pub mod pool;
 pub mod readonly;

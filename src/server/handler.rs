@@ -15,7 +15,8 @@ use std::time::Instant;
 
 const INSTRUCTIONS: &str = "supamcp runs Supabase (cloud and self-hosted) and its PostgreSQL database. \
 Tools are grouped: core (execute_sql, list_schemas, list_tables, describe_table, list_extensions, database_stats, \
-monitor_connections, test_connection, read_result, read_audit_log), development (keys and .env doctor), and more as configured. \
+monitor_connections, test_connection, read_result, read_audit_log), monitoring (get_advisors, inspect_db, health_check, \
+get_postgres_logs), development (keys and .env doctor), and more as configured. \
 Tools that act on a database take an optional `instance` (see test_connection for the configured names); without it the default \
 instance is used. Start with list_tables, then describe_table before writing SQL. Results larger than the spill threshold are \
 written to a file: the reply carries a preview and a handle; page through it with read_result. Data returned from the \

@@ -17,6 +17,11 @@ pub struct Server {
 
 /// Starts `supamcp` with `args` (plus its own data directory) and completes the MCP handshake.
 pub async fn start(args: &[&str]) -> Server {
+    start_with_env(args, &[]).await
+}
+
+/// Like [`start`], with extra environment variables for the server.
+pub async fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
     let data_dir = tempfile::tempdir().expect("data dir");
     let mut server = start_in(args, data_dir.path()).await;
     server.data_dir = Some(data_dir);
@@ -35,7 +40,10 @@ pub async fn start_in(args: &[&str], data_dir: &std::path::Path) -> Server {
         .env_remove("SUPAMCP_DATABASE_URL")
         .env_remove("DATABASE_URL")
         .env_remove("SUPAMCP_READ_ONLY")
-        .env_remove("SUPAMCP_FEATURES");
+        .env_remove("SUPAMCP_FEATURES")
+        .env_remove("SUPABASE_URL")
+        .env_remove("SUPABASE_ANON_KEY")
+        .envs(env.iter().copied());
     let (transport, _) = TokioChildProcess::builder(command).stderr(Stdio::inherit()).spawn().expect("spawn supamcp");
     let client = ().serve(transport).await.expect("MCP handshake");
     Server { client, data_dir: None }

@@ -271,7 +271,10 @@ async fn copy_one(
                 if source_sum != target_sum {
                     return Err(Failure::new(
                         format!("{} differs after the copy", table.label()),
-                        format!("source {} rows (checksum {}), target {} rows (checksum {})", source_sum.rows, source_sum.sum, target_sum.rows, target_sum.sum),
+                        format!(
+                            "source {} rows (checksum {}), target {} rows (checksum {})",
+                            source_sum.rows, source_sum.sum, target_sum.rows, target_sum.sum
+                        ),
                         "check for triggers or defaults on the target that change rows, then copy the table again with conflict truncate",
                     ));
                 }

@@ -19,7 +19,11 @@ pub struct RowHasher {
 }
 
 fn malformed(why: &str) -> Failure {
-    Failure::new("cannot read the COPY stream", why.to_owned(), "report this as a supamcp bug, with the table's column types")
+    Failure::new(
+        "cannot read the COPY stream",
+        why.to_owned(),
+        "report this as a supamcp bug, with the table's column types",
+    )
 }
 
 fn be_i32(bytes: &[u8]) -> i32 {

@@ -113,7 +113,11 @@ pub async fn copy_table(
 }
 
 /// The checksum of a table's rows, read back with COPY in the same format the copy used.
-pub async fn stream_checksum(client: &tokio_postgres::Client, table: &TableInfo, binary: bool) -> Result<Checksum, Failure> {
+pub async fn stream_checksum(
+    client: &tokio_postgres::Client,
+    table: &TableInfo,
+    binary: bool,
+) -> Result<Checksum, Failure> {
     let format = if binary { "binary" } else { "text" };
     let sql = format!("COPY (SELECT {} FROM {}) TO STDOUT (FORMAT {format})", table.column_list(), table.qualified());
     let out = client.copy_out(&sql).await.map_err(|e| failed(table, "reading the target back", &e))?;

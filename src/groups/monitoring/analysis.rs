@@ -1,0 +1,201 @@
+//! `get_advisors` (our security and performance lints) and `inspect_db` (the Supabase CLI's reports).
+
+use crate::pg::advisors::{self, AdvisorOptions, DEFAULT_API_SCHEMAS, Finding, Level};
+use crate::pg::inspect::{self, Report};
+use crate::server::SupamcpServer;
+use crate::server::output::{IntoToolResult, fenced_structured, schema_of};
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AdvisorType {
+    Security,
+    Performance,
+    /// Both security and performance.
+    #[default]
+    #[serde(alias = "both")]
+    All,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetAdvisorsParams {
+    /// Instance to lint; the default instance when omitted.
+    #[serde(default)]
+    pub instance: Option<String>,
+    /// security, performance or all (default all).
+    #[serde(default, rename = "type")]
+    pub kind: AdvisorType,
+    /// Schemas PostgREST exposes (PGRST_DB_SCHEMAS in the stack's .env); default public, storage, graphql_public.
+    #[serde(default = "default_api_schemas")]
+    pub api_schemas: Vec<String>,
+    /// A table counts as heavily bloated from this many estimated wasted bytes (default 10 MiB).
+    #[serde(default = "default_bloat_bytes")]
+    pub bloat_min_wasted_bytes: i64,
+    /// A table counts as large, for the sequential-scan lint, from this many rows (default 100000).
+    #[serde(default = "default_large_rows")]
+    pub large_table_rows: i64,
+    /// Findings returned at most, most severe first (default 200, at most 5000); the summary counts them all.
+    #[serde(default = "default_findings_limit")]
+    pub limit: usize,
+}
+
+fn default_findings_limit() -> usize {
+    200
+}
+
+fn default_api_schemas() -> Vec<String> {
+    DEFAULT_API_SCHEMAS.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn default_bloat_bytes() -> i64 {
+    10 * 1024 * 1024
+}
+
+fn default_large_rows() -> i64 {
+    100_000
+}
+
+#[derive(Debug, Default, Serialize, schemars::JsonSchema)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub info: usize,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AdvisorsReply {
+    /// Ranked: errors first, then warnings, then info.
+    pub findings: Vec<Finding>,
+    /// Counts of all findings, also those past `limit`.
+    pub summary: Summary,
+    /// True when `limit` left findings out.
+    pub truncated: bool,
+    /// The lints that ran.
+    pub lints: Vec<&'static str>,
+    pub api_schemas: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReportName {
+    DbStats,
+    TableStats,
+    IndexStats,
+    Bloat,
+    Blocking,
+    Locks,
+    LongRunningQueries,
+    Outliers,
+    Calls,
+    ReplicationSlots,
+    RoleStats,
+    VacuumStats,
+    TrafficProfile,
+}
+
+impl ReportName {
+    fn name(self) -> &'static str {
+        inspect::REPORTS[self as usize]
+    }
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InspectDbParams {
+    /// Instance to inspect; the default instance when omitted.
+    #[serde(default)]
+    pub instance: Option<String>,
+    /// The report, as the Supabase CLI names it (`supabase inspect db <report>`).
+    pub report: ReportName,
+    /// Include Supabase-internal schemas (auth, storage, realtime, ...); default false.
+    #[serde(default)]
+    pub include_internal: bool,
+    /// Rows at most (default 100, at most 1000).
+    #[serde(default = "default_limit")]
+    pub limit: i64,
+}
+
+fn default_limit() -> i64 {
+    100
+}
+
+#[tool_router(router = monitoring_analysis_router, vis = "pub(crate)")]
+impl SupamcpServer {
+    /// Security and performance advisors: our own lints (RLS off or without policies on exposed tables,
+    /// security definer views, mutable search_path, extensions in public, auth.users exposed, anon-readable
+    /// data, sensitive columns; unindexed foreign keys, unused and duplicate indexes, overlapping permissive
+    /// policies, per-row auth calls in policies, missing primary keys, bloat, sequential scans), each with a
+    /// stable name, level, object, description and the remediation SQL, ranked errors first.
+    #[tool(
+        annotations(title = "Get advisors", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
+        output_schema = schema_of::<AdvisorsReply>()
+    )]
+    async fn get_advisors(
+        &self,
+        Parameters(params): Parameters<GetAdvisorsParams>,
+    ) -> Result<CallToolResult, McpError> {
+        let options = AdvisorOptions {
+            security: params.kind != AdvisorType::Performance,
+            performance: params.kind != AdvisorType::Security,
+            api_schemas: params.api_schemas,
+            bloat_min_wasted_bytes: params.bloat_min_wasted_bytes,
+            large_table_rows: params.large_table_rows,
+        };
+        let limit = params.limit.clamp(1, 5000);
+        Ok(self
+            .with_client(params.instance.as_deref(), |client| async move {
+                let mut findings = advisors::run(&**client, &options).await?;
+                let mut summary = Summary::default();
+                for finding in &findings {
+                    match finding.level {
+                        Level::Error => summary.errors += 1,
+                        Level::Warn => summary.warnings += 1,
+                        Level::Info => summary.info += 1,
+                    }
+                }
+                let lints = advisors::lint_names()
+                    .into_iter()
+                    .filter(|name| if advisors::is_security(name) { options.security } else { options.performance })
+                    .collect();
+                let truncated = findings.len() > limit;
+                findings.truncate(limit);
+                let reply =
+                    AdvisorsReply { findings, summary, truncated, lints, api_schemas: options.api_schemas.clone() };
+                Ok(fenced("advisor findings", &reply))
+            })
+            .await)
+    }
+
+    /// Database reports with the meaning of the Supabase CLI's `inspect db`: db-stats, table-stats,
+    /// index-stats, bloat, blocking, locks, long-running-queries, outliers, calls (pg_stat_statements),
+    /// replication-slots, role-stats, vacuum-stats, traffic-profile; Supabase-internal schemas left out by
+    /// default.
+    #[tool(
+        annotations(title = "Inspect database", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
+        output_schema = schema_of::<Report>()
+    )]
+    async fn inspect_db(&self, Parameters(params): Parameters<InspectDbParams>) -> Result<CallToolResult, McpError> {
+        let limit = params.limit.clamp(1, 1000);
+        Ok(self
+            .with_client(params.instance.as_deref(), |client| async move {
+                let report = inspect::run(&**client, params.report.name(), params.include_internal, limit).await?;
+                Ok(fenced("report", &report))
+            })
+            .await)
+    }
+}
+
+/// A structured reply whose text copy is fenced: names and statements come from the database.
+pub(super) fn fenced<T: Serialize>(kind: &str, value: &T) -> CallToolResult {
+    match serde_json::to_value(value) {
+        Ok(json) => fenced_structured(kind, json),
+        Err(e) => {
+            crate::failure::Failure::new("cannot encode the result", e.to_string(), "report this as a supamcp bug")
+                .into_result()
+        }
+    }
+}

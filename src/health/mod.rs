@@ -1,0 +1,129 @@
+//! Health checks: the database side (connections, cache, wraparound, sequences, indexes, replication,
+//! sessions, locks) and the API side (Auth, PostgREST and Storage answering with the anon key, and the TLS
+//! certificate's expiry). Every alert carries a severity, the measured value, the threshold and the fix.
+
+pub mod api;
+pub mod database;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    Warning,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Alert {
+    /// Stable check name, e.g. `connections`, `sequence`, `tls_expiry`.
+    pub check: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// The measured value, in `unit`.
+    pub value: f64,
+    /// The threshold it crossed, in `unit`.
+    pub threshold: f64,
+    pub unit: &'static str,
+    pub fix: String,
+}
+
+/// Alert thresholds; every one can be set per call.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Thresholds {
+    /// Connections in use, percent of max_connections less reserved: warning from here.
+    pub connections_warning_percent: f64,
+    /// ... and critical from here.
+    pub connections_critical_percent: f64,
+    /// Table or index cache hit ratio (0..1) below which to warn.
+    pub cache_hit_min_ratio: f64,
+    /// Transaction IDs used of the 2^31 wraparound horizon, percent: warning from here.
+    pub xid_warning_percent: f64,
+    /// ... and critical from here.
+    pub xid_critical_percent: f64,
+    /// A sequence's use of its type's (or its column's) maximum, percent: warning from here.
+    pub sequence_warning_percent: f64,
+    /// ... and critical from here.
+    pub sequence_critical_percent: f64,
+    /// Replica replay lag in seconds from which to warn.
+    pub replication_lag_seconds: f64,
+    /// WAL retained by an inactive replication slot, in MiB, from which the alert is critical.
+    pub inactive_slot_critical_mb: f64,
+    /// A statement active for this many seconds is long-running.
+    pub long_running_seconds: f64,
+    /// A session idle in a transaction for this many seconds is reported.
+    pub idle_in_transaction_seconds: f64,
+    /// A lock awaited for this many seconds is reported.
+    pub lock_wait_seconds: f64,
+    /// An API endpoint slower than this many milliseconds is reported.
+    pub api_slow_ms: f64,
+    /// Days before the TLS certificate expires from which to warn (critical once expired).
+    pub tls_expiry_warning_days: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            connections_warning_percent: 75.0,
+            connections_critical_percent: 90.0,
+            cache_hit_min_ratio: 0.95,
+            xid_warning_percent: 50.0,
+            xid_critical_percent: 75.0,
+            sequence_warning_percent: 90.0,
+            sequence_critical_percent: 98.0,
+            replication_lag_seconds: 60.0,
+            inactive_slot_critical_mb: 10240.0,
+            long_running_seconds: 300.0,
+            idle_in_transaction_seconds: 60.0,
+            lock_wait_seconds: 10.0,
+            api_slow_ms: 1000.0,
+            tls_expiry_warning_days: 7.0,
+        }
+    }
+}
+
+/// `critical` when `value` reaches `critical`, `warning` when it reaches `warning`, else nothing.
+pub(crate) fn grade(value: f64, warning: f64, critical: f64) -> Option<(Severity, f64)> {
+    if value >= critical {
+        Some((Severity::Critical, critical))
+    } else if value >= warning {
+        Some((Severity::Warning, warning))
+    } else {
+        None
+    }
+}
+
+/// "ok", "warning" or "critical": the worst alert.
+pub fn overall(alerts: &[Alert]) -> &'static str {
+    match alerts.iter().map(|a| a.severity).min() {
+        Some(Severity::Critical) => "critical",
+        Some(Severity::Warning) => "warning",
+        None => "ok",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grades_and_overall_status() {
+        assert_eq!(grade(95.0, 90.0, 98.0), Some((Severity::Warning, 90.0)));
+        assert_eq!(grade(99.0, 90.0, 98.0), Some((Severity::Critical, 98.0)));
+        assert_eq!(grade(10.0, 90.0, 98.0), None);
+        let alert = |severity| Alert {
+            check: "x",
+            severity,
+            message: String::new(),
+            value: 0.0,
+            threshold: 0.0,
+            unit: "",
+            fix: String::new(),
+        };
+        assert_eq!(overall(&[]), "ok");
+        assert_eq!(overall(&[alert(Severity::Warning)]), "warning");
+        assert_eq!(overall(&[alert(Severity::Warning), alert(Severity::Critical)]), "critical");
+    }
+}
