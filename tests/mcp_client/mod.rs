@@ -23,13 +23,17 @@ pub async fn start(args: &[&str]) -> Server {
 /// Like [`start`], with extra environment variables for the server.
 pub async fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
     let data_dir = tempfile::tempdir().expect("data dir");
-    let mut server = start_in(args, data_dir.path()).await;
+    let mut server = spawn(args, data_dir.path(), env).await;
     server.data_dir = Some(data_dir);
     server
 }
 
 /// Starts `supamcp` with `args` and the data directory `data_dir`.
 pub async fn start_in(args: &[&str], data_dir: &std::path::Path) -> Server {
+    spawn(args, data_dir, &[]).await
+}
+
+async fn spawn(args: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_supamcp"));
     command
         .args(args)
