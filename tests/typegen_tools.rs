@@ -17,9 +17,8 @@ fn call(extra: &[&str], tool: &str, arguments: Value) -> (bool, Value) {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let value = serde_json::from_str(&stdout).unwrap_or_else(|_| {
-        Value::String(format!("{stdout}{}", String::from_utf8_lossy(&output.stderr)))
-    });
+    let value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|_| Value::String(format!("{stdout}{}", String::from_utf8_lossy(&output.stderr))));
     (output.status.success(), value)
 }
 

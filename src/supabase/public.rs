@@ -33,7 +33,12 @@ pub fn classify(source: &str, value: &str) -> Result<PublicKey, Withheld> {
         return Err(withheld("an sb_secret_ key grants full access; it is never returned".to_string()));
     }
     if value.starts_with("sb_publishable_") {
-        return Ok(PublicKey { kind: "publishable".into(), source: source.into(), key: value.into(), expires_at: None });
+        return Ok(PublicKey {
+            kind: "publishable".into(),
+            source: source.into(),
+            key: value.into(),
+            expires_at: None,
+        });
     }
     match jwt::decode(value) {
         Ok(token) => match token.claims.get("role").and_then(|r| r.as_str()) {
@@ -53,8 +58,8 @@ pub fn classify(source: &str, value: &str) -> Result<PublicKey, Withheld> {
 #[cfg(test)]
 mod tests {
     use super::classify;
-    use crate::supabase::keys::legacy_claims;
     use crate::supabase::keys::jwt::encode_hs256;
+    use crate::supabase::keys::legacy_claims;
 
     #[test]
     fn anon_and_publishable_keys_pass_secret_ones_never() {

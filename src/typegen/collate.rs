@@ -89,9 +89,7 @@ pub fn compare(a: &str, b: &str) -> Ordering {
     let wa: Vec<Weights> = a.chars().map(weights).collect();
     let wb: Vec<Weights> = b.chars().map(weights).collect();
     let level = |f: fn(&Weights) -> u32| wa.iter().map(f).cmp(wb.iter().map(f));
-    level(|w| w.primary)
-        .then_with(|| level(|w| u32::from(w.secondary)))
-        .then_with(|| level(|w| u32::from(w.tertiary)))
+    level(|w| w.primary).then_with(|| level(|w| u32::from(w.secondary))).then_with(|| level(|w| u32::from(w.tertiary)))
 }
 
 #[cfg(test)]

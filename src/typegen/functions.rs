@@ -33,7 +33,8 @@ impl<'a> Context<'a> {
     pub fn callable(&self, f: &'a Function) -> Option<Callable<'a>> {
         let inputs: Vec<&Arg> = f.args.iter().filter(|a| a.is_input()).collect();
         let all_named = !inputs.iter().any(|a| a.name.is_empty());
-        let unnamed_ok = inputs.iter().all(|a| !a.name.is_empty() || (a.has_default && UNNAMED_ARG_TYPES.contains(&a.type_id)));
+        let unnamed_ok =
+            inputs.iter().all(|a| !a.name.is_empty() || (a.has_default && UNNAMED_ARG_TYPES.contains(&a.type_id)));
         let single = inputs.len() == 1
             && inputs[0].name.is_empty()
             && (UNNAMED_ARG_TYPES.contains(&inputs[0].type_id) || self.is_row_type(inputs[0].type_id));
@@ -56,12 +57,18 @@ impl<'a> Context<'a> {
         if !table_args.is_empty() {
             return object(table_args.iter().map(|a| Member::new(&a.name, self.arg_type(schema, a.type_id))).collect());
         }
-        let relation = f.return_type_relation_id.and_then(|id| self.relations_by_id.get(&id)).filter(|r| r.schema == schema);
+        let relation =
+            f.return_type_relation_id.and_then(|id| self.relations_by_id.get(&id)).filter(|r| r.schema == schema);
         if let Some(r) = relation {
             return object(
                 self.columns(r.id)
                     .iter()
-                    .map(|c| Member::new(&c.name, nullable(self.ts_type(schema, &c.format, Some(&c.type_schema)), c.is_nullable)))
+                    .map(|c| {
+                        Member::new(
+                            &c.name,
+                            nullable(self.ts_type(schema, &c.format, Some(&c.type_schema)), c.is_nullable),
+                        )
+                    })
                     .collect(),
             );
         }
@@ -156,7 +163,10 @@ impl<'a> Context<'a> {
         let tail = "Try renaming the parameters or the function itself in the database so function overloading can be resolved";
         if c.inputs.is_empty() {
             let other = all.iter().find(|o| {
-                o.function.id != c.function.id && o.inputs.len() == 1 && o.inputs[0].name.is_empty() && o.inputs[0].has_default
+                o.function.id != c.function.id
+                    && o.inputs.len() == 1
+                    && o.inputs[0].name.is_empty()
+                    && o.inputs[0].has_default
             })?;
             let returns = self.type_name(other.function.return_type_id);
             return Some(format!(

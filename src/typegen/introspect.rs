@@ -201,8 +201,12 @@ fn function(row: &tokio_postgres::Row) -> Function {
 /// Orders every collection as the generator does: by schema, then name, with the English collation.
 pub fn sort(catalog: &mut Catalog) {
     catalog.schemas.sort_by(|a, b| compare(a, b));
-    catalog.relations.sort_by(|a, b| compare(&a.schema, &b.schema).then_with(|| compare(&a.name, &b.name)).then(a.id.cmp(&b.id)));
-    catalog.types.sort_by(|a, b| compare(&a.schema, &b.schema).then_with(|| compare(&a.name, &b.name)).then(a.id.cmp(&b.id)));
+    catalog
+        .relations
+        .sort_by(|a, b| compare(&a.schema, &b.schema).then_with(|| compare(&a.name, &b.name)).then(a.id.cmp(&b.id)));
+    catalog
+        .types
+        .sort_by(|a, b| compare(&a.schema, &b.schema).then_with(|| compare(&a.name, &b.name)).then(a.id.cmp(&b.id)));
     catalog.columns.sort_by(|a, b| a.table_id.cmp(&b.table_id).then_with(|| compare(&a.name, &b.name)));
     catalog.functions.sort_by(|a, b| {
         compare(&a.schema, &b.schema)

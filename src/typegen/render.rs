@@ -26,7 +26,8 @@ pub fn render(catalog: &Catalog, options: &Options) -> String {
     let ctx = Context::new(catalog);
     let mut members = Vec::new();
     if let Some(version) = &options.postgrest_version {
-        members.push(Member::new("__InternalSupabase", object(vec![Member::new("PostgrestVersion", literal(version))])));
+        members
+            .push(Member::new("__InternalSupabase", object(vec![Member::new("PostgrestVersion", literal(version))])));
     }
     for schema in &catalog.schemas {
         members.push(Member::new(schema, schema_type(&ctx, schema, options)));

@@ -132,7 +132,13 @@ fn doc_in(ts: &Ts, place: Place) -> Doc {
                 }
                 inner.push(to_doc(item));
             }
-            group(concat(vec![text("["), indent(concat(inner)), if_break(text(","), text("")), Doc::SoftLine, text("]")]))
+            group(concat(vec![
+                text("["),
+                indent(concat(inner)),
+                if_break(text(","), text("")),
+                Doc::SoftLine,
+                text("]"),
+            ]))
         }
         Ts::Object { members, broken } => object_doc(members, *broken),
     }

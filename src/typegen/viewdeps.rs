@@ -186,14 +186,19 @@ fn key_dependencies(views: &[View], keys: &[ForeignKey]) -> Vec<Dependency> {
                 continue;
             }
             let (table_schema, table_name, names) = if referencing {
-                (&key.relationship.referenced_schema, &key.relationship.referenced_relation, &key.relationship.referenced_columns)
+                (
+                    &key.relationship.referenced_schema,
+                    &key.relationship.referenced_relation,
+                    &key.relationship.referenced_columns,
+                )
             } else {
                 (&key.relationship.schema, &key.relationship.relation, &key.relationship.columns)
             };
             for view in views {
                 let mut deps = Vec::new();
                 for (position, attnum) in columns.iter().enumerate() {
-                    let found = index.get(&(view.id, table, i32::from(*attnum))).map(|&slot| references[slot].1.clone());
+                    let found =
+                        index.get(&(view.id, table, i32::from(*attnum))).map(|&slot| references[slot].1.clone());
                     match (found, names.get(position)) {
                         (Some(view_columns), Some(name)) => deps.push((name.clone(), view_columns)),
                         _ => break,
@@ -238,7 +243,12 @@ fn expand(r: &Relationship, deps: &[Dependency]) -> Vec<Relationship> {
     let mut out = Vec::new();
     for d in &from_views {
         for columns in combinations(&d.columns) {
-            out.push(Relationship { schema: d.view_schema.clone(), relation: d.view_name.clone(), columns, ..r.clone() });
+            out.push(Relationship {
+                schema: d.view_schema.clone(),
+                relation: d.view_name.clone(),
+                columns,
+                ..r.clone()
+            });
         }
     }
     for d in &to_views {

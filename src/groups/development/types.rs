@@ -101,8 +101,9 @@ struct PublishableKeysReply {
 }
 
 fn encoded(reply: &impl Serialize) -> Result<serde_json::Value, crate::failure::Failure> {
-    serde_json::to_value(reply)
-        .map_err(|e| crate::failure::Failure::new("cannot encode the result", e.to_string(), "report this as a supamcp bug"))
+    serde_json::to_value(reply).map_err(|e| {
+        crate::failure::Failure::new("cannot encode the result", e.to_string(), "report this as a supamcp bug")
+    })
 }
 
 #[tool_router(router = development_types_router, vis = "pub(crate)")]
@@ -148,8 +149,12 @@ impl SupamcpServer {
                 let (types, spilled) = match writer.finish()? {
                     WrittenResult::Inline { .. } => (Some(text.clone()), None),
                     WrittenResult::Spilled(s) => {
-                        let preview =
-                            s.preview.into_iter().flatten().map(|v| v.as_str().unwrap_or_default().to_string()).collect();
+                        let preview = s
+                            .preview
+                            .into_iter()
+                            .flatten()
+                            .map(|v| v.as_str().unwrap_or_default().to_string())
+                            .collect();
                         (None, Some(TypesSpill { handle: s.handle, path: s.path.display().to_string(), preview }))
                     }
                 };
@@ -216,7 +221,10 @@ impl SupamcpServer {
         open_world_hint = false),
         output_schema = schema_of::<PublishableKeysReply>()
     )]
-    async fn get_publishable_keys(&self, Parameters(params): Parameters<ProjectParams>) -> Result<CallToolResult, McpError> {
+    async fn get_publishable_keys(
+        &self,
+        Parameters(params): Parameters<ProjectParams>,
+    ) -> Result<CallToolResult, McpError> {
         let env = match read_env(&params) {
             Ok(env) => env,
             Err(failure) => return Ok(failure.into_result()),
@@ -229,7 +237,9 @@ impl SupamcpServer {
                 }
             }
         }
-        if let Some(key) = self.state.settings.instance(params.instance.as_deref()).ok().and_then(|i| i.anon_key.as_ref()) {
+        if let Some(key) =
+            self.state.settings.instance(params.instance.as_deref()).ok().and_then(|i| i.anon_key.as_ref())
+        {
             candidates.push(("config".to_string(), key.expose().to_string()));
         }
         let mut reply = PublishableKeysReply { keys: Vec::new(), withheld: Vec::new() };
@@ -244,7 +254,8 @@ impl SupamcpServer {
         }
         if reply.keys.is_empty() {
             let why = if reply.withheld.is_empty() {
-                "the instance has no anon key and no .env with ANON_KEY or SUPABASE_PUBLISHABLE_KEY was given".to_string()
+                "the instance has no anon key and no .env with ANON_KEY or SUPABASE_PUBLISHABLE_KEY was given"
+                    .to_string()
             } else {
                 reply.withheld.iter().map(|w| format!("{}: {}", w.source, w.reason)).collect::<Vec<_>>().join("; ")
             };
