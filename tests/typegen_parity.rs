@@ -124,3 +124,23 @@ async fn the_sample_app_with_default_schemas_matches() {
     let diff = compare(&db, &case).await;
     assert!(diff.is_none(), "{}", diff.unwrap_or_default());
 }
+
+#[test]
+fn collation_matches_intl_collator_en() {
+    let names = [
+        "a", "A", "_a", "a_b", "a__b", "a-b", "a b", "a1", "a10", "a2", "ab", "aB", "Ab", "AB", "b", "_", "__x", "1",
+        "10", "9z", "user_id", "userid", "user1", "users", "user_s", "$x", "x$", "é", "e", "E", "ea", "éa", "eb", "ç",
+        "c", "ñ", "n", "Ärger", "arger", "zebra", "Zebra", "ZEBRA", "zz", "a.b", "a:b", "a(b)", "café", "cafe",
+        "cafés",
+    ];
+    let script = format!(
+        "console.log(JSON.stringify({}.sort(new Intl.Collator('en').compare)))",
+        serde_json::to_string(&names).unwrap()
+    );
+    let output = Command::new("node").args(["-e", &script]).output().expect("node");
+    assert!(output.status.success());
+    let expected: Vec<String> = serde_json::from_slice(&output.stdout).unwrap();
+    let mut ours: Vec<&str> = names.to_vec();
+    ours.sort_by(|a, b| supamcp::typegen::compare(a, b));
+    assert_eq!(ours, expected);
+}

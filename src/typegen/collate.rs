@@ -18,6 +18,22 @@ struct Weights {
 }
 
 fn weights(c: char) -> Weights {
+    if c.is_ascii() {
+        return ASCII[c as usize];
+    }
+    slow_weights(c)
+}
+
+/// The weights of the ASCII characters, computed once.
+static ASCII: std::sync::LazyLock<[Weights; 128]> = std::sync::LazyLock::new(|| {
+    let mut table = [Weights { primary: 0, secondary: 0, tertiary: 0 }; 128];
+    for (i, slot) in table.iter_mut().enumerate() {
+        *slot = slow_weights(char::from(i as u8));
+    }
+    table
+});
+
+fn slow_weights(c: char) -> Weights {
     if let Some(index) = PUNCTUATION.find(c) {
         return Weights { primary: 1 + index as u32, secondary: 0, tertiary: 0 };
     }
@@ -86,9 +102,10 @@ fn accent_rank(letters: &str, position: usize) -> u8 {
 
 /// Compares two names as `Intl.Collator("en").compare` does.
 pub fn compare(a: &str, b: &str) -> Ordering {
-    let wa: Vec<Weights> = a.chars().map(weights).collect();
-    let wb: Vec<Weights> = b.chars().map(weights).collect();
-    let level = |f: fn(&Weights) -> u32| wa.iter().map(f).cmp(wb.iter().map(f));
+    if a == b {
+        return Ordering::Equal;
+    }
+    let level = |f: fn(Weights) -> u32| a.chars().map(weights).map(f).cmp(b.chars().map(weights).map(f));
     level(|w| w.primary).then_with(|| level(|w| u32::from(w.secondary))).then_with(|| level(|w| u32::from(w.tertiary)))
 }
 

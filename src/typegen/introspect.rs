@@ -24,15 +24,20 @@ fn schemas_sql() -> String {
     )
 }
 
+/// Whether the session may use the privileges of each relation owner: asked once per owner, not per
+/// relation or column (`pg_has_role` is the costly part of the privilege checks).
+const OWNERS: &str = "with owners as materialized (select s.owner, pg_has_role(s.owner, 'USAGE') as usable \
+    from (select distinct relowner as owner from pg_class) s) ";
+
 fn relations_sql() -> String {
     format!(
-        "select c.oid, n.nspname::text, c.relname::text, c.relkind::text, \
+        "{OWNERS}select c.oid, n.nspname::text, c.relname::text, c.relkind::text, \
            case when c.relkind = 'v' then (pg_relation_is_updatable(c.oid, true) & 8) = 8 else false end, \
            case when c.relkind = 'v' then (pg_relation_is_updatable(c.oid, true) & 4) = 4 else false end \
-         from pg_class c join pg_namespace n on n.oid = c.relnamespace \
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace join owners o on o.owner = c.relowner \
          where {} and c.relkind in ('r', 'p', 'f', 'v', 'm') \
            and (c.relkind not in ('r', 'p') or (not pg_is_other_temp_schema(n.oid) and ( \
-             pg_has_role(c.relowner, 'USAGE') \
+             o.usable \
              or has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') \
              or has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))))",
         schema_filter("n.nspname")
@@ -41,7 +46,7 @@ fn relations_sql() -> String {
 
 fn columns_sql() -> String {
     format!(
-        "select c.oid, a.attname::text, coalesce(bt.typname, t.typname)::text, coalesce(nbt.nspname, nt.nspname)::text, \
+        "{OWNERS}select c.oid, a.attname::text, coalesce(bt.typname, t.typname)::text, coalesce(nbt.nspname, nt.nspname)::text, \
            a.attidentity in ('a', 'd'), a.attidentity = 'a', a.attgenerated in ('s', 'v'), \
            not (a.attnotnull or (t.typtype = 'd' and t.typnotnull)), \
            c.relkind in ('r', 'p') or (c.relkind in ('v', 'f') and ( \
@@ -53,6 +58,7 @@ fn columns_sql() -> String {
            a.atthasdef \
          from pg_attribute a \
            join pg_class c on c.oid = a.attrelid \
+           join owners o on o.owner = c.relowner \
            join pg_namespace n on n.oid = c.relnamespace \
            join pg_type t on t.oid = a.atttypid \
            join pg_namespace nt on nt.oid = t.typnamespace \
@@ -60,21 +66,25 @@ fn columns_sql() -> String {
              on t.typtype = 'd' and bt.oid = t.typbasetype \
          where {} and a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm', 'f') \
            and not pg_is_other_temp_schema(n.oid) \
-           and (pg_has_role(c.relowner, 'USAGE') \
+           and (o.usable \
                 or has_column_privilege(c.oid, a.attnum, 'SELECT, INSERT, UPDATE, REFERENCES'))",
         schema_filter("n.nspname")
     )
 }
 
-const TYPES_SQL: &str = "select t.oid, t.typname::text, coalesce(n.nspname::text, ''), format_type(t.oid, null), \
-       coalesce((select array_agg(e.enumlabel::text order by e.enumsortorder) from pg_enum e where e.enumtypid = t.oid), '{}'), \
-       coalesce((select array_agg(a.attname::text order by a.attnum) from pg_class k join pg_attribute a on a.attrelid = k.oid \
-                 where k.oid = t.typrelid and k.relkind = 'c' and a.attnum > 0 and not a.attisdropped), '{}'), \
-       coalesce((select array_agg(a.atttypid order by a.attnum) from pg_class k join pg_attribute a on a.attrelid = k.oid \
-                 where k.oid = t.typrelid and k.relkind = 'c' and a.attnum > 0 and not a.attisdropped), '{}'), \
+/// Every type: enum labels only for enums, attributes only for composite types, `format_type` only for
+/// row types (the one place the generator prints it).
+const TYPES_SQL: &str = "select t.oid, t.typname::text, coalesce(n.nspname::text, ''), \
+       case when t.typrelid <> 0 then format_type(t.oid, null) else '' end, \
+       case when t.typtype = 'e' then coalesce((select array_agg(e.enumlabel::text order by e.enumsortorder) \
+         from pg_enum e where e.enumtypid = t.oid), '{}') else '{}' end, \
+       case when k.relkind = 'c' then coalesce((select array_agg(a.attname::text order by a.attnum) from pg_attribute a \
+         where a.attrelid = k.oid and a.attnum > 0 and not a.attisdropped), '{}') else '{}' end, \
+       case when k.relkind = 'c' then coalesce((select array_agg(a.atttypid order by a.attnum) from pg_attribute a \
+         where a.attrelid = k.oid and a.attnum > 0 and not a.attisdropped), '{}') else '{}' end, \
        nullif(t.typrelid, 0) \
-     from pg_type t left join pg_namespace n on n.oid = t.typnamespace \
-     where t.typrelid = 0 or exists (select from pg_class k where k.oid = t.typrelid and k.relkind in ('c', 'r', 'v', 'm', 'p', 'f'))";
+     from pg_type t left join pg_namespace n on n.oid = t.typnamespace left join pg_class k on k.oid = t.typrelid \
+     where t.typrelid = 0 or k.relkind in ('c', 'r', 'v', 'm', 'p', 'f')";
 
 fn functions_sql() -> String {
     format!(
@@ -225,6 +235,6 @@ pub fn sort(catalog: &mut Catalog) {
 }
 
 /// A list of names as `JSON.stringify` writes it, the generator's tie-break for relationships.
-pub(crate) fn json_list(names: &[String]) -> String {
+pub(crate) fn json_list(names: &Option<Vec<String>>) -> String {
     serde_json::to_string(names).unwrap_or_default()
 }

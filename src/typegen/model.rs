@@ -109,11 +109,13 @@ pub struct Relationship {
     pub foreign_key_name: String,
     pub schema: String,
     pub relation: String,
-    pub columns: Vec<String>,
+    /// None (printed `null`) when the constraint's schema name needs quotes: the generator's column query
+    /// then finds nothing.
+    pub columns: Option<Vec<String>>,
     pub is_one_to_one: bool,
     pub referenced_schema: String,
     pub referenced_relation: String,
-    pub referenced_columns: Vec<String>,
+    pub referenced_columns: Option<Vec<String>>,
 }
 
 /// Everything the generator needs, sorted as the generator sorts it.

@@ -5,7 +5,7 @@ use super::context::{Context, nullable};
 use super::doc::print;
 use super::functions::Callable;
 use super::model::{Catalog, Column, RelKind, Relation, Relationship};
-use super::tstype::{Key, Member, Ts, key, literal, object, quote, raw, to_doc};
+use super::tstype::{Member, Ts, key, literal, member_doc, object, quote, raw};
 use std::collections::HashMap;
 
 /// What to generate.
@@ -22,47 +22,51 @@ const JSON_TYPE: &str = "export type Json =\n  | string\n  | number\n  | boolean
 const HELPERS: &str = include_str!("helpers.ts.txt");
 
 /// The TypeScript file, exactly as `postgres-meta` prints it (including its final empty line).
+///
+/// The `Database` object, its schemas and their sections are always expanded, so every member of a section
+/// starts a line of its own: each one is laid out on its own, and memory stays bounded by one member.
 pub fn render(catalog: &Catalog, options: &Options) -> String {
     let ctx = Context::new(catalog);
-    let mut members = Vec::new();
+    let mut out = String::with_capacity(HELPERS.len() + 4096 + catalog.columns.len() * 120);
+    out.push_str(JSON_TYPE);
+    out.push_str("export type Database = {\n");
     if let Some(version) = &options.postgrest_version {
-        members
-            .push(Member::new("__InternalSupabase", object(vec![Member::new("PostgrestVersion", literal(version))])));
+        out.push_str(
+            "  // Allows to automatically instantiate createClient with right options\n  \
+             // instead of createClient<Database, { PostgrestVersion: 'XX' }>(URL, KEY)\n  __InternalSupabase: {\n",
+        );
+        push_member(&mut out, &Member::new("PostgrestVersion", literal(version)), 4);
+        out.push_str("  }\n");
     }
     for schema in &catalog.schemas {
-        members.push(Member::new(schema, schema_type(&ctx, schema, options)));
+        out.push_str(&format!("  {}: {{\n", key(schema)));
+        for (title, members) in schema_sections(&ctx, schema, options) {
+            out.push_str(&format!("    {title}: {{\n"));
+            if members.is_empty() {
+                out.push_str("      [_ in never]: never\n");
+            }
+            for member in &members {
+                push_member(&mut out, member, 6);
+            }
+            out.push_str("    }\n");
+        }
+        out.push_str("  }\n");
     }
-    let mut database = print(to_doc(&object(members)), 0, 80, "");
-    if options.postgrest_version.is_some() {
-        database = with_comment(&database);
-    }
-    let mut out = String::with_capacity(database.len() + HELPERS.len() + 4096);
-    out.push_str(JSON_TYPE);
-    out.push_str("export type Database = ");
-    out.push_str(&database);
-    out.push_str("\n\n");
+    out.push_str("}\n\n");
     out.push_str(HELPERS);
     out.push_str(&constants(&ctx));
     out.push('\n');
     out
 }
 
-/// The two comment lines the generator puts above `__InternalSupabase`.
-fn with_comment(printed: &str) -> String {
-    const COMMENT: &str = "// Allows to automatically instantiate createClient with right options\n  \
-        // instead of createClient<Database, { PostgrestVersion: 'XX' }>(URL, KEY)\n  ";
-    printed.replacen("{\n  __InternalSupabase", &format!("{{\n  {COMMENT}__InternalSupabase"), 1)
+/// One member on lines of its own at `indent`.
+fn push_member(out: &mut String, member: &Member, indent: usize) {
+    out.push_str(&" ".repeat(indent));
+    out.push_str(&print(member_doc(member), indent, 80, ""));
+    out.push('\n');
 }
 
-fn empty_section() -> Ts {
-    object(vec![Member { key: Key::Raw("[_ in never]".to_string()), optional: false, ty: raw("never") }])
-}
-
-fn section(members: Vec<Member>) -> Ts {
-    if members.is_empty() { empty_section() } else { object(members) }
-}
-
-fn schema_type(ctx: &Context<'_>, schema: &str, options: &Options) -> Ts {
+fn schema_sections(ctx: &Context<'_>, schema: &str, options: &Options) -> [(&'static str, Vec<Member>); 5] {
     let in_schema = |kinds: &[RelKind]| -> Vec<&Relation> {
         let mut list: Vec<&Relation> =
             ctx.catalog.relations.iter().filter(|r| r.schema == schema && kinds.contains(&r.kind)).collect();
@@ -107,13 +111,13 @@ fn schema_type(ctx: &Context<'_>, schema: &str, options: &Options) -> Ts {
             Member::new(&t.name, object(fields))
         })
         .collect();
-    object(vec![
-        Member::new("Tables", section(tables)),
-        Member::new("Views", section(views)),
-        Member::new("Functions", section(functions(ctx, schema, callables))),
-        Member::new("Enums", section(enums)),
-        Member::new("CompositeTypes", section(composites)),
-    ])
+    [
+        ("Tables", tables),
+        ("Views", views),
+        ("Functions", functions(ctx, schema, callables)),
+        ("Enums", enums),
+        ("CompositeTypes", composites),
+    ]
 }
 
 fn functions(ctx: &Context<'_>, schema: &str, mut callables: Vec<Callable<'_>>) -> Vec<Member> {
@@ -157,22 +161,27 @@ fn relationship_list(list: Option<&Vec<&Relationship>>, options: &Options) -> Ts
                 .map(|r| {
                     let mut members = vec![
                         Member::new("foreignKeyName", literal(&r.foreign_key_name)),
-                        Member::new("columns", Ts::Tuple(r.columns.iter().map(|c| literal(c)).collect())),
+                        Member::new("columns", names_tuple(r.columns.as_deref())),
                     ];
                     if options.detect_one_to_one {
                         members.push(Member::new("isOneToOne", raw(if r.is_one_to_one { "true" } else { "false" })));
                     }
                     members.push(Member::new("referencedRelation", literal(&r.referenced_relation)));
-                    members.push(Member::new(
-                        "referencedColumns",
-                        Ts::Tuple(r.referenced_columns.iter().map(|c| literal(c)).collect()),
-                    ));
+                    members.push(Member::new("referencedColumns", names_tuple(r.referenced_columns.as_deref())));
                     object(members)
                 })
                 .collect()
         })
         .unwrap_or_default();
     Ts::Tuple(items)
+}
+
+/// `["a", "b"]`, or `null` when the generator found no column names.
+fn names_tuple(names: Option<&[String]>) -> Ts {
+    match names {
+        Some(names) => Ts::Tuple(names.iter().map(|c| literal(c)).collect()),
+        None => raw("null"),
+    }
 }
 
 fn column_member(ctx: &Context<'_>, schema: &str, c: &Column, optional: bool, is_nullable: bool) -> Member {

@@ -21,19 +21,11 @@ pub enum Ts {
     Object { members: Vec<Member>, broken: bool },
 }
 
-/// The key of a member.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Key {
-    /// A property name, quoted only where needed.
-    Name(String),
-    /// Text printed as is, e.g. `[_ in never]`.
-    Raw(String),
-}
-
 /// One member of a type literal.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Member {
-    pub key: Key,
+    /// The property name (printed bare when it is an identifier).
+    pub key: String,
     pub optional: bool,
     pub ty: Ts,
 }
@@ -41,12 +33,12 @@ pub struct Member {
 impl Member {
     /// `name: ty`.
     pub fn new(name: &str, ty: Ts) -> Member {
-        Member { key: Key::Name(name.to_string()), optional: false, ty }
+        Member { key: name.to_string(), optional: false, ty }
     }
 
     /// `name?: ty`.
     pub fn optional(name: &str, ty: Ts) -> Member {
-        Member { key: Key::Name(name.to_string()), optional: true, ty }
+        Member { key: name.to_string(), optional: true, ty }
     }
 }
 
@@ -162,10 +154,7 @@ fn object_doc(members: &[Member], broken: bool) -> Doc {
 
 /// `key?: type`.
 pub fn member_doc(member: &Member) -> Doc {
-    let name = match &member.key {
-        Key::Name(n) => key(n),
-        Key::Raw(r) => r.clone(),
-    };
+    let name = key(&member.key);
     let head = format!("{name}{}: ", if member.optional { "?" } else { "" });
     concat(vec![text(head), doc_in(&member.ty, Place::Property)])
 }

@@ -15,10 +15,10 @@ fn foreign_keys_sql() -> String {
     format!(
         "select k.conname::text, n1.nspname::text, tab.relname::text, n2.nspname::text, other.relname::text, \
            k.conrelid, k.confrelid, \
-           array(select a.attname::text from unnest(k.conkey) with ordinality u(num, ord) \
-                 join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.num order by u.ord), \
-           array(select a.attname::text from unnest(k.confkey) with ordinality u(num, ord) \
-                 join pg_attribute a on a.attrelid = k.confrelid and a.attnum = u.num order by u.ord), \
+           case when {referencing} then array(select a.attname::text from unnest(k.conkey) with ordinality u(num, ord) \
+                 join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.num order by u.ord) end, \
+           case when {referencing} then array(select a.attname::text from unnest(k.confkey) with ordinality u(num, ord) \
+                 join pg_attribute a on a.attrelid = k.confrelid and a.attnum = u.num order by u.ord) end, \
            k.conkey, k.confkey, {own}, {referencing} \
          from pg_constraint k \
            join pg_namespace n1 on n1.oid = k.connamespace \
@@ -86,9 +86,12 @@ pub async fn relationships(client: &Client, schemas: &[&str]) -> Result<Vec<Rela
     let keys: Vec<ForeignKey> = fk_rows
         .iter()
         .map(|row| {
-            let columns: Vec<String> = row.get(7);
+            // The generator reads the key's columns under a filter on the regnamespace text of the
+            // constraint's schema (quoted when the name needs quotes): they are null when it does not pass.
+            let columns: Option<Vec<String>> = row.get(7);
             let table: u32 = row.get(5);
-            let is_one_to_one = uniques.get(&table).is_some_and(|lists| lists.contains(&columns));
+            let is_one_to_one =
+                columns.as_ref().is_some_and(|c| uniques.get(&table).is_some_and(|lists| lists.contains(c)));
             ForeignKey {
                 relationship: Relationship {
                     foreign_key_name: row.get(0),
@@ -140,8 +143,8 @@ struct Dependency {
     view_name: String,
     constraint: String,
     referencing: bool,
-    /// Per key column, in key order: the table column and the view columns showing it.
-    columns: Vec<(String, Vec<String>)>,
+    /// Per key column, in key order: the view columns showing it.
+    columns: Vec<Vec<String>>,
 }
 
 fn key_dependencies(views: &[View], keys: &[ForeignKey]) -> Vec<Dependency> {
@@ -185,23 +188,17 @@ fn key_dependencies(views: &[View], keys: &[ForeignKey]) -> Vec<Dependency> {
             if !included {
                 continue;
             }
-            let (table_schema, table_name, names) = if referencing {
-                (
-                    &key.relationship.referenced_schema,
-                    &key.relationship.referenced_relation,
-                    &key.relationship.referenced_columns,
-                )
+            let (table_schema, table_name) = if referencing {
+                (&key.relationship.referenced_schema, &key.relationship.referenced_relation)
             } else {
-                (&key.relationship.schema, &key.relationship.relation, &key.relationship.columns)
+                (&key.relationship.schema, &key.relationship.relation)
             };
             for view in views {
                 let mut deps = Vec::new();
-                for (position, attnum) in columns.iter().enumerate() {
-                    let found =
-                        index.get(&(view.id, table, i32::from(*attnum))).map(|&slot| references[slot].1.clone());
-                    match (found, names.get(position)) {
-                        (Some(view_columns), Some(name)) => deps.push((name.clone(), view_columns)),
-                        _ => break,
+                for attnum in columns {
+                    match index.get(&(view.id, table, i32::from(*attnum))) {
+                        Some(&slot) => deps.push(references[slot].1.clone()),
+                        None => break,
                     }
                 }
                 if deps.len() == columns.len() && !deps.is_empty() {
@@ -222,10 +219,11 @@ fn key_dependencies(views: &[View], keys: &[ForeignKey]) -> Vec<Dependency> {
 }
 
 /// Every combination of view columns, one per key column.
-fn combinations(columns: &[(String, Vec<String>)]) -> Vec<Vec<String>> {
-    columns.iter().fold(vec![Vec::new()], |acc, (_, options)| {
+fn combinations(columns: &[Vec<String>]) -> Vec<Option<Vec<String>>> {
+    let all = columns.iter().fold(vec![Vec::new()], |acc: Vec<Vec<String>>, options| {
         acc.iter().flat_map(|prefix| options.iter().map(move |o| [prefix.clone(), vec![o.clone()]].concat())).collect()
-    })
+    });
+    all.into_iter().map(Some).collect()
 }
 
 fn expand(r: &Relationship, deps: &[Dependency]) -> Vec<Relationship> {
