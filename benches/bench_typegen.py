@@ -8,40 +8,15 @@ Usage: python3 benches/bench_typegen.py [--runs 5] [--meta-runs 3] [--sizes 100,
 Needs: a release build (cargo build --release), PostgreSQL server binaries, node, and postgres-meta in .tools
 (npm install --prefix .tools @supabase/postgres-meta@0.99.0; scripts/test.sh installs it).
 """
-import argparse, glob, os, pwd, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_core import as_pg, start_cluster  # noqa: E402  (the same throwaway cluster, port 55499)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target/release/supamcp")
 META = os.path.join(ROOT, ".tools/node_modules/@supabase/postgres-meta/dist/server/server.js")
-PORT = 55498
-
-
-def pg_bindir():
-    out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
-    for d in [out.stdout.strip()] + sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if d and os.path.exists(os.path.join(d, "initdb")):
-            return d
-    sys.exit("no PostgreSQL server binaries (initdb) found")
-
-
-def as_pg(argv):
-    return ["runuser", "-u", "postgres", "--"] + argv if os.geteuid() == 0 else argv
-
-
-def start_cluster(work):
-    bindir = pg_bindir()
-    data, sock = os.path.join(work, "data"), os.path.join(work, "sock")
-    os.makedirs(sock)
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam("postgres")
-        for p in (work, sock):
-            os.chown(p, pw.pw_uid, pw.pw_gid)
-    subprocess.run(as_pg([f"{bindir}/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
-                   check=True, stdout=subprocess.DEVNULL)
-    opts = f"-k {sock} -p {PORT} -c listen_addresses='' -c fsync=off"
-    subprocess.run(as_pg([f"{bindir}/pg_ctl", "-D", data, "-o", opts, "-l", os.path.join(work, "log"), "-w", "start"]),
-                   check=True, stdout=subprocess.DEVNULL)
-    return bindir, data, sock
+PORT = 55499
 
 
 def schema_sql(tables):

@@ -135,7 +135,7 @@ fn collation_matches_intl_collator_en() {
     ];
     let script = format!(
         "console.log(JSON.stringify({}.sort(new Intl.Collator('en').compare)))",
-        serde_json::to_string(&names).unwrap()
+        serde_json::to_string(&names[..]).unwrap()
     );
     let output = Command::new("node").args(["-e", &script]).output().expect("node");
     assert!(output.status.success());

@@ -94,11 +94,9 @@ impl<'a> Context<'a> {
         }
         if let Some(candidates) = self.relations_by_name.get(name) {
             let relation = candidates.iter().find(|r| r.schema == preferred).or_else(|| candidates.first());
-            if let Some(r) = relation {
-                if self.included.contains(r.schema.as_str()) {
-                    let section = if matches!(r.kind, RelKind::Table | RelKind::Foreign) { "Tables" } else { "Views" };
-                    return raw(&format!("Database[{}][\"{section}\"][{}][\"Row\"]", q(&r.schema), q(&r.name)));
-                }
+            if let Some(r) = relation.filter(|r| self.included.contains(r.schema.as_str())) {
+                let section = if matches!(r.kind, RelKind::Table | RelKind::Foreign) { "Tables" } else { "Views" };
+                return raw(&format!("Database[{}][\"{section}\"][{}][\"Row\"]", q(&r.schema), q(&r.name)));
             }
         }
         raw("unknown")

@@ -62,7 +62,8 @@ pub fn if_break(broken: Doc, flat: Doc) -> Doc {
 fn propagate(doc: &mut Doc) -> bool {
     match doc {
         Doc::Text(_) | Doc::Line | Doc::SoftLine => false,
-        Doc::Concat(parts) => parts.iter_mut().fold(false, |any, part| propagate(part) || any),
+        // Every part is visited (no short cut): each nested group needs its own flag.
+        Doc::Concat(parts) => parts.iter_mut().map(propagate).fold(false, |any, broke| any | broke),
         Doc::Group { contents, broken } => {
             let inner = propagate(contents);
             *broken |= inner;
@@ -106,9 +107,9 @@ pub fn print(mut doc: Doc, indent_by: usize, width: usize, trailing: &str) -> St
             Doc::Indent(inner) => stack.push((ind + 2, mode, inner)),
             Doc::Align(n, inner) => stack.push((ind + n, mode, inner)),
             Doc::Group { contents, broken } => {
-                let next_mode = if !*broken && mode == Mode::Flat {
-                    Mode::Flat
-                } else if !*broken && fits(contents, &stack, width.saturating_sub(column) as isize) {
+                let next_mode = if !*broken
+                    && (mode == Mode::Flat || fits(contents, &stack, width.saturating_sub(column) as isize))
+                {
                     Mode::Flat
                 } else {
                     Mode::Break

@@ -43,10 +43,10 @@ impl<'a> Context<'a> {
 
     /// Whether `c` is a computed field of relation `id`: one argument of the relation's row type.
     pub fn is_computed_field_of(&self, c: &Callable<'_>, id: u32, name: &str) -> bool {
-        if c.inputs.len() == 1 {
-            if let Some(t) = self.types_by_id.get(&c.inputs[0].type_id).filter(|t| t.relation_id.is_some()) {
-                return t.relation_id == Some(id);
-            }
+        if let Some(t) = c.inputs.first().filter(|_| c.inputs.len() == 1).and_then(|a| self.types_by_id.get(&a.type_id))
+            && t.relation_id.is_some()
+        {
+            return t.relation_id == Some(id);
         }
         c.function.argument_types == name
     }
@@ -104,13 +104,13 @@ impl<'a> Context<'a> {
         let many = f.rows.is_some_and(|rows| rows > 1.0);
         let setof_table = f.returns_set && f.return_type_relation_id.is_some();
         let mut setof = table.map(|to| setof_options("*", to, !many, f.returns_set));
-        if f.args.len() == 1 {
-            if let Some(source) = self.types_by_id.get(&f.args[0].type_id).filter(|t| t.relation_id.is_some()) {
-                match table {
-                    Some(to) if setof_table => setof = Some(setof_options(&source.format, to, !many, true)),
-                    Some(to) => setof = Some(setof_options(&source.format, to, true, false)),
-                    None => {}
-                }
+        if f.args.len() == 1
+            && let Some(source) = self.types_by_id.get(&f.args[0].type_id).filter(|t| t.relation_id.is_some())
+        {
+            match table {
+                Some(to) if setof_table => setof = Some(setof_options(&source.format, to, !many, true)),
+                Some(to) => setof = Some(setof_options(&source.format, to, true, false)),
+                None => {}
             }
         }
         let collapsible = !many && table.is_some();
