@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need beyond the machine image
-# (PostgreSQL server binaries, PyJWT, the MCP Inspector CLI), then runs `cargo test`.
+# (PostgreSQL server binaries, PyJWT, the MCP Inspector CLI, postgres-meta), then runs `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +22,11 @@ python3 -c 'import jwt, cryptography' 2>/dev/null || python3 -m pip install -q '
 # The MCP Inspector CLI, a real MCP client, pinned and kept inside the checkout.
 if [ ! -x .tools/node_modules/.bin/mcp-inspector ]; then
   npm install --silent --no-audit --no-fund --prefix .tools @modelcontextprotocol/inspector@2.12.0 >/dev/null
+fi
+
+# postgres-meta, the reference the type generator is compared with byte for byte (tests/typegen_parity.rs).
+if [ ! -f .tools/node_modules/@supabase/postgres-meta/dist/server/server.js ]; then
+  npm install --silent --no-audit --no-fund --prefix .tools @supabase/postgres-meta@0.99.0 >/dev/null
 fi
 
 cargo test --all-targets "$@"

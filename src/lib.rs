@@ -13,3 +13,4 @@ pub mod secret;
 pub mod server;
 pub mod spill;
 pub mod supabase;
+pub mod typegen;

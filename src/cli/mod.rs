@@ -4,6 +4,7 @@
 
 mod demo;
 mod doctor;
+mod r#gen;
 mod inproc;
 mod keys;
 
@@ -109,6 +110,8 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     /// Generate or verify JWT_SECRET, ANON_KEY, SERVICE_ROLE_KEY and the other secrets.
     Keys(keys::KeysArgs),
+    /// Generate code from the database: `gen types` prints the TypeScript types.
+    Gen(r#gen::GenArgs),
 }
 
 impl GlobalArgs {
@@ -152,6 +155,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Demo(args) => demo::run(&cli.global, &args).await,
         Command::Doctor(args) => doctor::run(&cli.global, &args),
         Command::Keys(args) => keys::run(&cli.global, &args),
+        Command::Gen(args) => r#gen::run(&cli.global, &args).await,
     }
 }
 

@@ -4,3 +4,4 @@
 pub mod env;
 pub mod finding;
 pub mod keys;
+pub mod public;

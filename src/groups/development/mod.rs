@@ -1,8 +1,11 @@
-//! Group `development`: key generation and validation and the `.env` doctor for self-hosted stacks.
-//! Declarations only; the work is in `supabase::keys` and `supabase::env`. No tool touches the network.
+//! Group `development`: key generation and validation, the `.env` doctor for self-hosted stacks, TypeScript
+//! types from the database and the project URL and public keys for client apps.
+//! Declarations only; the work is in `supabase::keys`, `supabase::env`, `supabase::public` and `typegen`.
+//! Only generate_typescript_types reaches a database; no tool touches the network beyond it.
 
 mod config;
 mod keys;
+mod types;
 
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
@@ -16,6 +19,7 @@ impl SupamcpServer {
         SupamcpServer::development_keys_router()
             + SupamcpServer::development_config_router()
             + SupamcpServer::development_fix_router()
+            + SupamcpServer::development_types_router()
     }
 }
 

@@ -1,0 +1,278 @@
+//! `generate_typescript_types` (the types `supabase gen types typescript` prints, generated from the
+//! catalog; optional `write_to`), and `get_project_url` / `get_publishable_keys` for client apps of a
+//! self-hosted instance (from the instance config or a .env; never a service or secret key).
+
+use super::{default_true, load_env};
+use crate::server::SupamcpServer;
+use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
+use crate::spill::{ColumnInfo, WrittenResult};
+use crate::supabase::env::backup_and_write;
+use crate::supabase::public::{PublicKey, Withheld, classify};
+use crate::typegen::{self, DEFAULT_SCHEMAS, Options};
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Lines of the types kept in the reply when the whole text spills to a file.
+const PREVIEW_LINES: usize = 60;
+
+fn default_schemas() -> Vec<String> {
+    DEFAULT_SCHEMAS.iter().map(|s| (*s).to_string()).collect()
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateTypesParams {
+    /// Instance whose database to read; the default instance when omitted.
+    #[serde(default)]
+    pub instance: Option<String>,
+    /// Schemas to include (default ["public", "graphql_public"]; a schema that does not exist is skipped, as
+    /// the Supabase CLI does).
+    #[serde(default = "default_schemas")]
+    pub schemas: Vec<String>,
+    /// PostgREST version of the stack, e.g. "13": adds the `__InternalSupabase` block that lets
+    /// `createClient<Database>` pick the right options. Omitted: no block (as the CLI).
+    #[serde(default)]
+    pub postgrest_version: Option<String>,
+    /// Write `isOneToOne` in relationships (default true; false only for PostgREST 9 clients).
+    #[serde(default = "default_true")]
+    pub detect_one_to_one_relationships: bool,
+    /// Also write the types to this file (e.g. "src/database.types.ts"); an existing file is first copied to
+    /// `<file>.bak.<timestamp>`.
+    #[serde(default)]
+    pub write_to: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+struct TypesReply {
+    /// The schemas that exist and were generated, in output order.
+    schemas: Vec<String>,
+    bytes: u64,
+    lines: u64,
+    /// The whole TypeScript text; null when it was larger than the spill threshold (see `spilled`).
+    types: Option<String>,
+    spilled: Option<TypesSpill>,
+    /// The file written, with `write_to`.
+    written_to: Option<String>,
+    /// The copy of the file `write_to` replaced.
+    backup: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+struct TypesSpill {
+    /// Handle for read_result: one row per line.
+    handle: String,
+    path: String,
+    /// The first lines.
+    preview: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectParams {
+    /// Instance to describe; the default instance when omitted.
+    #[serde(default)]
+    pub instance: Option<String>,
+    /// A self-hosted .env text to read as well (SUPABASE_PUBLIC_URL, API_EXTERNAL_URL, ANON_KEY,
+    /// SUPABASE_PUBLISHABLE_KEY).
+    #[serde(default)]
+    pub env_text: Option<String>,
+    /// Path of a .env to read as well (instead of env_text).
+    #[serde(default)]
+    pub env_path: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+struct ProjectUrlReply {
+    /// The URL client apps use (Kong / the API gateway), e.g. https://supabase.example.com.
+    url: String,
+    /// `config` or the .env variable it came from.
+    source: String,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+struct PublishableKeysReply {
+    /// Keys a browser app may hold: the anon JWT and the sb_publishable_ key.
+    keys: Vec<PublicKey>,
+    /// Values found but not returned because they grant more than public access.
+    withheld: Vec<Withheld>,
+}
+
+fn encoded(reply: &impl Serialize) -> Result<serde_json::Value, crate::failure::Failure> {
+    serde_json::to_value(reply).map_err(|e| {
+        crate::failure::Failure::new("cannot encode the result", e.to_string(), "report this as a supamcp bug")
+    })
+}
+
+#[tool_router(router = development_types_router, vis = "pub(crate)")]
+impl SupamcpServer {
+    /// Generate the TypeScript types of the database, byte for byte what `supabase gen types typescript`
+    /// prints (Tables with Row/Insert/Update/Relationships, Views, Functions, Enums, CompositeTypes, the
+    /// Tables<>/TablesInsert<>/TablesUpdate<>/Enums<>/CompositeTypes<> helpers and Constants), without the
+    /// Supabase CLI, Docker or postgres-meta. Optionally writes the file (write_to). Large output spills to a
+    /// file with a preview and a read_result handle.
+    #[tool(
+        annotations(title = "Generate TypeScript types",
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = false,
+        open_world_hint = false),
+        output_schema = schema_of::<TypesReply>()
+    )]
+    async fn generate_typescript_types(
+        &self,
+        Parameters(params): Parameters<GenerateTypesParams>,
+    ) -> Result<CallToolResult, McpError> {
+        Ok(self
+            .with_client(params.instance.as_deref(), |client| async move {
+                let catalog = typegen::introspect(&client, &params.schemas).await?;
+                let options = Options {
+                    postgrest_version: params.postgrest_version.clone(),
+                    detect_one_to_one: params.detect_one_to_one_relationships,
+                };
+                let text = typegen::render(&catalog, &options);
+                let (written_to, backup) = match &params.write_to {
+                    Some(path) => {
+                        let backup = backup_and_write(Path::new(path), &text)?;
+                        (Some(path.clone()), backup.map(|b| b.display().to_string()))
+                    }
+                    None => (None, None),
+                };
+                let mut writer = self.state.spill.writer(PREVIEW_LINES);
+                writer.start(vec![ColumnInfo { name: "line".into(), type_name: "text".into() }]);
+                for line in text.lines() {
+                    writer.push(vec![serde_json::Value::String(line.to_string())])?;
+                }
+                let lines = writer.rows_written();
+                let (types, spilled) = match writer.finish()? {
+                    WrittenResult::Inline { .. } => (Some(text.clone()), None),
+                    WrittenResult::Spilled(s) => {
+                        let preview = s
+                            .preview
+                            .into_iter()
+                            .flatten()
+                            .map(|v| v.as_str().unwrap_or_default().to_string())
+                            .collect();
+                        (None, Some(TypesSpill { handle: s.handle, path: s.path.display().to_string(), preview }))
+                    }
+                };
+                let reply = TypesReply {
+                    schemas: catalog.schemas.clone(),
+                    bytes: text.len() as u64,
+                    lines,
+                    types,
+                    spilled,
+                    written_to,
+                    backup,
+                };
+                Ok(fenced_structured("generated types", encoded(&reply)?))
+            })
+            .await)
+    }
+
+    /// The public URL client apps of a self-hosted instance use (SUPABASE_URL for supabase-js): from the
+    /// instance config, or SUPABASE_PUBLIC_URL / API_EXTERNAL_URL of a .env. Offline.
+    #[tool(
+        annotations(title = "Get project URL",
+        read_only_hint = true,
+        destructive_hint = false,
+        idempotent_hint = true,
+        open_world_hint = false),
+        output_schema = schema_of::<ProjectUrlReply>()
+    )]
+    async fn get_project_url(&self, Parameters(params): Parameters<ProjectParams>) -> Result<CallToolResult, McpError> {
+        let env = match read_env(&params) {
+            Ok(env) => env,
+            Err(failure) => return Ok(failure.into_result()),
+        };
+        let from_env = env.as_ref().and_then(|file| {
+            ["SUPABASE_PUBLIC_URL", "API_EXTERNAL_URL"]
+                .iter()
+                .find_map(|k| file.get(k).filter(|v| !v.is_empty()).map(|v| (v.to_string(), (*k).to_string())))
+        });
+        let from_config = self
+            .state
+            .settings
+            .instance(params.instance.as_deref())
+            .ok()
+            .and_then(|i| i.supabase_url.clone())
+            .map(|url| (url, "config".to_string()));
+        match from_env.or(from_config) {
+            Some((url, source)) => Ok(structured(&ProjectUrlReply { url, source })),
+            None => Ok(crate::failure::Failure::new(
+                "no project URL is known",
+                "the instance has no supabase_url and no .env with SUPABASE_PUBLIC_URL or API_EXTERNAL_URL was given",
+                "pass env_path (the stack's .env), start supamcp with --env-file, or set supabase_url for the instance",
+            )
+            .into_result()),
+        }
+    }
+
+    /// The keys a client app of a self-hosted instance may ship to browsers: the anon JWT and the
+    /// sb_publishable_ key, from the instance config or a .env (ANON_KEY, SUPABASE_PUBLISHABLE_KEY). Service
+    /// role JWTs and sb_secret_ keys are never returned; they are listed as withheld. Offline.
+    #[tool(
+        annotations(title = "Get publishable keys",
+        read_only_hint = true,
+        destructive_hint = false,
+        idempotent_hint = true,
+        open_world_hint = false),
+        output_schema = schema_of::<PublishableKeysReply>()
+    )]
+    async fn get_publishable_keys(
+        &self,
+        Parameters(params): Parameters<ProjectParams>,
+    ) -> Result<CallToolResult, McpError> {
+        let env = match read_env(&params) {
+            Ok(env) => env,
+            Err(failure) => return Ok(failure.into_result()),
+        };
+        let mut candidates: Vec<(String, String)> = Vec::new();
+        if let Some(file) = &env {
+            for name in ["SUPABASE_PUBLISHABLE_KEY", "ANON_KEY"] {
+                if let Some(value) = file.get(name).filter(|v| !v.is_empty()) {
+                    candidates.push((name.to_string(), value.to_string()));
+                }
+            }
+        }
+        if let Some(key) =
+            self.state.settings.instance(params.instance.as_deref()).ok().and_then(|i| i.anon_key.as_ref())
+        {
+            candidates.push(("config".to_string(), key.expose().to_string()));
+        }
+        let mut reply = PublishableKeysReply { keys: Vec::new(), withheld: Vec::new() };
+        for (source, value) in candidates {
+            if reply.keys.iter().any(|k| k.key == value.trim()) {
+                continue;
+            }
+            match classify(&source, &value) {
+                Ok(key) => reply.keys.push(key),
+                Err(withheld) => reply.withheld.push(withheld),
+            }
+        }
+        if reply.keys.is_empty() {
+            let why = if reply.withheld.is_empty() {
+                "the instance has no anon key and no .env with ANON_KEY or SUPABASE_PUBLISHABLE_KEY was given"
+                    .to_string()
+            } else {
+                reply.withheld.iter().map(|w| format!("{}: {}", w.source, w.reason)).collect::<Vec<_>>().join("; ")
+            };
+            return Ok(crate::failure::Failure::new(
+                "no publishable key is known",
+                why,
+                "pass env_path (the stack's .env), start supamcp with --env-file, or set anon_key for the instance",
+            )
+            .into_result());
+        }
+        Ok(structured(&reply))
+    }
+}
+
+fn read_env(params: &ProjectParams) -> Result<Option<crate::supabase::env::EnvFile>, crate::failure::Failure> {
+    if params.env_text.is_none() && params.env_path.is_none() {
+        return Ok(None);
+    }
+    load_env(params.env_text.as_deref(), params.env_path.as_deref()).map(Some)
+}
