@@ -6,6 +6,9 @@
 mod api;
 mod client;
 mod error;
+pub mod history;
+pub mod inspect;
+pub mod ops;
 pub mod types;
 pub mod version;
 
