@@ -4,6 +4,7 @@
 
 pub mod core;
 pub mod development;
+pub mod dokploy;
 
 use crate::server::SupamcpServer;
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -92,6 +93,7 @@ impl Group {
         match self {
             Group::Core => Some(SupamcpServer::core_router()),
             Group::Development => Some(SupamcpServer::development_router()),
+            Group::Dokploy => Some(SupamcpServer::dokploy_router()),
             _ => None,
         }
     }
