@@ -16,6 +16,11 @@ pub struct Server {
 
 /// Starts `supamcp` with `args` (plus its own data directory) and completes the MCP handshake.
 pub async fn start(args: &[&str]) -> Server {
+    start_with_env(args, &[]).await
+}
+
+/// Like [`start`], with extra environment variables for the spawned binary (e.g. DOKPLOY_URL).
+pub async fn start_with_env(args: &[&str], vars: &[(&str, &str)]) -> Server {
     let data_dir = tempfile::tempdir().expect("data dir");
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_supamcp"));
     command
@@ -27,7 +32,10 @@ pub async fn start(args: &[&str]) -> Server {
         .env_remove("SUPAMCP_DATABASE_URL")
         .env_remove("DATABASE_URL")
         .env_remove("SUPAMCP_READ_ONLY")
-        .env_remove("SUPAMCP_FEATURES");
+        .env_remove("SUPAMCP_FEATURES")
+        .env_remove("DOKPLOY_URL")
+        .env_remove("DOKPLOY_API_KEY");
+    command.envs(vars.iter().copied());
     let (transport, _) = TokioChildProcess::builder(command).stderr(Stdio::inherit()).spawn().expect("spawn supamcp");
     let client = ().serve(transport).await.expect("MCP handshake");
     Server { client, data_dir }
