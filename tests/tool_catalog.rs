@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 use std::process::Command;
 
 const UNREACHABLE_DB: &str = "postgres://nobody@127.0.0.1:1/none";
+/// A Dokploy URL and key so the dokploy tools are listed; tools/list never contacts the server.
+const DUMMY_DOKPLOY: [(&str, &str); 2] = [("DOKPLOY_URL", "http://127.0.0.1:1"), ("DOKPLOY_API_KEY", "dummy")];
 
 fn tools(extra: &[&str]) -> Vec<Value> {
     let output = Command::new(env!("CARGO_BIN_EXE_supamcp"))
@@ -16,6 +18,7 @@ fn tools(extra: &[&str]) -> Vec<Value> {
         .args(extra)
         .env_remove("SUPAMCP_FEATURES")
         .env_remove("SUPAMCP_READ_ONLY")
+        .envs(DUMMY_DOKPLOY)
         .env("SUPAMCP_LOG", "error")
         .output()
         .expect("run supamcp tools");
@@ -118,6 +121,7 @@ fn readme_tool_table_is_generated_from_the_code() {
     let groups = {
         let output = Command::new(env!("CARGO_BIN_EXE_supamcp"))
             .args(["tools", "--database-url", UNREACHABLE_DB])
+            .envs(DUMMY_DOKPLOY)
             .env("SUPAMCP_LOG", "error")
             .output()
             .expect("run supamcp tools");
