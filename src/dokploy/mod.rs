@@ -9,8 +9,10 @@ mod error;
 pub mod history;
 pub mod inspect;
 pub mod ops;
+pub mod setup;
 pub mod types;
 pub mod version;
+pub mod wizard;
 
 pub use client::{Call, Client, ClientOptions, Idempotency};
 pub use error::{ApiError, DokployError};

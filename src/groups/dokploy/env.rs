@@ -6,6 +6,8 @@ use super::{default_lifetime_days, default_true, default_wait_seconds};
 use crate::dokploy::history::{History, SnapshotInfo};
 use crate::dokploy::inspect::{Health, assess};
 use crate::dokploy::ops::{KeyRepair, VariableChange, key_problems, plan_env_update, repair_keys, wait_settled};
+use crate::dokploy::setup;
+use crate::dokploy::wizard::Records;
 use crate::dokploy::{Client, Compose, ComposeStatus};
 use crate::failure::Failure;
 use crate::secret::redact_hint;
@@ -86,11 +88,16 @@ struct HistoryReply {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RollbackParams {
-    /// The compose's id.
-    pub compose_id: String,
+    /// The compose's id (for snapshot_id).
+    #[serde(default)]
+    pub compose_id: Option<String>,
     /// The snapshot to restore (from dokploy_history).
-    pub snapshot_id: String,
-    /// Must be true: the env and compose file are replaced.
+    #[serde(default)]
+    pub snapshot_id: Option<String>,
+    /// Instead of a snapshot: remove what a failed dokploy_deploy_supabase run created (its compose with volumes, and its project).
+    #[serde(default)]
+    pub deploy_id: Option<String>,
+    /// Must be true: the env and compose file are replaced (or the deployment's objects removed).
     #[serde(default)]
     pub confirm: bool,
     /// The configured Dokploy server (default: the only one, or 'default').
@@ -106,11 +113,13 @@ pub struct RollbackParams {
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 struct RollbackReply {
-    compose_id: String,
-    restored: SnapshotInfo,
+    compose_id: Option<String>,
+    restored: Option<SnapshotInfo>,
     /// The state before the rollback, so the rollback itself can be undone.
-    snapshot: SnapshotInfo,
+    snapshot: Option<SnapshotInfo>,
     redeploy: Option<Redeploy>,
+    /// With deploy_id: the objects removed.
+    removed: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -236,9 +245,40 @@ impl SupamcpServer {
         })
     }
 
+    async fn remove_deployment(&self, deploy_id: &str, confirm: bool) -> Result<RollbackReply, Failure> {
+        let records = Records::new(&self.state.settings.data_dir);
+        let mut record = records.load(deploy_id)?;
+        let client = self.dokploy_client(Some(&record.server))?;
+        if !confirm {
+            return Err(Failure::new(
+                "nothing was removed",
+                format!(
+                    "deploy {deploy_id} created compose {:?} and project {:?}; removing deletes them with their volumes",
+                    record.compose_id,
+                    record.project_id.as_ref().filter(|_| record.project_created)
+                ),
+                "call again with confirm: true",
+            ));
+        }
+        let removed = setup::remove(client, &mut record).await?;
+        records.save(&record)?;
+        Ok(RollbackReply { compose_id: record.compose_id, restored: None, snapshot: None, redeploy: None, removed })
+    }
+
     async fn rollback(&self, params: RollbackParams) -> Result<RollbackReply, Failure> {
+        if let Some(deploy_id) = &params.deploy_id {
+            return self.remove_deployment(deploy_id, params.confirm).await;
+        }
+        let (Some(compose_id), Some(snapshot_id)) = (params.compose_id.as_deref(), params.snapshot_id.as_deref())
+        else {
+            return Err(Failure::new(
+                "nothing to roll back",
+                "pass compose_id and snapshot_id, or deploy_id",
+                "list snapshots with dokploy_history",
+            ));
+        };
         let client = self.dokploy_client(params.server.as_deref())?;
-        let target = self.history().load(client.name(), &params.compose_id, &params.snapshot_id)?;
+        let target = self.history().load(client.name(), compose_id, snapshot_id)?;
         if !params.confirm {
             return Err(Failure::new(
                 "the rollback was not done",
@@ -246,7 +286,7 @@ impl SupamcpServer {
                 "call again with confirm: true",
             ));
         }
-        let (compose, _) = self.dokploy_compose(client, &params.compose_id).await?;
+        let (compose, _) = self.dokploy_compose(client, compose_id).await?;
         let snapshot = self.snapshot(client, &compose, &format!("before dokploy_rollback to {}", target.id))?;
         let mut fields = serde_json::json!({"env": target.env});
         if !target.compose_file.is_empty() {
@@ -258,7 +298,13 @@ impl SupamcpServer {
         } else {
             None
         };
-        Ok(RollbackReply { compose_id: compose.compose_id, restored: target.info(), snapshot, redeploy })
+        Ok(RollbackReply {
+            compose_id: Some(compose.compose_id),
+            restored: Some(target.info()),
+            snapshot: Some(snapshot),
+            redeploy,
+            removed: Vec::new(),
+        })
     }
 
     async fn regenerate_keys(&self, params: RegenerateKeysParams) -> Result<RegenerateReply, Failure> {
@@ -342,7 +388,8 @@ impl SupamcpServer {
 
     /// Restore a snapshot of a Dokploy compose's env and compose file (from dokploy_history), redeploy and report
     /// the result with the stack's health. The current state is snapshotted first, so a rollback can be undone.
-    /// Dokploy has no rollback for composes; this is supamcp's. Needs confirm: true.
+    /// Dokploy has no rollback for composes; this is supamcp's. With deploy_id instead, it removes what a failed
+    /// dokploy_deploy_supabase run created. Needs confirm: true.
     #[tool(
         annotations(title = "Roll back Dokploy env", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true),
         output_schema = schema_of::<RollbackReply>()

@@ -2,6 +2,7 @@
 //! Declarations only; the work is in `crate::dokploy` (client, checks, history, env planning) and
 //! `crate::supabase` (the .env doctor and keys). Tools that change the remote are not read-only.
 
+mod deploy;
 mod env;
 mod inspect;
 mod logs;
@@ -18,6 +19,7 @@ impl SupamcpServer {
         SupamcpServer::dokploy_inspect_router()
             + SupamcpServer::dokploy_env_router()
             + SupamcpServer::dokploy_logs_router()
+            + SupamcpServer::dokploy_deploy_router()
     }
 
     /// The client a call names: `server`, or the only configured one, or `default`.

@@ -29,6 +29,8 @@ pub const API_KEY: &str = "dk_test_fake_api_key_0123456789";
 pub struct Faults {
     /// Statuses (5xx or 429) the next requests get, in order.
     pub fail_next: VecDeque<u16>,
+    /// Every request to this procedure fails with this status (until cleared).
+    pub fail_procedure: Option<(String, u16)>,
     /// How many of the next requests hang for `hang_for` before answering.
     pub hang_next: u32,
     pub hang_for: Duration,

@@ -95,7 +95,9 @@ async fn handle(
             state.faults.hang_next -= 1;
             state.faults.hang_for
         });
-        (hang, state.faults.fail_next.pop_front(), state.parsed_version(), state.faults.key_expired)
+        let targeted = state.faults.fail_procedure.as_ref().filter(|(p, _)| *p == procedure).map(|(_, status)| *status);
+        let failure = targeted.or_else(|| state.faults.fail_next.pop_front());
+        (hang, failure, state.parsed_version(), state.faults.key_expired)
     };
     if let Some(delay) = hang {
         tokio::time::sleep(delay).await;
