@@ -213,3 +213,37 @@ async fn logs_by_source_with_filters_fenced() {
     assert!(no_service.contains("service"), "{no_service}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn manage_domain_moves_the_domain_and_the_urls() {
+    let fake = Fake::start().await;
+    let compose_id = fake.seed_supabase("shop", true);
+    let server = serve(&fake).await;
+    let args = json!({"compose_id": compose_id, "host": "db.example.com", "check_certificate": false});
+    let refused = server.err("dokploy_manage_domain", args.clone()).await;
+    assert!(refused.contains("confirm") && refused.contains("sslip.io"), "{refused}");
+    let mut confirmed = args.clone();
+    confirmed["confirm"] = json!(true);
+    let moved = server.ok("dokploy_manage_domain", confirmed).await;
+    assert_eq!(
+        (moved["domain"]["https"].as_bool(), moved["domain"]["certificateType"].as_str()),
+        (Some(true), Some("letsencrypt"))
+    );
+    assert_eq!(moved["redeploy"]["status"], "done");
+    let env = fake.env_of(&compose_id);
+    for line in [
+        "API_EXTERNAL_URL=https://db.example.com",
+        "SUPABASE_PUBLIC_URL=https://db.example.com",
+        "SITE_URL=https://db.example.com",
+        "SUPABASE_HOST=db.example.com",
+    ] {
+        assert!(env.contains(line), "{line} missing");
+    }
+    assert!(env.contains("ADDITIONAL_REDIRECT_URLS=https://db.example.com/*,http://localhost:3000/*"));
+    let report = server.ok("dokploy_validate_config", json!({"compose_id": compose_id})).await;
+    assert!(report["dokploy"].as_array().unwrap().is_empty(), "{report}");
+    let bad =
+        server.err("dokploy_manage_domain", json!({"compose_id": compose_id, "host": "https://x.example.com"})).await;
+    assert!(bad.contains("not a host name"), "{bad}");
+    server.stop().await;
+}

@@ -5,11 +5,13 @@
 
 mod api;
 mod client;
+pub mod domain;
 mod error;
 pub mod history;
 pub mod inspect;
 pub mod ops;
 pub mod setup;
+pub mod tls;
 pub mod types;
 pub mod version;
 pub mod wizard;

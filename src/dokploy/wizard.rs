@@ -35,11 +35,7 @@ pub struct Smtp {
 pub type Vars = Vec<(String, String)>;
 
 /// The variables supamcp sets over the template's, in order, and the notes about them.
-pub fn overrides(
-    domain: &str,
-    smtp: Option<&Smtp>,
-    site_url: Option<&str>,
-) -> Result<(Vars, Vec<String>), Failure> {
+pub fn overrides(domain: &str, smtp: Option<&Smtp>, site_url: Option<&str>) -> Result<(Vars, Vec<String>), Failure> {
     let generated = generate(&GenerateOptions::default())?;
     let mut vars: Vec<(String, String)> =
         generated.vars.iter().map(|(name, value)| ((*name).to_owned(), value.expose().to_owned())).collect();

@@ -49,7 +49,7 @@ pub struct UpdateEnvParams {
 
 /// The end of a redeploy.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
-struct Redeploy {
+pub(super) struct Redeploy {
     status: ComposeStatus,
     /// The tail of the deployment log when the deploy failed or did not finish.
     log_tail: Option<String>,
@@ -168,11 +168,11 @@ impl SupamcpServer {
         History::new(&self.state.settings.data_dir)
     }
 
-    fn snapshot(&self, client: &Client, compose: &Compose, reason: &str) -> Result<SnapshotInfo, Failure> {
+    pub(super) fn snapshot(&self, client: &Client, compose: &Compose, reason: &str) -> Result<SnapshotInfo, Failure> {
         self.history().save(client.name(), &compose.compose_id, reason, compose.env_text(), &compose.compose_file)
     }
 
-    async fn redeploy_and_wait(
+    pub(super) async fn redeploy_and_wait(
         &self,
         client: &Client,
         compose_id: &str,

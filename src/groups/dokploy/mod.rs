@@ -3,6 +3,7 @@
 //! `crate::supabase` (the .env doctor and keys). Tools that change the remote are not read-only.
 
 mod deploy;
+mod domain;
 mod env;
 mod inspect;
 mod logs;
@@ -20,6 +21,7 @@ impl SupamcpServer {
             + SupamcpServer::dokploy_env_router()
             + SupamcpServer::dokploy_logs_router()
             + SupamcpServer::dokploy_deploy_router()
+            + SupamcpServer::dokploy_domain_router()
     }
 
     /// The client a call names: `server`, or the only configured one, or `default`.
