@@ -12,6 +12,7 @@
 //! Include it with `#[path = "support/dokploy_fake/mod.rs"] mod dokploy_fake;`.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod procedures;
 mod routes;
 mod supabase;
 
@@ -142,12 +143,12 @@ impl Fake {
     /// template, deployed or not; returns the composeId.
     pub fn seed_supabase(&self, project: &str, deployed: bool) -> String {
         let mut state = self.state();
-        let (project_id, environment_id) = routes::insert_project(&mut state, project);
+        let (project_id, environment_id) = procedures::insert_project(&mut state, project);
         let compose = supabase::deploy_template(&mut state, &project_id, environment_id.as_deref(), project);
         let compose_id = compose["composeId"].as_str().unwrap_or_default().to_owned();
         if deployed {
-            let deployment = routes::start_deployment(&mut state, &compose_id, "Seed deployment");
-            routes::finish_deployment(&mut state, &compose_id, &deployment);
+            let deployment = procedures::start_deployment(&mut state, &compose_id, "Seed deployment");
+            procedures::finish_deployment(&mut state, &compose_id, &deployment);
         }
         compose_id
     }

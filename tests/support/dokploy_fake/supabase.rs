@@ -4,7 +4,7 @@
 //! and, after a deploy, 13 containers `<appName>-<service>-1` with their deployment and container logs.
 
 use super::State;
-use super::routes::{Fail, insert_project, not_found};
+use super::procedures::{Fail, insert_project, not_found};
 use serde_json::{Value, json};
 use supamcp::supabase::keys::jwt::encode_hs256;
 use supamcp::supabase::keys::random_lower_alnum;
