@@ -199,8 +199,7 @@ impl SupamcpServer {
     }
 
     async fn update_env(&self, params: UpdateEnvParams) -> Result<UpdateReply, Failure> {
-        let client = self.dokploy_client(params.server.as_deref())?;
-        let (compose, file) = self.dokploy_compose(client, &params.compose_id).await?;
+        let (client, compose, file) = self.dokploy_target(params.server.as_deref(), &params.compose_id).await?;
         let booted = !compose.deployments.is_empty();
         let https = compose.domains.iter().find(|d| d.service_name.as_deref() == Some("kong")).map(|d| d.https);
         let set: Vec<(String, String)> = params.set.into_iter().collect();
@@ -308,8 +307,7 @@ impl SupamcpServer {
     }
 
     async fn regenerate_keys(&self, params: RegenerateKeysParams) -> Result<RegenerateReply, Failure> {
-        let client = self.dokploy_client(params.server.as_deref())?;
-        let (compose, file) = self.dokploy_compose(client, &params.compose_id).await?;
+        let (client, compose, file) = self.dokploy_target(params.server.as_deref(), &params.compose_id).await?;
         let problems = key_problems(&file);
         let mut reply = RegenerateReply {
             compose_id: compose.compose_id.clone(),

@@ -186,11 +186,7 @@ impl SupamcpServer {
         &self,
         Parameters(params): Parameters<ComposeParams>,
     ) -> Result<CallToolResult, McpError> {
-        let client = match self.dokploy_client(params.server.as_deref()) {
-            Ok(client) => client,
-            Err(failure) => return Ok(failure.into_result()),
-        };
-        let (compose, file) = match self.dokploy_compose(client, &params.compose_id).await {
+        let (_, compose, file) = match self.dokploy_target(params.server.as_deref(), &params.compose_id).await {
             Ok(found) => found,
             Err(failure) => return Ok(failure.into_result()),
         };
@@ -219,11 +215,7 @@ impl SupamcpServer {
         &self,
         Parameters(params): Parameters<HealthParams>,
     ) -> Result<CallToolResult, McpError> {
-        let client = match self.dokploy_client(params.server.as_deref()) {
-            Ok(client) => client,
-            Err(failure) => return Ok(failure.into_result()),
-        };
-        let (compose, file) = match self.dokploy_compose(client, &params.compose_id).await {
+        let (client, compose, file) = match self.dokploy_target(params.server.as_deref(), &params.compose_id).await {
             Ok(found) => found,
             Err(failure) => return Ok(failure.into_result()),
         };

@@ -47,6 +47,17 @@ impl SupamcpServer {
         })
     }
 
+    /// The client and the compose (with its env parsed) a call names.
+    pub(crate) async fn dokploy_target(
+        &self,
+        server: Option<&str>,
+        compose_id: &str,
+    ) -> Result<(&Client, Compose, EnvFile), Failure> {
+        let client = self.dokploy_client(server)?;
+        let (compose, env) = self.dokploy_compose(client, compose_id).await?;
+        Ok((client, compose, env))
+    }
+
     /// The compose a call names, with its env parsed.
     pub(crate) async fn dokploy_compose(
         &self,
