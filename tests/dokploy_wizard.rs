@@ -125,3 +125,28 @@ async fn a_failed_deploy_reports_the_log_and_resumes() {
     assert_eq!(fake.count("project.create"), 1);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_failure_at_any_remote_step_resumes_to_a_working_stack() {
+    for (procedure, step) in
+        [("project.create", "create"), ("compose.saveEnvironment", "env"), ("compose.deploy", "deploy")]
+    {
+        let fake = Fake::start().await;
+        fake.state().faults.fail_procedure = Some((procedure.to_owned(), 500));
+        let server = serve(&fake).await;
+        let error = server.err("dokploy_deploy_supabase", args("shop", json!({}))).await;
+        assert!(error.contains(&format!("stopped at step '{step}'")), "{procedure}: {error}");
+        fake.state().faults.fail_procedure = None;
+        let resumed =
+            server.ok("dokploy_deploy_supabase", json!({"resume": deploy_id(&error), "check_endpoints": false})).await;
+        assert_eq!(resumed["health"]["verdict"], "healthy", "{procedure}: {resumed}");
+        let counts = {
+            let state = fake.state();
+            (state.projects.len(), state.composes.len())
+        };
+        assert_eq!(counts, (1, 1), "{procedure}");
+        let env = fake.env_of(resumed["compose_id"].as_str().unwrap());
+        assert!(env.contains("API_EXTERNAL_URL=https://db.example.com"), "{procedure}");
+        server.stop().await;
+    }
+}
