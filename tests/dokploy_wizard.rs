@@ -150,3 +150,55 @@ async fn a_failure_at_any_remote_step_resumes_to_a_working_stack() {
         server.stop().await;
     }
 }
+
+/// A client that keeps the progress notifications it receives.
+#[derive(Clone, Default)]
+struct Recorder(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl rmcp::ClientHandler for Recorder {
+    fn on_progress(
+        &self,
+        params: rmcp::model::ProgressNotificationParam,
+        _context: rmcp::service::NotificationContext<rmcp::RoleClient>,
+    ) -> impl Future<Output = ()> + Send + '_ {
+        self.0.lock().unwrap().push(params.message.unwrap_or_default());
+        std::future::ready(())
+    }
+}
+
+#[tokio::test]
+async fn the_wizard_reports_progress_when_asked() {
+    use rmcp::ServiceExt;
+    use rmcp::model::{CallToolRequestParams, NumberOrString, ProgressToken, RequestMetaObject};
+    let fake = Fake::start().await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_supamcp"));
+    command
+        .args(["--features", "dokploy", "--data-dir"])
+        .arg(data_dir.path())
+        .env("SUPAMCP_LOG", "warn")
+        .env_remove("SUPAMCP_CONFIG")
+        .env("DOKPLOY_URL", &fake.url)
+        .env("DOKPLOY_API_KEY", API_KEY);
+    let transport = rmcp::transport::TokioChildProcess::new(command).unwrap();
+    let recorder = Recorder::default();
+    let client = recorder.clone().serve(transport).await.unwrap();
+    let arguments = args("shop", json!({})).as_object().cloned().unwrap();
+    let mut request = CallToolRequestParams::new("dokploy_deploy_supabase").with_arguments(arguments);
+    request.meta = Some(RequestMetaObject::with_progress_token(ProgressToken(NumberOrString::Number(1))));
+    let result = client.call_tool(request).await.unwrap();
+    assert_ne!(result.is_error, Some(true));
+    // Notifications are handled on the client's own task: give the last ones a moment to land.
+    for _ in 0..200 {
+        if recorder.0.lock().unwrap().iter().any(|m| m == "wait: done") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let messages = recorder.0.lock().unwrap().clone();
+    for step in ["create: done", "env: done", "domain: done", "deploy: done", "wait: done"] {
+        assert!(messages.iter().any(|m| m == step), "{step} missing from {messages:?}");
+    }
+    assert!(messages.iter().any(|m| m.starts_with("wait: Done; log: ")), "{messages:?}");
+    let _ = client.cancel().await;
+}
