@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod dokploy;
 pub mod failure;
 pub mod groups;
 pub mod health;

@@ -4,6 +4,7 @@
 
 pub mod core;
 pub mod development;
+pub mod dokploy;
 pub mod migrations;
 pub mod monitoring;
 
@@ -94,6 +95,7 @@ impl Group {
         match self {
             Group::Core => Some(SupamcpServer::core_router()),
             Group::Development => Some(SupamcpServer::development_router()),
+            Group::Dokploy => Some(SupamcpServer::dokploy_router()),
             Group::Migrations => Some(SupamcpServer::migrations_router()),
             Group::Monitoring => Some(SupamcpServer::monitoring_router()),
             _ => None,

@@ -23,6 +23,8 @@ pub struct ServerState {
     pub databases: Databases,
     pub spill: SpillStore,
     pub audit: AuditLog,
+    /// One Dokploy client per configured server, by name.
+    pub dokploy: std::collections::BTreeMap<String, crate::dokploy::Client>,
 }
 
 /// The rmcp service. Cheap to clone: the state and the router are shared.
@@ -40,7 +42,8 @@ impl SupamcpServer {
         let audit = AuditLog::new(settings.data_dir.join("audit.jsonl"));
         let databases = Databases::new(&settings);
         let catalog = ToolCatalog::build(&settings)?;
-        let state = ServerState { settings, databases, spill, audit };
+        let dokploy = crate::dokploy::clients(&settings).map_err(|failure| failure.text())?;
+        let state = ServerState { settings, databases, spill, audit, dokploy };
         Ok(SupamcpServer { state: Arc::new(state), catalog: Arc::new(catalog) })
     }
 

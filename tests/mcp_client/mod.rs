@@ -20,7 +20,7 @@ pub async fn start(args: &[&str]) -> Server {
     start_with_env(args, &[]).await
 }
 
-/// Like [`start`], with extra environment variables for the server.
+/// Like [`start`], with extra environment variables for the spawned binary (e.g. DOKPLOY_URL).
 pub async fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
     let data_dir = tempfile::tempdir().expect("data dir");
     let mut server = spawn(args, data_dir.path(), env).await;
@@ -47,6 +47,8 @@ async fn spawn(args: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) 
         .env_remove("SUPAMCP_FEATURES")
         .env_remove("SUPABASE_URL")
         .env_remove("SUPABASE_ANON_KEY")
+        .env_remove("DOKPLOY_URL")
+        .env_remove("DOKPLOY_API_KEY")
         .envs(env.iter().copied());
     let (transport, _) = TokioChildProcess::builder(command).stderr(Stdio::inherit()).spawn().expect("spawn supamcp");
     let client = ().serve(transport).await.expect("MCP handshake");
