@@ -126,35 +126,9 @@ pub async fn apply(database: &Database, file: &MigrationFile, options: ApplyOpti
     let transaction =
         client.build_transaction().start().await.map_err(|e| sql_failure(&e, None, options.statement_timeout))?;
     history::ensure(&*transaction).await?;
-    let settings = format!(
-        "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
-        options.lock_timeout.as_millis().max(1),
-        options.statement_timeout.as_millis().max(1)
-    );
-    transaction.batch_execute(&settings).await.map_err(|e| sql_failure(&e, None, options.statement_timeout))?;
-    let mut statements = Vec::with_capacity(file.statements.len());
-    for (index, sql) in file.statements.iter().enumerate() {
-        let messages = transaction
-            .simple_query(sql)
-            .await
-            .map_err(|e| statement_failure(file, index, &e, options.statement_timeout))?;
-        statements.push(StatementReport {
-            statement: index + 1,
-            kind: kind_of(sql),
-            rows_affected: rows_of(&messages),
-        });
-    }
+    let statements = run_statements(&transaction, file, options).await?;
     history::insert(&*transaction, &record(file)).await?;
-    let finish = if options.dry_run { transaction.rollback().await } else { transaction.commit().await };
-    finish.map_err(|e| sql_failure(&e, None, options.statement_timeout))?;
-    Ok(ApplyReport {
-        version: file.version.clone(),
-        name: file.name.clone(),
-        dry_run: options.dry_run,
-        transactional: true,
-        statements,
-        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-    })
+    finish(transaction, file, options, statements, started).await
 }
 
 async fn apply_outside_transaction(
@@ -217,27 +191,48 @@ pub async fn revert(database: &Database, file: &MigrationFile, options: ApplyOpt
     let mut client = database.client().await?;
     let transaction =
         client.build_transaction().start().await.map_err(|e| sql_failure(&e, None, options.statement_timeout))?;
+    let statements = run_statements(&transaction, &down, options).await?;
+    history::delete(&*transaction, std::slice::from_ref(&file.version)).await?;
+    finish(transaction, file, options, statements, started).await
+}
+
+/// Sets the timeouts and runs every statement of `file` in `transaction`, reporting each.
+async fn run_statements(
+    transaction: &tokio_postgres::Transaction<'_>,
+    file: &MigrationFile,
+    options: ApplyOptions,
+) -> Result<Vec<StatementReport>, Failure> {
     let settings = format!(
         "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
         options.lock_timeout.as_millis().max(1),
         options.statement_timeout.as_millis().max(1)
     );
     transaction.batch_execute(&settings).await.map_err(|e| sql_failure(&e, None, options.statement_timeout))?;
-    let mut statements = Vec::new();
-    for (index, sql) in down.statements.iter().enumerate() {
+    let mut statements = Vec::with_capacity(file.statements.len());
+    for (index, sql) in file.statements.iter().enumerate() {
         let messages = transaction
             .simple_query(sql)
             .await
-            .map_err(|e| statement_failure(&down, index, &e, options.statement_timeout))?;
+            .map_err(|e| statement_failure(file, index, &e, options.statement_timeout))?;
         statements.push(StatementReport {
             statement: index + 1,
             kind: kind_of(sql),
             rows_affected: rows_of(&messages),
         });
     }
-    history::delete(&*transaction, std::slice::from_ref(&file.version)).await?;
-    let finish = if options.dry_run { transaction.rollback().await } else { transaction.commit().await };
-    finish.map_err(|e| sql_failure(&e, None, options.statement_timeout))?;
+    Ok(statements)
+}
+
+/// Commits (or, for a dry run, rolls back) and builds the report.
+async fn finish(
+    transaction: deadpool_postgres::Transaction<'_>,
+    file: &MigrationFile,
+    options: ApplyOptions,
+    statements: Vec<StatementReport>,
+    started: Instant,
+) -> Result<ApplyReport, Failure> {
+    let done = if options.dry_run { transaction.rollback().await } else { transaction.commit().await };
+    done.map_err(|e| sql_failure(&e, None, options.statement_timeout))?;
     Ok(ApplyReport {
         version: file.version.clone(),
         name: file.name.clone(),
