@@ -14,4 +14,5 @@ pub mod secret;
 pub mod server;
 pub mod spill;
 pub mod supabase;
+pub mod tlscheck;
 pub mod typegen;
