@@ -108,25 +108,14 @@ pub async fn copy_database(
     let findings = compat::check(&**coordinator, &**target_client, &schemas).await?;
     let binary = compat::server_major(&**coordinator).await? == compat::server_major(&**target_client).await?;
     let mut selected = tables::list(&**coordinator, &schemas, &options.tables).await?;
-    if options.include_auth {
-        selected.extend(
-            tables::list(
-                &**coordinator,
-                &["auth".to_owned()],
-                &["auth.users".to_owned(), "auth.identities".to_owned()],
-            )
-            .await?,
-        );
-    }
-    if options.include_storage {
-        selected.extend(
-            tables::list(
-                &**coordinator,
-                &["storage".to_owned()],
-                &["storage.buckets".to_owned(), "storage.objects".to_owned()],
-            )
-            .await?,
-        );
+    // Supabase's own tables a copy may take along, when asked.
+    let extras = [
+        (options.include_auth, "auth", ["auth.users", "auth.identities"]),
+        (options.include_storage, "storage", ["storage.buckets", "storage.objects"]),
+    ];
+    for (_, schema, names) in extras.into_iter().filter(|(wanted, _, _)| *wanted) {
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        selected.extend(tables::list(&**coordinator, &[schema.to_owned()], &names).await?);
     }
     let mut report = CopyReport {
         source: source.spec.redacted(),
