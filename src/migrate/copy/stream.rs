@@ -46,13 +46,22 @@ pub async fn copy_table(
     binary: bool,
     replica: bool,
 ) -> Result<TableResult, Failure> {
-    let transaction = target.transaction().await.map_err(|e| failed(table, "opening the target transaction", &e))?;
+    // Read committed whatever the server default: COPY FREEZE needs a transaction without a held snapshot.
+    let transaction = target
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::ReadCommitted)
+        .start()
+        .await
+        .map_err(|e| failed(table, "opening the target transaction", &e))?;
     if replica {
         transaction
             .batch_execute("SET LOCAL session_replication_role = replica")
             .await
             .map_err(|e| failed(table, "turning off triggers", &e))?;
     }
+    let merging = conflict == Conflict::Merge;
+    // Locked before the emptiness check, so nothing lands between the check and the truncation below.
+    let locked = !merging && !table.partitioned && lock_for_freeze(&transaction, table).await?;
     if tables::has_rows(&transaction, table).await? {
         match conflict {
             Conflict::Fail => {
@@ -66,9 +75,9 @@ pub async fn copy_table(
             Conflict::Truncate | Conflict::Merge => {}
         }
     }
+    let freeze = locked && truncate_for_freeze(&transaction, table).await?;
     let format = if binary { "binary" } else { "text" };
     let columns = table.column_list();
-    let merging = conflict == Conflict::Merge;
     if merging && table.primary_key.is_empty() {
         return Err(Failure::new(
             format!("cannot merge into {}", table.label()),
@@ -91,7 +100,10 @@ pub async fn copy_table(
         .await
         .map_err(|e| failed(table, "reading the source", &e))?;
     let sink = transaction
-        .copy_in(&format!("COPY {destination} ({columns}) FROM STDIN (FORMAT {format})"))
+        .copy_in(&format!(
+            "COPY {destination} ({columns}) FROM STDIN (FORMAT {format}{})",
+            if freeze { ", FREEZE" } else { "" }
+        ))
         .await
         .map_err(|e| failed(table, "writing the target", &e))?;
     pin_mut!(out, sink);
@@ -110,6 +122,43 @@ pub async fn copy_table(
     }
     transaction.commit().await.map_err(|e| failed(table, "committing", &e))?;
     Ok(TableResult::Copied(rows, hasher.finish()?))
+}
+
+/// Takes the table's exclusive lock in a savepoint, waiting at most two seconds, so the copy can empty it and
+/// write its rows frozen. False (savepoint undone) when the lock is not to be had: the copy then runs as an
+/// ordinary COPY.
+async fn lock_for_freeze(transaction: &tokio_postgres::Transaction<'_>, table: &TableInfo) -> Result<bool, Failure> {
+    let lock = format!(
+        "SAVEPOINT supamcp_freeze; SET LOCAL lock_timeout = '2s'; LOCK TABLE ONLY {} IN ACCESS EXCLUSIVE MODE",
+        table.qualified()
+    );
+    undo_unless(transaction, table, transaction.batch_execute(&lock).await.is_ok()).await
+}
+
+/// Empties the (locked, empty or to-be-replaced) table in the savepoint, which lets `COPY ... FREEZE` write rows
+/// already frozen and visible: the checksum read-back then does not rewrite every page to set hint bits. A table
+/// that others reference by foreign key cannot be truncated alone: then an ordinary COPY.
+async fn truncate_for_freeze(
+    transaction: &tokio_postgres::Transaction<'_>,
+    table: &TableInfo,
+) -> Result<bool, Failure> {
+    let truncate = format!("TRUNCATE ONLY {}", table.qualified());
+    undo_unless(transaction, table, transaction.batch_execute(&truncate).await.is_ok()).await
+}
+
+/// Rolls back to the freeze savepoint when `succeeded` is false; passes `succeeded` on.
+async fn undo_unless(
+    transaction: &tokio_postgres::Transaction<'_>,
+    table: &TableInfo,
+    succeeded: bool,
+) -> Result<bool, Failure> {
+    if !succeeded {
+        transaction
+            .batch_execute("ROLLBACK TO SAVEPOINT supamcp_freeze")
+            .await
+            .map_err(|e| failed(table, "preparing the target table", &e))?;
+    }
+    Ok(succeeded)
 }
 
 /// The checksum of a table's rows, read back with COPY in the same format the copy used.

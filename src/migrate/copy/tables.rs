@@ -16,6 +16,8 @@ pub struct TableInfo {
     pub primary_key: Vec<String>,
     pub estimated_rows: i64,
     pub size_bytes: i64,
+    /// A partitioned table (its rows live in the partitions; COPY routes them).
+    pub partitioned: bool,
 }
 
 impl TableInfo {
@@ -37,7 +39,7 @@ const TABLES: &str = "select n.nspname::text, c.relname::text, \
           and not a.attisdropped and a.attgenerated = '' order by a.attnum), \
     coalesce(array(select a.attname::text from pg_index i join pg_attribute a on a.attrelid = i.indrelid \
           and a.attnum = any(i.indkey) where i.indrelid = c.oid and i.indisprimary order by array_position(i.indkey, a.attnum)), '{}'), \
-    greatest(c.reltuples, 0)::int8, pg_total_relation_size(c.oid) \
+    greatest(c.reltuples, 0)::int8, pg_total_relation_size(c.oid), c.relkind = 'p' \
     from pg_class c join pg_namespace n on n.oid = c.relnamespace \
     where c.relkind in ('r', 'p') and not c.relispartition and n.nspname = any($1) \
     and (cardinality($2::text[]) = 0 or (n.nspname || '.' || c.relname) = any($2)) order by 1, 2";
@@ -55,6 +57,7 @@ pub async fn list(client: &impl GenericClient, schemas: &[String], only: &[Strin
             primary_key: r.get(3),
             estimated_rows: r.get(4),
             size_bytes: r.get(5),
+            partitioned: r.get(6),
         })
         .collect())
 }
