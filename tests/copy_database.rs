@@ -33,6 +33,14 @@ async fn fingerprint(client: &tokio_postgres::Client) -> Vec<String> {
     out
 }
 
+/// The indexes and constraints of the public schema, as definitions: the post-data step builds them in parallel.
+async fn definitions(client: &tokio_postgres::Client) -> Vec<String> {
+    let sql = "select indexdef from pg_indexes where schemaname = 'public' \
+               union all select conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) \
+               from pg_constraint where connamespace = 'public'::regnamespace order by 1";
+    client.query(sql, &[]).await.unwrap().iter().map(|r| r.get(0)).collect()
+}
+
 #[tokio::test]
 async fn a_full_copy_is_identical_and_conflicts_follow_the_strategy() {
     let source = support::fresh_database_in(Slot::A, "copy_src", true).await;
@@ -62,6 +70,9 @@ async fn a_full_copy_is_identical_and_conflicts_follow_the_strategy() {
     assert!(copied["sequences_set"].as_u64().unwrap() >= 2, "{copied}");
     let source_client = source.admin().await;
     assert_eq!(fingerprint(&target_client).await, fingerprint(&source_client).await);
+    let built = definitions(&target_client).await;
+    assert!(built.iter().any(|d| d.contains("PRIMARY KEY")) && built.iter().any(|d| d.contains("FOREIGN KEY")));
+    assert_eq!(built, definitions(&source_client).await, "every index and constraint rebuilt on the target");
     // Identity sequences continue after the copied rows.
     let next: i64 = target_client
         .query_one(
@@ -222,4 +233,33 @@ async fn the_copy_subcommand_runs_the_same_tool() {
     assert!(copied.status.success(), "{}", String::from_utf8_lossy(&copied.stderr));
     let rows: i64 = target.admin().await.query_one("select count(*) from public.todos", &[]).await.unwrap().get(0);
     assert_eq!(rows, 300);
+}
+
+#[tokio::test]
+async fn a_failed_post_data_step_is_retried_and_keeps_what_it_built() {
+    // The sample app's tables reference auth.users; copied without include_auth, their foreign keys cannot be
+    // added on a target whose auth.users is empty, after the primary keys were built.
+    let source = support::fresh_database_in(Slot::A, "post_src", true).await;
+    let target = support::fresh_database_in(Slot::B, "post_dst", false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = mcp_client::start(&["--config", &config(dir.path(), &source, &target)]).await;
+    let arguments = json!({"source": "src", "target": "dst", "schemas": ["public"], "confirm": true});
+    let failed = server.err("copy_database", arguments.clone()).await;
+    assert!(failed.contains("indexes and constraints") && failed.contains("include_auth"), "{failed}");
+    let target_client = target.admin().await;
+    let primary_keys = "select count(*) from pg_constraint where connamespace = 'public'::regnamespace and contype = 'p'";
+    let built: i64 = target_client.query_one(primary_keys, &[]).await.unwrap().get(0);
+    assert!(built > 0, "the primary keys were built before the foreign keys failed");
+
+    server
+        .ok(
+            "copy_database",
+            json!({"source": "src", "target": "dst", "tables": ["auth.users"], "schemas": ["auth"], "include_schema": false, "confirm": true}),
+        )
+        .await;
+    let resumed = server.ok("copy_database", arguments).await;
+    assert!(resumed["tables"].as_array().unwrap().iter().all(|t| t["status"] == "done_before"), "{resumed}");
+    let source_client = source.admin().await;
+    assert_eq!(definitions(&target_client).await, definitions(&source_client).await);
+    server.stop().await;
 }

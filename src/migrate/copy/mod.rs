@@ -2,9 +2,11 @@
 //! one exported snapshot (consistent across parallel workers); the schema comes from pg_dump; each table streams
 //! through COPY (binary between equal major versions) in its own target transaction with triggers and foreign
 //! keys off where the role may (session_replication_role = replica); sequences follow the data; every table is
-//! verified by row count and content checksum; a journal lets a rerun skip finished tables.
+//! verified by row count and content checksum; a journal lets a rerun skip finished tables; indexes and keys are
+//! built after the data, several at once.
 
 mod journal;
+mod post_data;
 mod rowhash;
 mod schema;
 mod stream;
@@ -208,8 +210,7 @@ pub async fn copy_database(
     if options.include_schema && post_data_pending {
         let major = compat::server_major(&**coordinator).await?;
         let dump = schema::dump(&source.spec, major, &schemas, schema::Section::PostData)?;
-        let mut target_client = target.client().await?;
-        schema::apply(&mut target_client, &dump).await.map_err(|mut failure| {
+        post_data::apply(target, &dump, options.parallel.clamp(1, 16)).await.map_err(|mut failure| {
             failure.what = "the data is copied, but the indexes and constraints cannot be created on the target".to_owned();
             failure.fix = format!("{} A foreign key to a table that was not copied (auth.users: pass include_auth) is the usual cause; rerun the copy to retry this step.", failure.fix);
             failure

@@ -61,7 +61,8 @@ pub async fn copy_table(
     }
     let merging = conflict == Conflict::Merge;
     // Locked before the emptiness check, so nothing lands between the check and the truncation below.
-    let locked = !merging && !table.partitioned && lock_for_freeze(&transaction, table).await?;
+    let freezable = !merging && !table.partitioned;
+    let locked = if freezable { lock_for_freeze(&transaction, table).await? } else { false };
     if tables::has_rows(&transaction, table).await? {
         match conflict {
             Conflict::Fail => {
@@ -75,7 +76,7 @@ pub async fn copy_table(
             Conflict::Truncate | Conflict::Merge => {}
         }
     }
-    let freeze = locked && truncate_for_freeze(&transaction, table).await?;
+    let freeze = if locked { truncate_for_freeze(&transaction, table).await? } else { false };
     let format = if binary { "binary" } else { "text" };
     let columns = table.column_list();
     if merging && table.primary_key.is_empty() {
@@ -95,10 +96,8 @@ pub async fn copy_table(
     } else {
         table.qualified()
     };
-    let out = source
-        .copy_out(&format!("COPY (SELECT {columns} FROM {}) TO STDOUT (FORMAT {format})", table.qualified()))
-        .await
-        .map_err(|e| failed(table, "reading the source", &e))?;
+    let out =
+        source.copy_out(&copy_out_sql(table, format)).await.map_err(|e| failed(table, "reading the source", &e))?;
     let sink = transaction
         .copy_in(&format!(
             "COPY {destination} ({columns}) FROM STDIN (FORMAT {format}{})",
@@ -110,7 +109,8 @@ pub async fn copy_table(
     let mut hasher = RowHasher::new(binary);
     while let Some(chunk) = out.try_next().await.map_err(|e| failed(table, "reading the source", &e))? {
         hasher.feed(&chunk)?;
-        sink.send(chunk).await.map_err(|e| failed(table, "writing the target", &e))?;
+        // feed, not send: send flushes, which would make every row its own protocol message.
+        sink.feed(chunk).await.map_err(|e| failed(table, "writing the target", &e))?;
     }
     let mut rows = sink.finish().await.map_err(|e| failed(table, "finishing the copy", &e))?;
     if merging {
@@ -122,6 +122,17 @@ pub async fn copy_table(
     }
     transaction.commit().await.map_err(|e| failed(table, "committing", &e))?;
     Ok(TableResult::Copied(rows, hasher.finish()?))
+}
+
+/// `COPY table (columns) TO STDOUT`, which skips the executor; a partitioned table cannot be copied out that way,
+/// so its rows come through a query.
+fn copy_out_sql(table: &TableInfo, format: &str) -> String {
+    let (name, columns) = (table.qualified(), table.column_list());
+    if table.partitioned {
+        format!("COPY (SELECT {columns} FROM {name}) TO STDOUT (FORMAT {format})")
+    } else {
+        format!("COPY {name} ({columns}) TO STDOUT (FORMAT {format})")
+    }
 }
 
 /// Takes the table's exclusive lock in a savepoint, waiting at most two seconds, so the copy can empty it and
@@ -168,8 +179,10 @@ pub async fn stream_checksum(
     binary: bool,
 ) -> Result<Checksum, Failure> {
     let format = if binary { "binary" } else { "text" };
-    let sql = format!("COPY (SELECT {} FROM {}) TO STDOUT (FORMAT {format})", table.column_list(), table.qualified());
-    let out = client.copy_out(&sql).await.map_err(|e| failed(table, "reading the target back", &e))?;
+    let out = client
+        .copy_out(&copy_out_sql(table, format))
+        .await
+        .map_err(|e| failed(table, "reading the target back", &e))?;
     pin_mut!(out);
     let mut hasher = RowHasher::new(binary);
     while let Some(chunk) = out.try_next().await.map_err(|e| failed(table, "reading the target back", &e))? {
