@@ -1,5 +1,6 @@
-//! copy_database between two throwaway clusters: dry run, a full copy (schema, data, auth users, sequences)
-//! verified row for row, the conflict strategies, and a copy killed mid-way then resumed.
+//! copy_database between two throwaway clusters: dry run, a full copy (schema, data, auth users, sequences,
+//! indexes and keys) verified row for row, the conflict strategies, a copy killed mid-way then resumed, a target
+//! server killed mid-copy then resumed after its restart, and a failed post-data step retried.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -7,6 +8,7 @@ mod mcp_client;
 mod support;
 
 use serde_json::{Value, json};
+use supamcp::pg::local_cluster::{BOOTSTRAP_USER, ClusterOptions, LocalCluster};
 use support::Slot;
 
 /// A config file naming the two databases `src` and `dst`, connected as the superuser supabase_admin so the
@@ -39,6 +41,41 @@ async fn definitions(client: &tokio_postgres::Client) -> Vec<String> {
                union all select conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) \
                from pg_constraint where connamespace = 'public'::regnamespace order by 1";
     client.query(sql, &[]).await.unwrap().iter().map(|r| r.get(0)).collect()
+}
+
+/// Waits until the copy journal in `journal_dir` records `table`, while `child` (the copy) is still running.
+fn wait_for_journal(journal_dir: &std::path::Path, table: &str, child: &mut std::process::Child) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let journal = std::fs::read_dir(journal_dir)
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .and_then(|e| std::fs::read_to_string(e.path()).ok());
+        if journal.is_some_and(|text| text.contains(table)) {
+            return;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the copy ended before it could be interrupted");
+        assert!(std::time::Instant::now() < deadline, "the journal never recorded a table");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Three tables, the middle one big enough to be interrupted in.
+const THREE_TABLES: &str = "create table public.aaa (id int primary key, v text);
+     insert into public.aaa select g, md5(g::text) from generate_series(1, 1000) g;
+     create table public.big (id bigint primary key, v text, t timestamptz);
+     insert into public.big select g, repeat(md5(g::text), 2), now() from generate_series(1, 400000) g;
+     create table public.ccc (id int primary key);
+     insert into public.ccc select generate_series(1, 10);";
+
+async fn same_rows(source: &tokio_postgres::Client, target: &tokio_postgres::Client) {
+    for table in ["public.aaa", "public.big", "public.ccc"] {
+        let sql = format!("select count(*)::text || ':' || md5(string_agg(t::text, ',' order by t.id)) from {table} t");
+        let left: String = source.query_one(&sql, &[]).await.unwrap().get(0);
+        let right: String = target.query_one(&sql, &[]).await.unwrap().get(0);
+        assert_eq!(left, right, "{table}");
+    }
 }
 
 #[tokio::test]
@@ -142,19 +179,7 @@ async fn missing_roles_and_extensions_are_found_before_copying() {
 async fn a_killed_copy_resumes_where_it_stopped() {
     let source = support::fresh_database_in(Slot::A, "resume_src", false).await;
     let target = support::fresh_database_in(Slot::B, "resume_dst", false).await;
-    source
-        .admin()
-        .await
-        .batch_execute(
-            "create table public.aaa (id int primary key, v text);
-             insert into public.aaa select g, md5(g::text) from generate_series(1, 1000) g;
-             create table public.big (id bigint primary key, v text, t timestamptz);
-             insert into public.big select g, repeat(md5(g::text), 2), now() from generate_series(1, 400000) g;
-             create table public.ccc (id int primary key);
-             insert into public.ccc select generate_series(1, 10);",
-        )
-        .await
-        .unwrap();
+    source.admin().await.batch_execute(THREE_TABLES).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), &source, &target);
     let data_dir = dir.path().join("data");
@@ -169,20 +194,7 @@ async fn a_killed_copy_resumes_where_it_stopped() {
         .unwrap();
     // Kill it once the journal records the first table and before the whole copy is done.
     let journal_dir = data_dir.join("copies");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    loop {
-        let journal = std::fs::read_dir(&journal_dir)
-            .ok()
-            .and_then(|mut d| d.next())
-            .and_then(|e| e.ok())
-            .and_then(|e| std::fs::read_to_string(e.path()).ok());
-        if journal.is_some_and(|text| text.contains("public.aaa")) {
-            break;
-        }
-        assert!(child.try_wait().unwrap().is_none(), "the copy ended before it could be interrupted");
-        assert!(std::time::Instant::now() < deadline, "the journal never recorded a table");
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    wait_for_journal(&journal_dir, "public.aaa", &mut child);
     child.kill().unwrap();
     child.wait().unwrap();
 
@@ -193,12 +205,7 @@ async fn a_killed_copy_resumes_where_it_stopped() {
         resumed["tables"].as_array().unwrap().iter().map(|t| (t["table"].clone(), t["status"].clone())).collect();
     assert_eq!(status[0], (json!("public.aaa"), json!("done_before")), "{resumed}");
     assert_eq!(resumed["schema_copied"], json!(false), "the schema step was done before the kill");
-    for table in ["public.aaa", "public.big", "public.ccc"] {
-        let sql = format!("select count(*)::text || ':' || md5(string_agg(t::text, ',' order by t.id)) from {table} t");
-        let left: String = source.admin().await.query_one(&sql, &[]).await.unwrap().get(0);
-        let right: String = target.admin().await.query_one(&sql, &[]).await.unwrap().get(0);
-        assert_eq!(left, right, "{table}");
-    }
+    same_rows(&source.admin().await, &target.admin().await).await;
     assert!(std::fs::read_dir(&journal_dir).unwrap().next().is_none(), "a completed copy removes its journal");
     server.stop().await;
 }
@@ -247,7 +254,8 @@ async fn a_failed_post_data_step_is_retried_and_keeps_what_it_built() {
     let failed = server.err("copy_database", arguments.clone()).await;
     assert!(failed.contains("indexes and constraints") && failed.contains("include_auth"), "{failed}");
     let target_client = target.admin().await;
-    let primary_keys = "select count(*) from pg_constraint where connamespace = 'public'::regnamespace and contype = 'p'";
+    let primary_keys =
+        "select count(*) from pg_constraint where connamespace = 'public'::regnamespace and contype = 'p'";
     let built: i64 = target_client.query_one(primary_keys, &[]).await.unwrap().get(0);
     assert!(built > 0, "the primary keys were built before the foreign keys failed");
 
@@ -261,5 +269,60 @@ async fn a_failed_post_data_step_is_retried_and_keeps_what_it_built() {
     assert!(resumed["tables"].as_array().unwrap().iter().all(|t| t["status"] == "done_before"), "{resumed}");
     let source_client = source.admin().await;
     assert_eq!(definitions(&target_client).await, definitions(&source_client).await);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_target_server_killed_mid_copy_is_resumed_after_it_restarts() {
+    let source = support::fresh_database_in(Slot::A, "crash_src", false).await;
+    source.admin().await.batch_execute(THREE_TABLES).await.unwrap();
+    // A private target cluster: killing it must not disturb the other tests' clusters.
+    let mut cluster = tokio::task::spawn_blocking(|| LocalCluster::start(&ClusterOptions::default()))
+        .await
+        .unwrap()
+        .unwrap_or_else(|failure| panic!("{failure}"));
+    cluster.create_database("crash_dst", None).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("supamcp.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[instances.src]\ndatabase_url = \"{}\"\n[instances.dst]\ndatabase_url = \"{}\"\n",
+            source.url_as("supabase_admin"),
+            cluster.url("crash_dst", BOOTSTRAP_USER)
+        ),
+    )
+    .unwrap();
+    let cfg = cfg.to_str().unwrap().to_owned();
+    let data_dir = dir.path().join("data");
+    let arguments = json!({"source": "src", "target": "dst", "parallel": 1, "confirm": true}).to_string();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_supamcp"))
+        .args(["--config", &cfg, "--data-dir"])
+        .arg(&data_dir)
+        .args(["call", "copy_database", &arguments])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_journal(&data_dir.join("copies"), "public.aaa", &mut child);
+    cluster.stop().unwrap();
+    let crashed = child.wait_with_output().unwrap();
+    assert!(!crashed.status.success(), "the copy fails when its target goes away");
+    let said = String::from_utf8_lossy(&crashed.stderr);
+    assert!(said.contains("public.big"), "the failure names the table it was copying: {said}");
+
+    let cluster = tokio::task::spawn_blocking(move || {
+        cluster.restart().unwrap_or_else(|failure| panic!("{failure}"));
+        cluster
+    })
+    .await
+    .unwrap();
+    let server = mcp_client::start_in(&["--config", &cfg], &data_dir).await;
+    let resumed =
+        server.ok("copy_database", json!({"source": "src", "target": "dst", "parallel": 1, "confirm": true})).await;
+    assert_eq!(resumed["tables"][0]["status"], json!("done_before"), "{resumed}");
+    assert_eq!(resumed["tables"][1]["status"], json!("copied"), "{resumed}");
+    let target = cluster.connect("crash_dst", BOOTSTRAP_USER).await.unwrap();
+    same_rows(&source.admin().await, &target).await;
     server.stop().await;
 }

@@ -42,6 +42,7 @@ pub struct LocalCluster {
     dir: Option<tempfile::TempDir>,
     path: PathBuf,
     port: u16,
+    programs: ServerPrograms,
     postmaster: Option<Child>,
 }
 
@@ -70,7 +71,8 @@ impl LocalCluster {
         for owned in [path.clone(), path.join("data"), path.join("sock")] {
             server_programs::give_to(&owned, user).map_err(|e| io_failure("cannot chown", &owned, e))?;
         }
-        let mut cluster = LocalCluster { dir: Some(dir), port: free_port(), path, postmaster: None };
+        let mut cluster =
+            LocalCluster { dir: Some(dir), port: free_port(), path, programs: programs.clone(), postmaster: None };
         let outcome = cluster
             .initdb(&programs, user)
             .and_then(|()| cluster.write_config(options))
@@ -263,6 +265,14 @@ impl LocalCluster {
             .wait()
             .map(|_| ())
             .map_err(|e| Failure::new("cannot stop the local cluster", e.to_string(), "kill the postgres process"))
+    }
+
+    /// Starts the cluster again on its port and socket after [`LocalCluster::stop`] (an immediate stop, so the
+    /// server runs crash recovery, as after a power cut); returns once it accepts connections. Blocks.
+    pub fn restart(&mut self) -> Result<(), Failure> {
+        self.stop()?;
+        let programs = self.programs.clone();
+        self.launch(&programs, server_programs::server_user()?)
     }
 
     /// Leaves the directory on disk (and out of the sweep) for inspection; the server still stops when

@@ -237,8 +237,12 @@ async fn copy_one(
     replica: bool,
 ) -> Result<TableOutcome, Failure> {
     let started = Instant::now();
-    let mut source_client = source.client().await?;
-    let mut target_client = target.client().await?;
+    let connect_failed = |mut failure: Failure| {
+        failure.what = format!("copying {} failed: {}", table.label(), failure.what);
+        failure
+    };
+    let mut source_client = source.client().await.map_err(connect_failed)?;
+    let mut target_client = target.client().await.map_err(connect_failed)?;
     let reader = source_client
         .build_transaction()
         .isolation_level(IsolationLevel::RepeatableRead)
