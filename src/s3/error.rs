@@ -52,6 +52,11 @@ where
             let code = service.err().code().unwrap_or("").to_owned();
             let message = service.err().message().unwrap_or("").to_owned();
             let region_hint = service.raw().headers().get("x-amz-bucket-region").map(str::to_owned);
+            let message = if code.is_empty() && message.is_empty() {
+                format!("{}", aws_sdk_s3::error::DisplayErrorContext(&err))
+            } else {
+                message
+            };
             service_failure(config, op, max_attempts, what, Reply { status, code, message, region_hint })
         }
         _ => Failure::new(what, source_chain(&err), "retry; if it persists, check the store's status"),
