@@ -12,4 +12,4 @@ mod writer;
 
 pub use config::{DEFAULT_REGION, S3Config, S3Overrides, normalise_prefix};
 pub use store::{MIN_PART_SIZE, ObjectEntry, S3Options, S3Store};
-pub use writer::S3Writer;
+pub use writer::{MAX_PARTS, S3Writer, part_size_for};

@@ -24,7 +24,8 @@ pub const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
 /// Tuning of an [`S3Store`]; [`S3Options::default`] suits backups.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct S3Options {
-    /// Bytes per multipart part (at least [`MIN_PART_SIZE`]); a writer holds at most two parts in memory.
+    /// Bytes per multipart part (at least [`MIN_PART_SIZE`]), growing after every thousand parts (see
+    /// [`part_size_for`](super::part_size_for)); a writer holds at most two parts in memory.
     pub part_size: usize,
     /// Attempts per request, the first included: 5xx, throttling and broken connections are retried.
     pub max_attempts: u32,
@@ -32,6 +33,8 @@ pub struct S3Options {
     pub initial_backoff: Duration,
     /// Time allowed to open a connection.
     pub connect_timeout: Duration,
+    /// Time allowed for one attempt of one request (a part's upload included) until its response starts.
+    pub attempt_timeout: Duration,
 }
 
 impl Default for S3Options {
@@ -41,6 +44,7 @@ impl Default for S3Options {
             max_attempts: 4,
             initial_backoff: Duration::from_secs(1),
             connect_timeout: Duration::from_secs(10),
+            attempt_timeout: Duration::from_secs(300),
         }
     }
 }
@@ -111,7 +115,12 @@ impl S3Store {
                     .with_max_attempts(options.max_attempts.max(1))
                     .with_initial_backoff(options.initial_backoff),
             )
-            .timeout_config(TimeoutConfig::builder().connect_timeout(options.connect_timeout).build());
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(options.connect_timeout)
+                    .operation_attempt_timeout(options.attempt_timeout)
+                    .build(),
+            );
         if let Some(endpoint) = &cfg.endpoint_url {
             builder = builder.endpoint_url(endpoint.trim_end_matches('/'));
         }

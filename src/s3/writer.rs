@@ -11,6 +11,17 @@ use tokio::task::JoinHandle;
 
 type PartTask = JoinHandle<Result<CompletedPart, Failure>>;
 
+/// The most parts one multipart upload may have.
+pub const MAX_PARTS: i32 = 10_000;
+
+/// The size of part `number`: the base size for parts 1-1000, twice it for 1001-2000, ... ten times for
+/// the last thousand, so an upload of unknown length reaches 55 000 x base (440 GiB with 8 MiB parts)
+/// while memory stays at two parts of the current size.
+pub fn part_size_for(base: usize, number: i32) -> usize {
+    let thousand = usize::try_from((number.max(1) - 1) / 1000).unwrap_or(0);
+    base.saturating_mul(thousand + 1)
+}
+
 /// An upload to one object; see the module documentation.
 pub struct S3Writer {
     store: S3Store,
@@ -42,8 +53,8 @@ impl S3Writer {
     /// Appends `data`; sends a part whenever one is full. On failure the upload is aborted.
     pub async fn write(&mut self, mut data: &[u8]) -> Result<(), Failure> {
         self.ensure_open("write")?;
-        let part_size = self.store.options.part_size;
         while !data.is_empty() {
+            let part_size = part_size_for(self.store.options.part_size, self.next_number());
             if self.buffer.capacity() == 0 {
                 self.buffer.reserve_exact(part_size);
             }
@@ -92,6 +103,11 @@ impl S3Writer {
         }
     }
 
+    /// The number the part being filled will get.
+    fn next_number(&self) -> i32 {
+        self.upload.as_ref().map_or(1, |u| u.next_number)
+    }
+
     async fn complete(&mut self) -> Result<(), Failure> {
         if !self.buffer.is_empty() {
             self.ship_part().await?;
@@ -121,6 +137,13 @@ impl S3Writer {
             upload.done.push(joined(&store, &key, task).await?);
         }
         let number = upload.next_number;
+        if number > MAX_PARTS {
+            return Err(Failure::new(
+                format!("S3 upload of s3://{}/{key} failed", store.config.bucket),
+                format!("it needs more than {MAX_PARTS} parts, the most S3 allows"),
+                "raise S3Options::part_size (each thousand parts already doubles, triples ... the base size)",
+            ));
+        }
         upload.next_number += 1;
         let body = std::mem::take(&mut self.buffer);
         let id = upload.id.clone();
@@ -225,5 +248,21 @@ async fn abort_upload(store: &S3Store, key: &str, upload: Upload) -> Result<(), 
         Ok(_) => Ok(()),
         Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_upload()) => Ok(()),
         Err(err) => Err(store.failure(&op, err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_grow_every_thousand_and_reach_far() {
+        let base = 8 * 1024 * 1024;
+        assert_eq!(part_size_for(base, 1), base);
+        assert_eq!(part_size_for(base, 1000), base);
+        assert_eq!(part_size_for(base, 1001), 2 * base);
+        assert_eq!(part_size_for(base, MAX_PARTS), 10 * base);
+        let total: usize = (1..=MAX_PARTS).map(|n| part_size_for(base, n)).sum();
+        assert_eq!(total, 55_000 * base);
     }
 }
