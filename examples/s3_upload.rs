@@ -125,18 +125,13 @@ async fn start_moto() -> Result<(String, Moto), Box<dyn std::error::Error>> {
 }
 
 fn raw_client(endpoint: &str) -> aws_sdk_s3::Client {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
     let config = aws_sdk_s3::config::Builder::new()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("bench", "bench", None, None, "bench"))
         .endpoint_url(endpoint)
         .force_path_style(true)
-        .http_client(http)
+        .http_client(supamcp::s3::https_client())
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }

@@ -291,6 +291,18 @@ mod tests {
     }
 
     #[test]
+    fn override_schema_documents_every_field_and_hides_no_secret_type() {
+        let schema = serde_json::to_value(schemars::schema_for!(S3Overrides)).unwrap();
+        let properties = schema["properties"].as_object().unwrap();
+        assert_eq!(properties.len(), 8);
+        for (name, property) in properties {
+            assert!(property["description"].as_str().is_some_and(|d| !d.is_empty()), "{name} has no description");
+        }
+        assert_eq!(schema["additionalProperties"], serde_json::json!(false));
+        assert!(properties["secret_access_key"]["type"].to_string().contains("string"));
+    }
+
+    #[test]
     fn resolve_takes_a_per_call_bucket_with_the_environment_credentials() {
         let vars = env(&[("AWS_ACCESS_KEY_ID", "id"), ("AWS_SECRET_ACCESS_KEY", "sk")]);
         let lookup = |name: &str| vars.get(name).cloned();

@@ -11,5 +11,5 @@ mod store;
 mod writer;
 
 pub use config::{DEFAULT_REGION, S3Config, S3Overrides, normalise_prefix};
-pub use store::{MIN_PART_SIZE, ObjectEntry, S3Options, S3Store};
+pub use store::{MIN_PART_SIZE, ObjectEntry, S3Options, S3Store, https_client};
 pub use writer::{MAX_PARTS, S3Writer, part_size_for};

@@ -49,6 +49,12 @@ impl Default for S3Options {
     }
 }
 
+/// The SDK's hyper client on rustls with ring (no aws-lc, no cmake); it speaks plain `http://` as well.
+/// Trusted roots are the system's (rustls-native-certs), as for every AWS SDK.
+pub fn https_client() -> aws_sdk_s3::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
+}
+
 /// An object under the store's prefix.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjectEntry {
@@ -98,11 +104,9 @@ impl S3Store {
             }
         };
         let options = S3Options { part_size: options.part_size.max(MIN_PART_SIZE), ..options };
-        let http =
-            aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https();
         let mut builder = aws_sdk_s3::config::Builder::new()
             .behavior_version(BehaviorVersion::latest())
-            .http_client(http)
+            .http_client(https_client())
             .region(Region::new(cfg.region.clone()))
             .credentials_provider(credentials)
             .force_path_style(cfg.path_style)

@@ -112,13 +112,7 @@ pub fn raw_client() -> aws_sdk_s3::Client {
         .credentials_provider(Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test"))
         .endpoint_url(&moto().endpoint)
         .force_path_style(true)
-        .http_client(
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                    aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-                ))
-                .build_https(),
-        )
+        .http_client(supamcp::s3::https_client())
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }
