@@ -1,6 +1,7 @@
 //! `supamcp::s3` against a real moto_server on loopback: small and multipart round trips (bytes and
 //! sha256 equal through the streamed reader), pagination past 1000 keys, prefixes, delete, abort and drop
-//! leaving no multipart upload, clear errors (missing bucket, unreachable endpoint, missing key), and 5xx
+//! leaving no multipart upload, clear errors (missing bucket, unreachable endpoint, missing key, unknown key,
+//! wrong secret, missing permission, on a moto that enforces authentication), and 5xx
 //! faults from a proxy in front of moto: transient ones retried, persistent ones aborting the upload.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -9,7 +10,9 @@ mod s3_moto;
 
 use futures_util::StreamExt;
 use s3_moto::proxy::{FaultProxy, Rule};
-use s3_moto::{ACCESS_KEY, SECRET_KEY, all_keys, config, fresh_bucket, moto, open_uploads, pattern, raw_client};
+use s3_moto::{
+    ACCESS_KEY, SECRET_KEY, all_keys, auth_moto, config, fresh_bucket, moto, open_uploads, pattern, raw_client,
+};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 use supamcp::failure::Failure;
@@ -248,4 +251,32 @@ async fn persistent_5xx_fails_clearly_and_leaves_nothing_behind() {
     assert_eq!(proxy.injected(), 3);
     assert!(open_uploads(&bucket).await.is_empty(), "the failed upload was aborted");
     assert!(store.list("").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn credentials_and_permissions_are_told_apart() {
+    let moto = auth_moto();
+    let with = |key_id: &str, secret: &str| {
+        let mut config = config(&moto.endpoint, "guarded", "p");
+        config.access_key_id = Some(supamcp::secret::Secret::new(key_id));
+        config.secret_access_key = Some(supamcp::secret::Secret::new(secret));
+        config
+    };
+    let cases = [
+        (with("AKIDNOSUCHKEY0000001", "no-such-secret-value"), "InvalidAccessKeyId", "rejected the credentials"),
+        (with(&moto.key_id, "wrong-secret-value-123"), "SignatureDoesNotMatch", "rejected the credentials"),
+        (with(&moto.key_id, &moto.secret), "AccessDenied", "access denied on bucket \"guarded\""),
+    ];
+    for (config, code, why) in cases {
+        let store = S3Store::connect_with(&config, quick()).await.unwrap();
+        let failure = store.put("manifest.json", b"{}".to_vec()).await.unwrap_err();
+        assert!(failure.why.contains(code) && failure.why.contains(why), "{code}: {failure}");
+        let text = format!("{failure} {failure:?}");
+        for secret in [config.access_key_id.as_ref().unwrap(), config.secret_access_key.as_ref().unwrap()] {
+            assert!(!text.contains(secret.expose()), "a credential leaked into {text}");
+        }
+    }
+    let denied = S3Store::connect_with(&with(&moto.key_id, &moto.secret), quick()).await.unwrap();
+    let failure = denied.list("").await.unwrap_err();
+    assert!(failure.fix.contains("s3:ListBucket"), "{failure}");
 }

@@ -25,15 +25,63 @@ pub struct Moto {
     child: Child,
 }
 
+/// A moto_server that enforces authentication (after two free IAM calls that made `user`'s key): it really
+/// checks access keys, signatures and (absent policies) permissions.
+pub struct AuthMoto {
+    pub endpoint: String,
+    pub key_id: String,
+    pub secret: String,
+    _moto: Moto,
+}
+
 static MOTO: OnceLock<Moto> = OnceLock::new();
+static AUTH_MOTO: OnceLock<AuthMoto> = OnceLock::new();
 static BUCKETS: AtomicUsize = AtomicUsize::new(0);
 
 /// The moto_server of this test binary, started on first use.
 pub fn moto() -> &'static Moto {
-    MOTO.get_or_init(start)
+    MOTO.get_or_init(|| start(None))
 }
 
-fn start() -> Moto {
+/// The authenticating moto_server of this test binary, with one IAM user and its access key.
+pub fn auth_moto() -> &'static AuthMoto {
+    AUTH_MOTO.get_or_init(|| {
+        let moto = start(Some(2));
+        let port: u16 = moto.endpoint.rsplit(':').next().unwrap().parse().unwrap();
+        iam_call(port, "Action=CreateUser&UserName=backup&Version=2010-05-08");
+        let reply = iam_call(port, "Action=CreateAccessKey&UserName=backup&Version=2010-05-08");
+        let field = |name: &str| {
+            let start =
+                reply.find(&format!("<{name}>")).unwrap_or_else(|| panic!("no {name} in {reply}")) + name.len() + 2;
+            reply[start..].split('<').next().unwrap().to_owned()
+        };
+        AuthMoto {
+            endpoint: moto.endpoint.clone(),
+            key_id: field("AccessKeyId"),
+            secret: field("SecretAccessKey"),
+            _moto: moto,
+        }
+    })
+}
+
+/// An IAM query call during moto's free (unauthenticated) actions; the credential scope routes it to IAM.
+fn iam_call(port: u16, body: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let request = format!(
+        "POST / HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=AKIDSETUP/20260101/us-east-1/iam/aws4_request, \
+         SignedHeaders=host, Signature=00\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    reply
+}
+
+/// Starts moto_server; with `free_actions`, authentication is enforced after that many calls (so the
+/// readiness probe only connects, it sends no request).
+fn start(free_actions: Option<u32>) -> Moto {
     check_version();
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let log_path = std::env::temp_dir().join(format!("supamcp-moto-{}-{port}.log", std::process::id()));
@@ -41,11 +89,18 @@ fn start() -> Moto {
     let mut command = Command::new("python3");
     command.args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()]);
     command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
+    if let Some(count) = free_actions {
+        command.env("INITIAL_NO_AUTH_ACTION_COUNT", count.to_string());
+    }
     let mut child = supamcp::pg::server_programs::spawn_tied_to_process(command)
         .unwrap_or_else(|e| panic!("cannot start moto_server (pip install 'moto[server]'): {e}"));
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        if answers(port) {
+        let ready = match free_actions {
+            Some(_) => TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            None => answers(port),
+        };
+        if ready {
             return Moto { endpoint: format!("http://127.0.0.1:{port}"), child };
         }
         if let Ok(Some(status)) = child.try_wait() {
