@@ -50,7 +50,8 @@ impl S3Writer {
         &self.key
     }
 
-    /// Appends `data`; sends a part whenever one is full. On failure the upload is aborted.
+    /// Appends `data`; sends a part whenever one is full. On failure the upload is aborted. Not cancel-safe
+    /// (like `write_all`): after a cancelled call, part of `data` may be in; abort rather than go on.
     pub async fn write(&mut self, mut data: &[u8]) -> Result<(), Failure> {
         self.ensure_open("write")?;
         while !data.is_empty() {
@@ -113,9 +114,7 @@ impl S3Writer {
             self.ship_part().await?;
         }
         let Some(upload) = self.upload.as_mut() else { return Ok(()) };
-        if let Some(task) = upload.in_flight.take() {
-            upload.done.push(joined(&self.store, &self.key, task).await?);
-        }
+        settle(&self.store, &self.key, upload).await?;
         let parts = CompletedMultipartUpload::builder().set_parts(Some(upload.done.clone())).build();
         let op = self.store.op("CompleteMultipartUpload", &self.key);
         let request = self.store.client.complete_multipart_upload().bucket(&self.store.config.bucket);
@@ -133,9 +132,7 @@ impl S3Writer {
         let store = self.store.clone();
         let key = self.key.clone();
         let Some(upload) = self.upload.as_mut() else { return Ok(()) };
-        if let Some(task) = upload.in_flight.take() {
-            upload.done.push(joined(&store, &key, task).await?);
-        }
+        settle(&store, &key, upload).await?;
         let number = upload.next_number;
         if number > MAX_PARTS {
             return Err(Failure::new(
@@ -229,9 +226,18 @@ async fn upload_part(
     Ok(CompletedPart::builder().part_number(number).e_tag(etag).build())
 }
 
-async fn joined(store: &S3Store, key: &str, task: PartTask) -> Result<CompletedPart, Failure> {
-    match task.await {
-        Ok(result) => result,
+/// Waits for the part in flight and records it. The handle stays in place until the part is recorded, so
+/// a caller's future dropped mid-wait (a timeout around `write`) loses no part: a gap in the part numbers
+/// would complete into an object with a hole.
+async fn settle(store: &S3Store, key: &str, upload: &mut Upload) -> Result<(), Failure> {
+    let Some(task) = upload.in_flight.as_mut() else { return Ok(()) };
+    let outcome = task.await;
+    upload.in_flight = None;
+    match outcome {
+        Ok(part) => {
+            upload.done.push(part?);
+            Ok(())
+        }
         Err(err) => Err(error::local(&store.op("UploadPart", key), format!("the part upload task ended: {err}"))),
     }
 }
