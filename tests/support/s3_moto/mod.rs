@@ -101,6 +101,8 @@ fn start(free_actions: Option<u32>) -> Moto {
             None => answers(port),
         };
         if ready {
+            // Needed only to explain a failed start; moto keeps writing to the unlinked file.
+            let _ = std::fs::remove_file(&log_path);
             return Moto { endpoint: format!("http://127.0.0.1:{port}"), child };
         }
         if let Ok(Some(status)) = child.try_wait() {
