@@ -280,3 +280,24 @@ async fn credentials_and_permissions_are_told_apart() {
     let failure = denied.list("").await.unwrap_err();
     assert!(failure.fix.contains("s3:ListBucket"), "{failure}");
 }
+
+#[tokio::test]
+async fn configuration_from_the_variables_and_per_call_overrides_reaches_the_store() {
+    let bucket = fresh_bucket("vars").await;
+    let vars = [
+        ("SUPAMCP_BACKUP_S3_BUCKET", bucket.as_str()),
+        ("SUPAMCP_BACKUP_S3_PREFIX", "/nightly/prod/"),
+        ("AWS_ENDPOINT_URL", moto().endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+    ];
+    let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
+    let config = supamcp::s3::S3Config::from_lookup(&lookup).unwrap().unwrap();
+    assert!(config.path_style, "a custom endpoint means path-style addressing");
+    S3Store::connect(&config).await.unwrap().put("a.json", b"1".to_vec()).await.unwrap();
+
+    let overrides: supamcp::s3::S3Overrides = serde_json::from_value(serde_json::json!({"prefix": "adhoc"})).unwrap();
+    let config = supamcp::s3::S3Config::resolve(&lookup, &overrides).unwrap().unwrap();
+    S3Store::connect(&config).await.unwrap().put("b.json", b"2".to_vec()).await.unwrap();
+    assert_eq!(all_keys(&bucket).await, ["adhoc/b.json", "nightly/prod/a.json"]);
+}
