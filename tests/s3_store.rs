@@ -1,8 +1,9 @@
 //! `supamcp::s3` against a real moto_server on loopback: small and multipart round trips (bytes and
 //! sha256 equal through the streamed reader), pagination past 1000 keys, prefixes, delete, abort and drop
 //! leaving no multipart upload, clear errors (missing bucket, unreachable endpoint, missing key, unknown key,
-//! wrong secret, missing permission, on a moto that enforces authentication), and 5xx
-//! faults from a proxy in front of moto: transient ones retried, persistent ones aborting the upload.
+//! wrong secret, missing permission, on a moto that enforces authentication), configuration from the
+//! variables, and 5xx faults from a proxy in front of moto: transient ones retried, persistent ones
+//! aborting the upload.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 #[path = "support/s3_moto/mod.rs"]
