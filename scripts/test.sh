@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need beyond the machine image
-# (PostgreSQL server binaries, PyJWT, the MCP Inspector CLI, postgres-meta), then runs `cargo test`.
+# (PostgreSQL server binaries, PyJWT, moto_server, the MCP Inspector CLI, postgres-meta), then runs `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,12 @@ fi
 
 # An independent JWT implementation to check the keys we mint.
 python3 -c 'import jwt, cryptography' 2>/dev/null || python3 -m pip install -q 'pyjwt[crypto]>=2.8'
+
+# moto_server, the S3-compatible store the S3 tests run against on loopback (tests/s3_store.rs). 5.2.5 or later:
+# 5.2.0-5.2.4 answer CompleteMultipartUpload with the wrong root element, which the Rust SDK rejects.
+python3 -c 'import sys, moto.server, flask; from importlib.metadata import version
+sys.exit(tuple(map(int, version("moto").split(".")[:3])) < (5, 2, 5))' 2>/dev/null \
+  || python3 -m pip install -q 'moto[server]>=5.2.5'
 
 # The MCP Inspector CLI, a real MCP client, pinned and kept inside the checkout.
 if [ ! -x .tools/node_modules/.bin/mcp-inspector ]; then

@@ -10,6 +10,7 @@ pub mod groups;
 pub mod health;
 pub mod migrate;
 pub mod pg;
+pub mod s3;
 pub mod secret;
 pub mod server;
 pub mod spill;
