@@ -7,7 +7,7 @@
 mod journal;
 mod rowhash;
 mod schema;
-mod stream;
+pub(crate) mod stream;
 pub mod tables;
 
 pub use stream::Conflict;
