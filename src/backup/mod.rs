@@ -8,3 +8,7 @@ pub mod key;
 pub mod manifest;
 pub mod retention;
 pub mod store;
+pub mod dump;
+pub mod inventory;
+pub mod pipeline;
+pub mod process;

@@ -73,3 +73,16 @@ pub fn command(program: &Path, spec: &ConnSpec) -> Command {
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     command
 }
+
+/// What `program --version` prints (`pg_dump (PostgreSQL) 15.8`), or the path when it prints nothing.
+pub fn version_text(program: &Path) -> String {
+    Command::new(program)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| program.display().to_string())
+}
