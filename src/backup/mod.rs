@@ -12,3 +12,8 @@ pub mod dump;
 pub mod inventory;
 pub mod pipeline;
 pub mod process;
+pub mod read;
+pub mod restore;
+pub mod verify;
+pub mod listing;
+pub mod readiness;

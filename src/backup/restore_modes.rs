@@ -1,0 +1,308 @@
+//! The restore modes: into a new database, replacing the existing database through a scratch database and a
+//! rename, and into the existing database in one transaction (data-only backups, one schema).
+
+use super::*;
+use crate::backup::process::no_events;
+use chrono::Utc;
+use std::collections::BTreeMap;
+
+/// Restores backup `id` from `store` onto `database`'s server as `options` say.
+pub async fn restore(
+    database: &Database,
+    store: &Store,
+    id: &str,
+    options: &RestoreOptions,
+    events: EventSink,
+    cancel: &CancellationToken,
+) -> Result<RestoreReport, Failure> {
+    let started = Instant::now();
+    let manifest = read::manifest(store, id).await?;
+    let key = options.key.as_ref();
+    let dbname = database.spec.dbname.clone();
+    match (&options.target, manifest.kind) {
+        (RestoreTarget::NewDatabase { .. }, BackupKind::DataOnly) => {
+            return Err(refuse(
+                "a data-only backup cannot fill a new database",
+                "it holds rows but no tables to put them in",
+                "restore it with target existing_database (and confirm: true) into a database that has the schema",
+            ));
+        }
+        (RestoreTarget::NewDatabase { .. }, _) => {}
+        (_, _) if !options.confirm => {
+            return Err(refuse(
+                format!("restoring into the existing database {dbname} needs confirmation"),
+                "it changes or replaces the data there",
+                "call again with confirm: true (a safety backup of the database is taken first), or restore into a new database",
+            ));
+        }
+        _ => {}
+    }
+    let pooled = database.client().await?;
+    let (pg_restore, mut checks) = prechecks(store, &manifest, key, &pooled, cancel).await?;
+    let mut report = RestoreReport {
+        backup_id: manifest.id.clone(),
+        database: dbname.clone(),
+        mode: String::new(),
+        checks: Vec::new(),
+        safety_backup: None,
+        previous_database: None,
+        tables_verified: 0,
+        plain_bytes: 0,
+        duration_ms: 0,
+    };
+    let restorer = Restorer { pg_restore: &pg_restore, store, manifest: &manifest, key, events, cancel };
+    match &options.target {
+        RestoreTarget::NewDatabase { name } => {
+            let name = name.clone().unwrap_or_else(|| {
+                format!("{}_restored_{}", manifest.database, Utc::now().format("%Y%m%d%H%M%S"))
+            });
+            if database_exists(&pooled, &name).await? {
+                return Err(refuse(
+                    format!("database {name} already exists"),
+                    "a restore into a new database never touches an existing one",
+                    "choose another name, or restore into the existing database with target existing_database",
+                ));
+            }
+            checks.push(format!("database {name} does not exist yet"));
+            let (bytes, tables) = restorer.into_new_database(&pooled, &database.spec, &name).await?;
+            report.mode = "new_database".to_owned();
+            report.database = name;
+            (report.plain_bytes, report.tables_verified) = (bytes, tables);
+        }
+        RestoreTarget::ExistingDatabase if manifest.kind == BackupKind::DataOnly => {
+            let tables = &manifest.tables;
+            ensure_empty(&pooled, tables).await?;
+            checks.push(format!("the {} tables exist and are empty", tables.len()));
+            drop(pooled);
+            report.safety_backup = Some(safety_backup(database, store, &manifest, options, cancel).await?);
+            let extra = ["--data-only".to_owned(), "--single-transaction".to_owned()];
+            report.plain_bytes = restorer.run(&database.spec, &extra).await?;
+            if let Err(failure) = verify_tables(&database.spec, tables).await {
+                let client = database.client().await?;
+                let names: Vec<String> =
+                    tables.iter().map(|t| format!("{}.{}", quote_ident(&t.schema), quote_ident(&t.name))).collect();
+                let _ = client.batch_execute(&format!("TRUNCATE {}", names.join(", "))).await;
+                return Err(failure);
+            }
+            report.mode = "data_into_existing".to_owned();
+            report.tables_verified = tables.len();
+        }
+        RestoreTarget::ExistingDatabase => {
+            let scratch = format!("{}_scratch_{:04x}", dbname.chars().take(40).collect::<String>(), rand::random::<u16>());
+            let maintenance = connect(&with_dbname(&database.spec, maintenance_db(&dbname))).await?;
+            let blockers = sessions(&maintenance, &database.spec).await?;
+            if !blockers.is_empty() && !options.terminate_connections {
+                return Err(busy(&dbname, &blockers));
+            }
+            checks.push("the database can be swapped (no foreign sessions, or terminate_connections)".to_owned());
+            drop(pooled);
+            report.safety_backup = Some(safety_backup(database, store, &manifest, options, cancel).await?);
+            let (bytes, tables) = restorer.into_new_database(&maintenance, &database.spec, &scratch).await?;
+            let previous = format!("{}_previous_{}", dbname.chars().take(40).collect::<String>(), Utc::now().format("%Y%m%d%H%M%S"));
+            if let Err(failure) = swap(&maintenance, &database.spec, &scratch, &previous, options.terminate_connections).await {
+                drop_database(&maintenance, &scratch).await;
+                return Err(failure);
+            }
+            if options.keep_previous {
+                report.previous_database = Some(previous);
+            } else {
+                drop_database(&maintenance, &previous).await;
+            }
+            report.mode = "replaced_database".to_owned();
+            (report.plain_bytes, report.tables_verified) = (bytes, tables);
+        }
+        RestoreTarget::Schema { name } => {
+            if !manifest.schemas.contains(name) {
+                return Err(refuse(
+                    format!("backup {} has no schema {name}", manifest.id),
+                    format!("it holds {}", manifest.schemas.join(", ")),
+                    "name one of its schemas",
+                ));
+            }
+            let exists: bool = pooled
+                .query_typed_one("select exists (select 1 from pg_namespace where nspname = $1)", &[(name, Type::TEXT)])
+                .await
+                .map_err(query_failure)?
+                .get(0);
+            if exists {
+                return Err(refuse(
+                    format!("schema {name} already exists in {dbname}"),
+                    "restoring a schema creates it; mixing with existing objects cannot be undone cleanly",
+                    format!("rename or drop the existing schema first (ALTER SCHEMA {} RENAME TO ...), or restore into a new database", quote_ident(name)),
+                ));
+            }
+            checks.push(format!("schema {name} does not exist yet"));
+            drop(pooled);
+            report.safety_backup = Some(safety_backup(database, store, &manifest, options, cancel).await?);
+            let extra = [format!("--schema={name}"), "--single-transaction".to_owned()];
+            report.plain_bytes = restorer.run(&database.spec, &extra).await?;
+            let tables: Vec<TableEntry> = manifest.tables.iter().filter(|t| &t.schema == name).cloned().collect();
+            if let Err(failure) = verify_tables(&database.spec, &tables).await {
+                let client = database.client().await?;
+                let _ = client.batch_execute(&format!("DROP SCHEMA {} CASCADE", quote_ident(name))).await;
+                return Err(failure);
+            }
+            report.mode = "schema_into_existing".to_owned();
+            report.tables_verified = tables.len();
+        }
+    }
+    report.checks = checks;
+    report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(report)
+}
+
+struct Restorer<'a> {
+    pg_restore: &'a std::path::Path,
+    store: &'a Store,
+    manifest: &'a Manifest,
+    key: Option<&'a BackupKey>,
+    events: EventSink,
+    cancel: &'a CancellationToken,
+}
+
+impl Restorer<'_> {
+    async fn run(&self, spec: &ConnSpec, extra: &[String]) -> Result<u64, Failure> {
+        let (store, manifest, key) = (self.store, self.manifest, self.key);
+        run_pg_restore(self.pg_restore, spec, extra, store, manifest, key, self.events.clone(), self.cancel).await
+    }
+
+    /// Creates `name`, restores into it and verifies it; drops it again on any failure.
+    async fn into_new_database(
+        &self,
+        maintenance: &tokio_postgres::Client,
+        spec: &ConnSpec,
+        name: &str,
+    ) -> Result<(u64, usize), Failure> {
+        maintenance.batch_execute(&format!("CREATE DATABASE {}", quote_ident(name))).await.map_err(|e| {
+            let mut failure = query_failure(e);
+            failure.what = format!("cannot create database {name}");
+            failure.fix = "connect as a role with CREATEDB (the postgres role on Supabase) and retry".to_owned();
+            failure
+        })?;
+        let target = with_dbname(spec, name);
+        let outcome = async {
+            let bytes = self.run(&target, &[]).await?;
+            let tables = verify_tables(&target, &self.manifest.tables).await?;
+            Ok((bytes, tables))
+        }
+        .await;
+        if outcome.is_err() {
+            drop_database(maintenance, name).await;
+        }
+        outcome
+    }
+}
+
+/// A database to connect to while `dbname` is renamed.
+fn maintenance_db(dbname: &str) -> &'static str {
+    if dbname == "postgres" { "template1" } else { "postgres" }
+}
+
+/// Sessions on the target database other than supamcp's own pool (pid, application name).
+async fn sessions(maintenance: &tokio_postgres::Client, spec: &ConnSpec) -> Result<Vec<(i32, String)>, Failure> {
+    let ours = spec.application_name.clone().unwrap_or_else(|| "supamcp".to_owned());
+    let rows = maintenance
+        .query_typed(
+            "select pid, coalesce(application_name, '') from pg_stat_activity \
+             where datname = $1 and pid <> pg_backend_pid() and coalesce(application_name, '') <> $2",
+            &[(&spec.dbname, Type::TEXT), (&ours, Type::TEXT)],
+        )
+        .await
+        .map_err(query_failure)?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+fn busy(dbname: &str, sessions: &[(i32, String)]) -> Failure {
+    let names: Vec<String> = sessions.iter().map(|(pid, app)| format!("{pid} ({app})")).take(10).collect();
+    refuse(
+        format!("database {dbname} cannot be replaced while other sessions use it"),
+        format!("{} sessions are connected: {}", sessions.len(), names.join(", ")),
+        "stop the services that use it (on Supabase: the auth, rest, realtime, storage and meta containers) or pass terminate_connections: true",
+    )
+}
+
+/// Renames `spec.dbname` to `previous` and `scratch` to `spec.dbname`, ending sessions that stand in the way.
+async fn swap(
+    maintenance: &tokio_postgres::Client,
+    spec: &ConnSpec,
+    scratch: &str,
+    previous: &str,
+    terminate_all: bool,
+) -> Result<(), Failure> {
+    let target = quote_ident(&spec.dbname);
+    let ours = spec.application_name.clone().unwrap_or_else(|| "supamcp".to_owned());
+    let terminate = "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 \
+                     and pid <> pg_backend_pid() and ($2 or coalesce(application_name, '') = $3)";
+    let mut last_error = None;
+    for _ in 0..5 {
+        maintenance
+            .query_typed(terminate, &[(&spec.dbname, Type::TEXT), (&terminate_all, Type::BOOL), (&ours, Type::TEXT)])
+            .await
+            .map_err(query_failure)?;
+        match maintenance.batch_execute(&format!("ALTER DATABASE {target} RENAME TO {}", quote_ident(previous))).await {
+            Ok(()) => {
+                last_error = None;
+                break;
+            }
+            Err(e) => last_error = Some(query_failure(e)),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    if let Some(mut failure) = last_error {
+        let blockers = sessions(maintenance, spec).await.unwrap_or_default();
+        if !blockers.is_empty() {
+            return Err(busy(&spec.dbname, &blockers));
+        }
+        failure.what = format!("cannot rename database {} aside", spec.dbname);
+        return Err(failure);
+    }
+    if let Err(e) = maintenance.batch_execute(&format!("ALTER DATABASE {} RENAME TO {target}", quote_ident(scratch))).await {
+        let _ = maintenance.batch_execute(&format!("ALTER DATABASE {} RENAME TO {target}", quote_ident(previous))).await;
+        let mut failure = query_failure(e);
+        failure.what = "cannot move the restored database into place; the original was put back".to_owned();
+        return Err(failure);
+    }
+    Ok(())
+}
+
+async fn ensure_empty(client: &tokio_postgres::Client, tables: &[TableEntry]) -> Result<(), Failure> {
+    let mut holding = Vec::new();
+    for table in tables {
+        let qualified = format!("{}.{}", quote_ident(&table.schema), quote_ident(&table.name));
+        let sql = format!("select exists (select 1 from {qualified})");
+        let row = client.query_one(&sql, &[]).await.map_err(|e| {
+            let mut failure = query_failure(e);
+            failure.what = format!("table {}.{} of the backup is not usable on the target", table.schema, table.name);
+            failure.fix = "a data-only backup needs the schema in place: restore the schema first".to_owned();
+            failure
+        })?;
+        if row.get::<_, bool>(0) {
+            holding.push(format!("{}.{}", table.schema, table.name));
+        }
+    }
+    if holding.is_empty() {
+        return Ok(());
+    }
+    Err(refuse(
+        "tables the data-only backup fills already hold rows",
+        format!("non-empty: {}", holding.join(", ")),
+        "empty them first (TRUNCATE) or restore a full backup, which replaces the database",
+    ))
+}
+
+/// A full backup of the database about to change; its id.
+async fn safety_backup(
+    database: &Database,
+    store: &Store,
+    manifest: &Manifest,
+    options: &RestoreOptions,
+    cancel: &CancellationToken,
+) -> Result<String, Failure> {
+    let tags = BTreeMap::from([("safety_backup_before_restoring".to_owned(), manifest.id.clone())]);
+    let backup = BackupOptions { key: options.key.clone(), tags, ..BackupOptions::default() };
+    let taken = dump::create(database, store, &backup, no_events(), cancel).await.map_err(|mut failure| {
+        failure.what = format!("the safety backup before the restore failed, nothing was changed: {}", failure.what);
+        failure
+    })?;
+    Ok(taken.id)
+}
