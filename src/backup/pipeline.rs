@@ -40,7 +40,7 @@ impl Write for ChannelWriter {
 
 /// Encrypting or passing through.
 pub enum Sealing<W: Write> {
-    Encrypt(Sealer<W>),
+    Encrypt(Box<Sealer<W>>),
     Plain(W),
 }
 
@@ -63,7 +63,7 @@ impl<W: Write> Write for Sealing<W> {
 impl<W: Write> Sealing<W> {
     fn finish(self) -> io::Result<W> {
         match self {
-            Sealing::Encrypt(sealer) => sealer.finish(),
+            Sealing::Encrypt(sealer) => (*sealer).finish(),
             Sealing::Plain(inner) => Ok(inner),
         }
     }
@@ -88,7 +88,7 @@ pub fn write_archive(
 ) -> Result<Written, Failure> {
     let out = BufWriter::with_capacity(WRITE_BUFFER, ChannelWriter { sender, hasher: Sha256::new(), bytes: 0 });
     let sealing = match key {
-        Some(key) => Sealing::Encrypt(Sealer::new(out, key, compression)?),
+        Some(key) => Sealing::Encrypt(Box::new(Sealer::new(out, key, compression)?)),
         None => Sealing::Plain(out),
     };
     let threads = super::compress::default_threads();

@@ -11,7 +11,7 @@ use super::dump::{self, BackupOptions};
 use super::inventory;
 use super::key::BackupKey;
 use super::manifest::{BackupKind, Manifest, TableEntry};
-use super::process::{DumpProcess, EventSink};
+use super::process::EventSink;
 use super::read;
 use super::store::Store;
 use crate::failure::Failure;
@@ -146,40 +146,6 @@ async fn prechecks(
     }
     checks.push(format!("{} roles present", manifest.roles.len()));
     Ok((pg_restore, checks))
-}
-
-/// Runs pg_restore into `spec`'s database, fed from the archive.
-async fn run_pg_restore(
-    pg_restore: &std::path::Path,
-    spec: &ConnSpec,
-    extra: &[String],
-    store: &Store,
-    manifest: &Manifest,
-    key: Option<&BackupKey>,
-    events: EventSink,
-    cancel: &CancellationToken,
-) -> Result<u64, Failure> {
-    let mut command = client_programs::command(pg_restore, spec);
-    command.args(["--exit-on-error", "--verbose", "--no-password"]).args(extra);
-    command.args(["--dbname", &spec.dbname]).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::null());
-    let mut process = DumpProcess::spawn(command, "pg_restore", events, manifest.tables.len())?;
-    let stdin = process.take_stdin()?;
-    let fed = read::stream_plain(store, manifest, key, Box::new(std::io::BufWriter::new(stdin)), cancel).await;
-    match fed {
-        Ok(bytes) => {
-            process.wait().await?;
-            Ok(bytes)
-        }
-        Err(failure) => {
-            // pg_restore's own message explains a broken pipe better than the pipe does.
-            let waited = process.wait().await;
-            process.kill_and_reap().await;
-            match waited {
-                Err(restore_failure) if failure.why.contains("Broken pipe") => Err(restore_failure),
-                _ => Err(failure),
-            }
-        }
-    }
 }
 
 async fn verify_tables(spec: &ConnSpec, tables: &[TableEntry]) -> Result<usize, Failure> {

@@ -2,7 +2,8 @@
 //! rename, and into the existing database in one transaction (data-only backups, one schema).
 
 use super::*;
-use crate::backup::process::no_events;
+use crate::backup::process::{DumpProcess, no_events};
+use std::process::Stdio;
 use chrono::Utc;
 use std::collections::BTreeMap;
 
@@ -64,7 +65,7 @@ pub async fn restore(
                 ));
             }
             checks.push(format!("database {name} does not exist yet"));
-            let (bytes, tables) = restorer.into_new_database(&pooled, &database.spec, &name).await?;
+            let (bytes, tables) = restorer.restore_as_new(&pooled, &database.spec, &name).await?;
             report.mode = "new_database".to_owned();
             report.database = name;
             (report.plain_bytes, report.tables_verified) = (bytes, tables);
@@ -97,7 +98,7 @@ pub async fn restore(
             checks.push("the database can be swapped (no foreign sessions, or terminate_connections)".to_owned());
             drop(pooled);
             report.safety_backup = Some(safety_backup(database, store, &manifest, options, cancel).await?);
-            let (bytes, tables) = restorer.into_new_database(&maintenance, &database.spec, &scratch).await?;
+            let (bytes, tables) = restorer.restore_as_new(&maintenance, &database.spec, &scratch).await?;
             let previous = format!("{}_previous_{}", dbname.chars().take(40).collect::<String>(), Utc::now().format("%Y%m%d%H%M%S"));
             if let Err(failure) = swap(&maintenance, &database.spec, &scratch, &previous, options.terminate_connections).await {
                 drop_database(&maintenance, &scratch).await;
@@ -161,13 +162,30 @@ struct Restorer<'a> {
 }
 
 impl Restorer<'_> {
+    /// Runs pg_restore into `spec`'s database, fed from the archive.
     async fn run(&self, spec: &ConnSpec, extra: &[String]) -> Result<u64, Failure> {
-        let (store, manifest, key) = (self.store, self.manifest, self.key);
-        run_pg_restore(self.pg_restore, spec, extra, store, manifest, key, self.events.clone(), self.cancel).await
+        let mut command = client_programs::command(self.pg_restore, spec);
+        command.args(["--exit-on-error", "--verbose", "--no-password"]).args(extra);
+        command.args(["--dbname", &spec.dbname]).stdin(Stdio::piped()).stdout(Stdio::null());
+        let mut process = DumpProcess::spawn(command, "pg_restore", self.events.clone(), self.manifest.tables.len())?;
+        let stdin = process.take_stdin()?;
+        let sink = Box::new(std::io::BufWriter::new(stdin));
+        match read::stream_plain(self.store, self.manifest, self.key, sink, self.cancel).await {
+            Ok(bytes) => {
+                process.wait().await?;
+                Ok(bytes)
+            }
+            Err(failure) => {
+                // pg_restore's own message explains a broken pipe better than the pipe does.
+                let waited = if failure.why.contains("Broken pipe") { process.wait().await } else { Ok(()) };
+                process.kill_and_reap().await;
+                Err(waited.err().unwrap_or(failure))
+            }
+        }
     }
 
     /// Creates `name`, restores into it and verifies it; drops it again on any failure.
-    async fn into_new_database(
+    async fn restore_as_new(
         &self,
         maintenance: &tokio_postgres::Client,
         spec: &ConnSpec,

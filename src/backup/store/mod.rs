@@ -93,3 +93,28 @@ impl Writer {
         }
     }
 }
+
+/// Where a call's backups live (default: the configured directory). Grows an
+/// `S3 { bucket, prefix, endpoint, region, path_style }` variant.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Destination {
+    /// A local directory.
+    Local {
+        /// The directory; default SUPAMCP_BACKUP_DIR, else backups/ in the data directory.
+        #[serde(default)]
+        directory: Option<std::path::PathBuf>,
+    },
+}
+
+impl Destination {
+    /// The store `destination` names (the configured directory when `None`).
+    pub fn open(destination: Option<&Destination>, configured_dir: &std::path::Path) -> Result<Store, Failure> {
+        match destination {
+            Some(Destination::Local { directory: Some(directory) }) => Ok(Store::Local(LocalStore::new(directory.clone()))),
+            Some(Destination::Local { directory: None }) | None => {
+                Ok(Store::Local(LocalStore::new(configured_dir.to_path_buf())))
+            }
+        }
+    }
+}
