@@ -7,7 +7,7 @@
 use super::compress::Compression;
 use super::inventory::{self, STABLE_TEXT};
 use super::key::BackupKey;
-use super::manifest::{ARCHIVE_SUFFIX, ArchiveInfo, BackupKind, FORMAT, Manifest, new_id};
+use super::manifest::{ARCHIVE_SUFFIX, ArchiveInfo, BackupKind, FORMAT, Manifest, Selection, new_id};
 use super::pipeline::{CHANNEL_DEPTH, write_archive};
 use super::process::{DumpProcess, Event, EventSink, cancelled};
 use super::store::Store;
@@ -224,6 +224,7 @@ async fn dump_in_snapshot(
         server_major,
         extensions,
         schemas,
+        selection: Selection { schemas: options.schemas.clone(), tables: options.tables.clone() },
         roles,
         tables,
         archive: ArchiveInfo {

@@ -57,6 +57,19 @@ pub struct ArchiveInfo {
     pub pg_dump: String,
 }
 
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Selection {
+    pub schemas: Vec<String>,
+    pub tables: Vec<String>,
+}
+
+impl Selection {
+    /// pg_dump writes `CREATE SCHEMA public` only when schemas are named and public is one of them.
+    pub fn creates_public_schema(&self) -> bool {
+        self.tables.is_empty() && self.schemas.iter().any(|s| s == "public")
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Manifest {
     pub format: u32,
@@ -70,6 +83,9 @@ pub struct Manifest {
     pub extensions: Vec<Extension>,
     /// Schemas whose objects the archive holds.
     pub schemas: Vec<String>,
+    /// What the backup was asked for: schemas and tables named (empty: the default selection).
+    #[serde(default)]
+    pub selection: Selection,
     /// Roles the archived objects are owned by, granted to or name in policies: the target must have them.
     pub roles: Vec<String>,
     /// Tables of the archive with their rows at dump time (empty for a schema-only backup).
@@ -133,6 +149,7 @@ mod tests {
             server_major: 15,
             extensions: vec![],
             schemas: vec!["public".into()],
+            selection: Selection::default(),
             roles: vec!["postgres".into()],
             tables: vec![TableEntry { schema: "public".into(), name: "t".into(), rows: 2, checksum: "9".into() }],
             archive: ArchiveInfo {

@@ -189,3 +189,42 @@ pub fn read_archive(
     io::copy(reader, &mut io::sink()).map_err(|e| failure_of(e, "cannot read the archive"))?;
     Ok(copied)
 }
+
+/// Writes into a child's stdin until the child stops reading (pg_restore exits once it has what it needs, e.g.
+/// with --schema or --list), then swallows the rest, so the whole archive is still authenticated and hashed. The
+/// child's exit status tells whether it stopped early by success or by failure.
+pub struct DrainingSink<W: Write> {
+    inner: Option<W>,
+    /// The first bytes seen (the pg_dump archive magic).
+    pub head: Vec<u8>,
+}
+
+impl<W: Write> DrainingSink<W> {
+    pub fn new(inner: W) -> Self {
+        DrainingSink { inner: Some(inner), head: Vec::new() }
+    }
+}
+
+impl<W: Write> Write for DrainingSink<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.head.len() < 5 {
+            let take = data.len().min(5 - self.head.len());
+            self.head.extend_from_slice(&data[..take]);
+        }
+        if let Some(inner) = &mut self.inner
+            && inner.write_all(data).is_err()
+        {
+            self.inner = None;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if let Some(inner) = &mut self.inner
+            && inner.flush().is_err()
+        {
+            self.inner = None;
+        }
+        Ok(())
+    }
+}

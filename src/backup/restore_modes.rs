@@ -2,6 +2,7 @@
 //! rename, and into the existing database in one transaction (data-only backups, one schema).
 
 use super::*;
+use crate::backup::pipeline::DrainingSink;
 use crate::backup::process::{DumpProcess, no_events};
 use std::process::Stdio;
 use chrono::Utc;
@@ -135,13 +136,23 @@ pub async fn restore(
             checks.push(format!("schema {name} does not exist yet"));
             drop(pooled);
             report.safety_backup = Some(safety_backup(database, store, &manifest, options, cancel).await?);
+            // pg_restore --schema restores the schema's objects, not the schema itself.
+            let client = database.client().await?;
+            client.batch_execute(&format!("CREATE SCHEMA {}", quote_ident(name))).await.map_err(query_failure)?;
             let extra = [format!("--schema={name}"), "--single-transaction".to_owned()];
-            report.plain_bytes = restorer.run(&database.spec, &extra).await?;
             let tables: Vec<TableEntry> = manifest.tables.iter().filter(|t| &t.schema == name).cloned().collect();
-            if let Err(failure) = verify_tables(&database.spec, &tables).await {
-                let client = database.client().await?;
-                let _ = client.batch_execute(&format!("DROP SCHEMA {} CASCADE", quote_ident(name))).await;
-                return Err(failure);
+            let outcome = async {
+                let bytes = restorer.run(&database.spec, &extra).await?;
+                verify_tables(&database.spec, &tables).await?;
+                Ok::<u64, Failure>(bytes)
+            }
+            .await;
+            match outcome {
+                Ok(bytes) => report.plain_bytes = bytes,
+                Err(failure) => {
+                    let _ = client.batch_execute(&format!("DROP SCHEMA {} CASCADE", quote_ident(name))).await;
+                    return Err(failure);
+                }
             }
             report.mode = "schema_into_existing".to_owned();
             report.tables_verified = tables.len();
@@ -169,17 +180,15 @@ impl Restorer<'_> {
         command.args(["--dbname", &spec.dbname]).stdin(Stdio::piped()).stdout(Stdio::null());
         let mut process = DumpProcess::spawn(command, "pg_restore", self.events.clone(), self.manifest.tables.len())?;
         let stdin = process.take_stdin()?;
-        let sink = Box::new(std::io::BufWriter::new(stdin));
+        let sink = Box::new(DrainingSink::new(std::io::BufWriter::new(stdin)));
         match read::stream_plain(self.store, self.manifest, self.key, sink, self.cancel).await {
             Ok(bytes) => {
                 process.wait().await?;
                 Ok(bytes)
             }
             Err(failure) => {
-                // pg_restore's own message explains a broken pipe better than the pipe does.
-                let waited = if failure.why.contains("Broken pipe") { process.wait().await } else { Ok(()) };
                 process.kill_and_reap().await;
-                Err(waited.err().unwrap_or(failure))
+                Err(failure)
             }
         }
     }
@@ -199,6 +208,10 @@ impl Restorer<'_> {
         })?;
         let target = with_dbname(spec, name);
         let outcome = async {
+            if self.manifest.selection.creates_public_schema() {
+                // The archive creates public itself; the new database's own would be in the way.
+                connect(&target).await?.batch_execute("DROP SCHEMA public").await.map_err(query_failure)?;
+            }
             let bytes = self.run(&target, &[]).await?;
             let tables = verify_tables(&target, &self.manifest.tables).await?;
             Ok((bytes, tables))

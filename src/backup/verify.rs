@@ -4,6 +4,7 @@
 
 use super::key::BackupKey;
 use super::manifest::Manifest;
+use super::pipeline::DrainingSink;
 use super::process::{DumpProcess, no_events};
 use super::read;
 use super::store::Store;
@@ -25,32 +26,6 @@ pub struct VerifyReport {
     /// Tables of the manifest with a TABLE DATA entry in the archive.
     pub tables_with_data: usize,
     pub checks: Vec<String>,
-}
-
-/// Feeds pg_restore until it has read what it needs (the table of contents), then swallows the rest, so the
-/// whole archive is still authenticated and hashed.
-struct Feeder {
-    stdin: Option<std::process::ChildStdin>,
-    head: Vec<u8>,
-}
-
-impl Write for Feeder {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if self.head.len() < 5 {
-            let take = data.len().min(5 - self.head.len());
-            self.head.extend_from_slice(&data[..take]);
-        }
-        if let Some(stdin) = &mut self.stdin
-            && stdin.write_all(data).is_err()
-        {
-            self.stdin = None;
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// The (schema, table) of each TABLE DATA line of `pg_restore --list` output.
@@ -86,7 +61,7 @@ pub async fn verify(
         text
     });
     let (sender, receiver) = std::sync::mpsc::channel();
-    let feeder = Feeder { stdin: Some(stdin), head: Vec::new() };
+    let feeder = DrainingSink::new(stdin);
     let sink = Box::new(HeadReport { inner: feeder, report: Some(sender) });
     let streamed = read::stream_plain(store, &manifest, key, sink, cancel).await;
     let head: Vec<u8> = receiver.recv().unwrap_or_default();
@@ -148,7 +123,7 @@ pub async fn verify(
 
 /// Hands the first bytes seen back when the stream is done (dropped).
 struct HeadReport {
-    inner: Feeder,
+    inner: DrainingSink<std::process::ChildStdin>,
     report: Option<std::sync::mpsc::Sender<Vec<u8>>>,
 }
 
