@@ -263,3 +263,62 @@ async fn schema_only_data_only_and_selected_tables_round_trip() {
     ]);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn replacing_an_existing_database_takes_a_safety_backup_and_swaps_in_a_verified_copy() {
+    let db = typed_source("bk_replace").await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.url_as("supabase_admin");
+    let backups = dir.path().join("b");
+    let server = mcp_client::start_with_env(
+        &["--database-url", &url, "--backup-dir", backups.to_str().unwrap()],
+        &[("SUPAMCP_BACKUP_KEY", KEY)],
+    )
+    .await;
+    let original = fingerprint(&db.admin().await, &TABLES).await;
+    let backup = id_of(&server.ok("create_backup", json!({})).await);
+    db.admin()
+        .await
+        .batch_execute("DELETE FROM public.todos; UPDATE public.standalone SET v = '{}'; DELETE FROM auth.users WHERE email LIKE '%1%'")
+        .await
+        .unwrap();
+    let changed = fingerprint(&db.admin().await, &TABLES).await;
+    assert_ne!(changed, original);
+
+    let unconfirmed = server.err("restore_backup", json!({"backup_id": backup, "target": "existing_database"})).await;
+    assert!(unconfirmed.contains("confirm"), "{unconfirmed}");
+    let other_session = db.admin().await;
+    let busy = server
+        .err("restore_backup", json!({"backup_id": backup, "target": "existing_database", "confirm": true}))
+        .await;
+    assert!(busy.contains("other sessions use it") && busy.contains("terminate_connections"), "{busy}");
+    let replaced = server
+        .ok(
+            "restore_backup",
+            json!({"backup_id": backup, "target": "existing_database", "confirm": true, "terminate_connections": true}),
+        )
+        .await;
+    assert_eq!(replaced["mode"], "replaced_database");
+    assert!(replaced["previous_database"].is_null(), "the replaced database is dropped by default");
+    assert!(other_session.simple_query("select 1").await.is_err(), "the other session was ended");
+    assert_eq!(fingerprint(&db.admin().await, &TABLES).await, original);
+
+    // The safety backup holds the state before the restore; restoring it (keeping the previous) brings it back.
+    let safety = replaced["safety_backup"].as_str().unwrap().to_owned();
+    let listed = server.ok("list_backups", json!({})).await;
+    let tagged = listed["backups"].as_array().unwrap().iter().find(|b| b["id"] == safety.as_str()).unwrap();
+    assert_eq!(tagged["tags"]["safety_backup_before_restoring"], backup.as_str());
+    let back = server
+        .ok(
+            "restore_backup",
+            json!({"backup_id": safety, "target": "existing_database", "confirm": true, "terminate_connections": true, "keep_previous": true}),
+        )
+        .await;
+    assert_eq!(fingerprint(&db.admin().await, &TABLES).await, changed);
+    let previous = back["previous_database"].as_str().unwrap().to_owned();
+    assert_eq!(fingerprint(&connect_to(&db, &previous).await, &TABLES).await, original);
+    assert!(files_in(&backups).iter().all(|f| !f.ends_with(".partial")));
+    let ready = server.ok("backup_readiness", json!({})).await;
+    assert!(ready["missing"].is_array() && ready["wal_level"].is_string(), "{ready}");
+    server.stop().await;
+}

@@ -92,7 +92,7 @@ pub async fn restore(
         RestoreTarget::ExistingDatabase => {
             let scratch = format!("{}_scratch_{:04x}", dbname.chars().take(40).collect::<String>(), rand::random::<u16>());
             let maintenance = connect(&with_dbname(&database.spec, maintenance_db(&dbname))).await?;
-            let blockers = sessions(&maintenance, &database.spec).await?;
+            let blockers = sessions(&maintenance, database).await?;
             if !blockers.is_empty() && !options.terminate_connections {
                 return Err(busy(&dbname, &blockers));
             }
@@ -101,7 +101,7 @@ pub async fn restore(
             report.safety_backup = Some(safety_backup(database, store, &manifest, options, cancel).await?);
             let (bytes, tables) = restorer.restore_as_new(&maintenance, &database.spec, &scratch).await?;
             let previous = format!("{}_previous_{}", dbname.chars().take(40).collect::<String>(), Utc::now().format("%Y%m%d%H%M%S"));
-            if let Err(failure) = swap(&maintenance, &database.spec, &scratch, &previous, options.terminate_connections).await {
+            if let Err(failure) = swap(&maintenance, database, &scratch, &previous, options.terminate_connections).await {
                 drop_database(&maintenance, &scratch).await;
                 return Err(failure);
             }
@@ -229,18 +229,30 @@ fn maintenance_db(dbname: &str) -> &'static str {
     if dbname == "postgres" { "template1" } else { "postgres" }
 }
 
-/// Sessions on the target database other than supamcp's own pool (pid, application name).
-async fn sessions(maintenance: &tokio_postgres::Client, spec: &ConnSpec) -> Result<Vec<(i32, String)>, Failure> {
-    let ours = spec.application_name.clone().unwrap_or_else(|| "supamcp".to_owned());
-    let rows = maintenance
-        .query_typed(
-            "select pid, coalesce(application_name, '') from pg_stat_activity \
-             where datname = $1 and pid <> pg_backend_pid() and coalesce(application_name, '') <> $2",
-            &[(&spec.dbname, Type::TEXT), (&ours, Type::TEXT)],
-        )
-        .await
-        .map_err(query_failure)?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+/// Sessions on the target database (pid, application name), once supamcp's own idle pooled ones are closed.
+async fn sessions(
+    maintenance: &tokio_postgres::Client,
+    database: &Database,
+) -> Result<Vec<(i32, String)>, Failure> {
+    database.close_idle();
+    let mut found = Vec::new();
+    // A closed connection's backend leaves pg_stat_activity a moment after the client hangs up.
+    for _ in 0..20 {
+        let rows = maintenance
+            .query_typed(
+                "select pid, coalesce(application_name, '') from pg_stat_activity \
+                 where datname = $1 and pid <> pg_backend_pid()",
+                &[(&database.spec.dbname, Type::TEXT)],
+            )
+            .await
+            .map_err(query_failure)?;
+        found = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        if found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    Ok(found)
 }
 
 fn busy(dbname: &str, sessions: &[(i32, String)]) -> Failure {
@@ -252,24 +264,28 @@ fn busy(dbname: &str, sessions: &[(i32, String)]) -> Failure {
     )
 }
 
-/// Renames `spec.dbname` to `previous` and `scratch` to `spec.dbname`, ending sessions that stand in the way.
+/// Renames the database to `previous` and `scratch` to its name, ending sessions that stand in the way when asked.
 async fn swap(
     maintenance: &tokio_postgres::Client,
-    spec: &ConnSpec,
+    database: &Database,
     scratch: &str,
     previous: &str,
-    terminate_all: bool,
+    terminate: bool,
 ) -> Result<(), Failure> {
-    let target = quote_ident(&spec.dbname);
-    let ours = spec.application_name.clone().unwrap_or_else(|| "supamcp".to_owned());
-    let terminate = "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 \
-                     and pid <> pg_backend_pid() and ($2 or coalesce(application_name, '') = $3)";
+    let name = &database.spec.dbname;
+    let target = quote_ident(name);
     let mut last_error = None;
     for _ in 0..5 {
-        maintenance
-            .query_typed(terminate, &[(&spec.dbname, Type::TEXT), (&terminate_all, Type::BOOL), (&ours, Type::TEXT)])
-            .await
-            .map_err(query_failure)?;
+        database.close_idle();
+        if terminate {
+            maintenance
+                .query_typed(
+                    "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
+                    &[(name, Type::TEXT)],
+                )
+                .await
+                .map_err(query_failure)?;
+        }
         match maintenance.batch_execute(&format!("ALTER DATABASE {target} RENAME TO {}", quote_ident(previous))).await {
             Ok(()) => {
                 last_error = None;
@@ -280,11 +296,11 @@ async fn swap(
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     if let Some(mut failure) = last_error {
-        let blockers = sessions(maintenance, spec).await.unwrap_or_default();
+        let blockers = sessions(maintenance, database).await.unwrap_or_default();
         if !blockers.is_empty() {
-            return Err(busy(&spec.dbname, &blockers));
+            return Err(busy(name, &blockers));
         }
-        failure.what = format!("cannot rename database {} aside", spec.dbname);
+        failure.what = format!("cannot rename database {name} aside");
         return Err(failure);
     }
     if let Err(e) = maintenance.batch_execute(&format!("ALTER DATABASE {} RENAME TO {target}", quote_ident(scratch))).await {
