@@ -31,11 +31,17 @@ use tokio_util::sync::CancellationToken;
 pub enum RestoreTarget {
     /// A database that does not exist yet, created on the instance's server (the default:
     /// `<database>_restored_<time>`).
-    NewDatabase { name: Option<String> },
+    NewDatabase {
+        /// The new database's name.
+        name: Option<String>,
+    },
     /// The instance's own database, replaced (full and schema-only backups) or filled (data-only backups).
     ExistingDatabase,
     /// Only this schema of the backup, into the instance's database, where it must not exist yet.
-    Schema { name: String },
+    Schema {
+        /// The schema, as the backup's manifest lists it.
+        name: String,
+    },
 }
 
 #[derive(Clone, Debug)]
