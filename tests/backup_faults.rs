@@ -42,7 +42,8 @@ fn files(dir: &Path) -> Vec<String> {
 async fn until_streaming(dir: &Path) {
     for _ in 0..6000 {
         let streaming = std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
-            e.file_name().to_string_lossy().ends_with(".partial") && e.metadata().map(|m| m.len()).unwrap_or(0) > 1 << 20
+            e.file_name().to_string_lossy().ends_with(".partial")
+                && e.metadata().map(|m| m.len()).unwrap_or(0) > 1 << 20
         });
         if streaming {
             return;
@@ -110,7 +111,11 @@ async fn pg_dump_terminated_mid_stream_leaves_nothing() {
 
 /// The real binary with a file-size limit (RLIMIT_FSIZE) and SIGXFSZ ignored, so a write past the limit fails
 /// with EFBIG as a full disk fails with ENOSPC.
-async fn limited_server(args: &[&str], data_dir: &Path, limit: u64) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
+async fn limited_server(
+    args: &[&str],
+    data_dir: &Path,
+    limit: u64,
+) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_supamcp"));
     command.args(args).arg("--data-dir").arg(data_dir).env("SUPAMCP_LOG", "warn").env_remove("SUPAMCP_BACKUP_KEY");
     // SAFETY: between fork and exec only async-signal-safe calls (signal, setrlimit).
@@ -199,7 +204,9 @@ async fn cancelling_a_backup_kills_pg_dump_and_removes_the_partial_archive() {
     assert_eq!(manifest.tables.iter().find(|t| t.name == "big").unwrap().rows, 1_500_000);
     let events = events.lock().unwrap();
     assert!(events.iter().any(|e| matches!(e, supamcp::backup::process::Event::Bytes(b) if *b > 1 << 20)));
-    assert!(events.iter().any(|e| matches!(e, supamcp::backup::process::Event::Table { name, .. } if name == "public.big")));
+    assert!(
+        events.iter().any(|e| matches!(e, supamcp::backup::process::Event::Table { name, .. } if name == "public.big"))
+    );
 }
 
 /// Rewrites the manifest's size and SHA-256 to match the archive, so only the archive's own frames can tell.

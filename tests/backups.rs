@@ -109,7 +109,8 @@ async fn full_backups_round_trip_in_every_compression_and_pg_restore_reads_them_
         let id = id_of(&created);
         let manifest = &created["manifest"];
         assert_eq!(manifest["archive"]["encryption"], if encrypt { "aes-256-gcm" } else { "none" });
-        let tables: Vec<&str> = manifest["tables"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+        let tables: Vec<&str> =
+            manifest["tables"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
         assert!(tables.contains(&"kinds") && tables.contains(&"users"), "{tables:?}");
         let schemas = manifest["schemas"].as_array().unwrap();
         assert!(schemas.contains(&json!("auth")) && !schemas.contains(&json!("realtime")), "{schemas:?}");
@@ -210,9 +211,8 @@ async fn schema_only_data_only_and_selected_tables_round_trip() {
     assert_eq!(empty, ["public.kinds: 0:", "auth.users: 0:"]);
 
     // Data only into the target instance's database, which gets the public schema first.
-    let data = server
-        .ok("create_backup", json!({"type": "data_only", "tables": ["public.kinds", "public.standalone"]}))
-        .await;
+    let data =
+        server.ok("create_backup", json!({"type": "data_only", "tables": ["public.kinds", "public.standalone"]})).await;
     let refused = server.err("restore_backup", json!({"backup_id": id_of(&data)})).await;
     assert!(refused.contains("data-only"), "{refused}");
     let missing_schema = server
@@ -222,8 +222,9 @@ async fn schema_only_data_only_and_selected_tables_round_trip() {
     let target_admin = target.admin().await;
     target_admin.batch_execute(TYPED).await.unwrap();
     target_admin.batch_execute("TRUNCATE public.kinds, public.standalone RESTART IDENTITY").await.unwrap();
-    let unconfirmed =
-        server.err("restore_backup", json!({"backup_id": id_of(&data), "instance": "dst", "target": "existing_database"})).await;
+    let unconfirmed = server
+        .err("restore_backup", json!({"backup_id": id_of(&data), "instance": "dst", "target": "existing_database"}))
+        .await;
     assert!(unconfirmed.contains("confirm"), "{unconfirmed}");
     let filled = server
         .ok(
@@ -236,8 +237,15 @@ async fn schema_only_data_only_and_selected_tables_round_trip() {
     assert_eq!(fingerprint(&target.admin().await, &TABLES[..2]).await, expected);
 
     // One schema of a backup into an existing database, in one transaction.
-    source.admin().await.batch_execute("CREATE SCHEMA app; CREATE TABLE app.notes (id int PRIMARY KEY, body text); \
-        INSERT INTO app.notes SELECT g, 'note ' || g FROM generate_series(1, 20) g").await.unwrap();
+    source
+        .admin()
+        .await
+        .batch_execute(
+            "CREATE SCHEMA app; CREATE TABLE app.notes (id int PRIMARY KEY, body text); \
+        INSERT INTO app.notes SELECT g, 'note ' || g FROM generate_series(1, 20) g",
+        )
+        .await
+        .unwrap();
     let with_app = server.ok("create_backup", json!({"schemas": ["app", "public"]})).await;
     let into_schema = server
         .ok("restore_backup", json!({"backup_id": id_of(&with_app), "instance": "dst", "target": {"schema": {"name": "app"}}, "confirm": true}))
@@ -257,10 +265,10 @@ async fn schema_only_data_only_and_selected_tables_round_trip() {
         .ok("restore_backup", json!({"backup_id": id_of(&selected), "target": {"new_database": {"name": selected_db}}}))
         .await;
     let selected_client = connect_to(&source, &selected_db).await;
-    assert_eq!(fingerprint(&selected_client, &["public.standalone", "public.kinds"]).await, [
-        expected[1].clone(),
-        "public.kinds: absent".to_owned()
-    ]);
+    assert_eq!(
+        fingerprint(&selected_client, &["public.standalone", "public.kinds"]).await,
+        [expected[1].clone(), "public.kinds: absent".to_owned()]
+    );
     server.stop().await;
 }
 

@@ -170,7 +170,10 @@ impl<R: Read> Opener<R> {
         };
         let compression = Compression::from_code(header[10]).ok_or_else(|| damaged("unknown compression"))?;
         if key_kind != key.kind() {
-            return Err(wrong_key(&format!("the archive was sealed with a {key_kind:?} key, the given one is a {:?}", key.kind())));
+            return Err(wrong_key(&format!(
+                "the archive was sealed with a {key_kind:?} key, the given one is a {:?}",
+                key.kind()
+            )));
         }
         let mut salt = [0u8; 16];
         salt.copy_from_slice(&header[11..27]);
@@ -215,9 +218,9 @@ impl<R: Read> Opener<R> {
         let tag = *Tag::from_slice(&self.plain[body..]);
         self.plain.truncate(body);
         let nonce = nonce(self.index, last);
-        self.cipher
-            .decrypt_in_place_detached(Nonce::from_slice(&nonce), &self.header, &mut self.plain, &tag)
-            .map_err(|_| damaged(&format!("frame {} fails authentication (tampered, reordered or damaged)", self.index)))?;
+        self.cipher.decrypt_in_place_detached(Nonce::from_slice(&nonce), &self.header, &mut self.plain, &tag).map_err(
+            |_| damaged(&format!("frame {} fails authentication (tampered, reordered or damaged)", self.index)),
+        )?;
         self.index += 1;
         self.position = 0;
         if last {

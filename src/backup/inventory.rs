@@ -141,7 +141,12 @@ pub async fn checksums(
     for table in tables::list(client, schemas, only).await? {
         let checksum = stream_checksum(client, &table, false).await?;
         progress(&table.label());
-        entries.push(TableEntry { schema: table.schema, name: table.name, rows: checksum.rows, checksum: checksum.sum });
+        entries.push(TableEntry {
+            schema: table.schema,
+            name: table.name,
+            rows: checksum.rows,
+            checksum: checksum.sum,
+        });
     }
     Ok(entries)
 }
@@ -161,9 +166,8 @@ pub async fn compare(client: &tokio_postgres::Client, expected: &[TableEntry]) -
     for table in expected {
         match found.iter().find(|f| f.schema == table.schema && f.name == table.name) {
             None => differences.push(format!("{}.{} is missing", table.schema, table.name)),
-            Some(f) if f.rows != table.rows => {
-                differences.push(format!("{}.{} has {} rows, the backup {}", table.schema, table.name, f.rows, table.rows))
-            }
+            Some(f) if f.rows != table.rows => differences
+                .push(format!("{}.{} has {} rows, the backup {}", table.schema, table.name, f.rows, table.rows)),
             Some(f) if f.checksum != table.checksum => {
                 differences.push(format!("{}.{}: content checksum differs from the backup's", table.schema, table.name))
             }

@@ -108,7 +108,11 @@ impl Manifest {
 
     pub fn from_bytes(key: &str, bytes: &[u8]) -> Result<Manifest, Failure> {
         let manifest: Manifest = serde_json::from_slice(bytes).map_err(|e| {
-            Failure::new(format!("cannot read the manifest {key}"), e.to_string(), "the file is damaged or not a manifest")
+            Failure::new(
+                format!("cannot read the manifest {key}"),
+                e.to_string(),
+                "the file is damaged or not a manifest",
+            )
         })?;
         if manifest.format != FORMAT {
             return Err(Failure::new(

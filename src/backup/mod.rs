@@ -3,17 +3,17 @@
 //! pg_restore with pre- and post-checks. No rmcp here; `groups/backups` declares the tools.
 
 pub mod compress;
-pub mod frame;
-pub mod key;
-pub mod manifest;
-pub mod retention;
-pub mod store;
 pub mod dump;
+pub mod frame;
 pub mod inventory;
+pub mod key;
+pub mod listing;
+pub mod manifest;
 pub mod pipeline;
 pub mod process;
 pub mod read;
-pub mod restore;
-pub mod verify;
-pub mod listing;
 pub mod readiness;
+pub mod restore;
+pub mod retention;
+pub mod store;
+pub mod verify;

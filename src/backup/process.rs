@@ -108,12 +108,11 @@ impl DumpProcess {
     /// Waits for the program (its output is consumed by then) and turns a failure into its stderr lines.
     pub async fn wait(&mut self) -> Result<(), Failure> {
         let child = self.child.clone();
-        let status = tokio::task::spawn_blocking(move || {
-            child.lock().unwrap_or_else(std::sync::PoisonError::into_inner).wait()
-        })
-        .await
-        .map_err(|e| Failure::new(format!("lost {}", self.name), e.to_string(), "retry"))?
-        .map_err(|e| Failure::new(format!("lost {}", self.name), e.to_string(), "retry"))?;
+        let status =
+            tokio::task::spawn_blocking(move || child.lock().unwrap_or_else(std::sync::PoisonError::into_inner).wait())
+                .await
+                .map_err(|e| Failure::new(format!("lost {}", self.name), e.to_string(), "retry"))?
+                .map_err(|e| Failure::new(format!("lost {}", self.name), e.to_string(), "retry"))?;
         let name = self.name;
         let lines = self.stderr_lines().await;
         if status.success() {

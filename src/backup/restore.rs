@@ -129,7 +129,10 @@ async fn prechecks(
     let pg_restore = client_programs::for_server("pg_restore", target_major.max(manifest.server_major), "")?;
     let names: Vec<String> = manifest.extensions.iter().map(|e| e.name.clone()).collect();
     let rows = target
-        .query_typed("select name::text from pg_available_extensions where name = any($1)", &[(&names, Type::TEXT_ARRAY)])
+        .query_typed(
+            "select name::text from pg_available_extensions where name = any($1)",
+            &[(&names, Type::TEXT_ARRAY)],
+        )
         .await
         .map_err(query_failure)?;
     let available: Vec<String> = rows.iter().map(|r| r.get(0)).collect();

@@ -4,9 +4,9 @@
 use super::*;
 use crate::backup::pipeline::DrainingSink;
 use crate::backup::process::{DumpProcess, no_events};
-use std::process::Stdio;
 use chrono::Utc;
 use std::collections::BTreeMap;
+use std::process::Stdio;
 
 /// Restores backup `id` from `store` onto `database`'s server as `options` say.
 pub async fn restore(
@@ -55,9 +55,9 @@ pub async fn restore(
     let restorer = Restorer { pg_restore: &pg_restore, store, manifest: &manifest, key, events, cancel };
     match &options.target {
         RestoreTarget::NewDatabase { name } => {
-            let name = name.clone().unwrap_or_else(|| {
-                format!("{}_restored_{}", manifest.database, Utc::now().format("%Y%m%d%H%M%S"))
-            });
+            let name = name
+                .clone()
+                .unwrap_or_else(|| format!("{}_restored_{}", manifest.database, Utc::now().format("%Y%m%d%H%M%S")));
             if database_exists(&pooled, &name).await? {
                 return Err(refuse(
                     format!("database {name} already exists"),
@@ -90,7 +90,8 @@ pub async fn restore(
             report.tables_verified = tables.len();
         }
         RestoreTarget::ExistingDatabase => {
-            let scratch = format!("{}_scratch_{:04x}", dbname.chars().take(40).collect::<String>(), rand::random::<u16>());
+            let scratch =
+                format!("{}_scratch_{:04x}", dbname.chars().take(40).collect::<String>(), rand::random::<u16>());
             let maintenance = connect(&with_dbname(&database.spec, maintenance_db(&dbname))).await?;
             let blockers = sessions(&maintenance, database).await?;
             if !blockers.is_empty() && !options.terminate_connections {
@@ -100,8 +101,13 @@ pub async fn restore(
             drop(pooled);
             report.safety_backup = Some(safety_backup(database, store, &manifest, options, cancel).await?);
             let (bytes, tables) = restorer.restore_as_new(&maintenance, &database.spec, &scratch).await?;
-            let previous = format!("{}_previous_{}", dbname.chars().take(40).collect::<String>(), Utc::now().format("%Y%m%d%H%M%S"));
-            if let Err(failure) = swap(&maintenance, database, &scratch, &previous, options.terminate_connections).await {
+            let previous = format!(
+                "{}_previous_{}",
+                dbname.chars().take(40).collect::<String>(),
+                Utc::now().format("%Y%m%d%H%M%S")
+            );
+            if let Err(failure) = swap(&maintenance, database, &scratch, &previous, options.terminate_connections).await
+            {
                 drop_database(&maintenance, &scratch).await;
                 return Err(failure);
             }
@@ -130,7 +136,10 @@ pub async fn restore(
                 return Err(refuse(
                     format!("schema {name} already exists in {dbname}"),
                     "restoring a schema creates it; mixing with existing objects cannot be undone cleanly",
-                    format!("rename or drop the existing schema first (ALTER SCHEMA {} RENAME TO ...), or restore into a new database", quote_ident(name)),
+                    format!(
+                        "rename or drop the existing schema first (ALTER SCHEMA {} RENAME TO ...), or restore into a new database",
+                        quote_ident(name)
+                    ),
                 ));
             }
             checks.push(format!("schema {name} does not exist yet"));
@@ -230,10 +239,7 @@ fn maintenance_db(dbname: &str) -> &'static str {
 }
 
 /// Sessions on the target database (pid, application name), once supamcp's own idle pooled ones are closed.
-async fn sessions(
-    maintenance: &tokio_postgres::Client,
-    database: &Database,
-) -> Result<Vec<(i32, String)>, Failure> {
+async fn sessions(maintenance: &tokio_postgres::Client, database: &Database) -> Result<Vec<(i32, String)>, Failure> {
     database.close_idle();
     let mut found = Vec::new();
     // A closed connection's backend leaves pg_stat_activity a moment after the client hangs up.
@@ -303,8 +309,11 @@ async fn swap(
         failure.what = format!("cannot rename database {name} aside");
         return Err(failure);
     }
-    if let Err(e) = maintenance.batch_execute(&format!("ALTER DATABASE {} RENAME TO {target}", quote_ident(scratch))).await {
-        let _ = maintenance.batch_execute(&format!("ALTER DATABASE {} RENAME TO {target}", quote_ident(previous))).await;
+    if let Err(e) =
+        maintenance.batch_execute(&format!("ALTER DATABASE {} RENAME TO {target}", quote_ident(scratch))).await
+    {
+        let _ =
+            maintenance.batch_execute(&format!("ALTER DATABASE {} RENAME TO {target}", quote_ident(previous))).await;
         let mut failure = query_failure(e);
         failure.what = "cannot move the restored database into place; the original was put back".to_owned();
         return Err(failure);

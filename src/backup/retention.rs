@@ -30,7 +30,11 @@ pub struct Verdict {
 }
 
 /// Applies `policy` at `now` to `backups` (id, creation time); the verdicts come newest first.
-pub fn apply(policy: &Policy, backups: &[(String, DateTime<Utc>)], now: DateTime<Utc>) -> Result<Vec<Verdict>, Failure> {
+pub fn apply(
+    policy: &Policy,
+    backups: &[(String, DateTime<Utc>)],
+    now: DateTime<Utc>,
+) -> Result<Vec<Verdict>, Failure> {
     if policy.keep_last == 0 && policy.daily == 0 && policy.weekly == 0 {
         return Err(Failure::new(
             "the retention policy keeps nothing",

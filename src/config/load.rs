@@ -120,11 +120,7 @@ impl Settings {
                 .unwrap_or(DEFAULT_SPILL_MAX_AGE),
             access_token: env("SUPABASE_ACCESS_TOKEN").map(Secret::new).or(file.access_token),
             dokploy,
-            backup_dir: overrides
-                .backup_dir
-                .clone()
-                .or(file.backup_dir)
-                .unwrap_or_else(|| data_dir.join("backups")),
+            backup_dir: overrides.backup_dir.clone().or(file.backup_dir).unwrap_or_else(|| data_dir.join("backups")),
             backup_key: env("SUPAMCP_BACKUP_KEY").filter(|k| !k.is_empty()).map(Secret::new).or(file.backup_key),
         })
     }

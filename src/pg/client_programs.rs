@@ -42,7 +42,9 @@ pub fn for_server(name: &str, server_major: u32, alternative: &str) -> Result<Pa
         return Err(Failure::new(
             format!("{name} not found"),
             format!("no {name} on PATH, in {BINDIR_ENV} or under /usr/lib/postgresql"),
-            format!("install the PostgreSQL client programs (apt-get install postgresql-client-{server_major}){alternative}"),
+            format!(
+                "install the PostgreSQL client programs (apt-get install postgresql-client-{server_major}){alternative}"
+            ),
         ));
     };
     if major < server_major {

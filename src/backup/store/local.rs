@@ -23,7 +23,9 @@ pub struct LocalWriter {
 
 fn io_failure(what: String, error: &std::io::Error) -> Failure {
     let fix = match error.raw_os_error() {
-        Some(libc::ENOSPC) | Some(libc::EDQUOT) => "free space on the backup disk or point SUPAMCP_BACKUP_DIR elsewhere",
+        Some(libc::ENOSPC) | Some(libc::EDQUOT) => {
+            "free space on the backup disk or point SUPAMCP_BACKUP_DIR elsewhere"
+        }
         Some(libc::EFBIG) => "the file size limit (ulimit -f) of this process is too low for the archive",
         Some(libc::EACCES) | Some(libc::EPERM) | Some(libc::EROFS) => {
             "make the backup directory writable by this user, or choose another with SUPAMCP_BACKUP_DIR"
@@ -148,7 +150,10 @@ fn not_found_or(path: &Path, error: &std::io::Error) -> Failure {
 
 impl LocalWriter {
     pub async fn write(&mut self, data: &[u8]) -> Result<(), Failure> {
-        self.file.write_all(data).await.map_err(|e| io_failure(format!("cannot write {}", self.partial.display()), &e))?;
+        self.file
+            .write_all(data)
+            .await
+            .map_err(|e| io_failure(format!("cannot write {}", self.partial.display()), &e))?;
         self.size += data.len() as u64;
         Ok(())
     }
@@ -202,7 +207,8 @@ mod tests {
         let mut aborted = store.writer("y.archive").await.unwrap();
         aborted.write(b"half").await.unwrap();
         aborted.abort().await.unwrap();
-        let names: Vec<String> = std::fs::read_dir(store.root()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let names: Vec<String> =
+            std::fs::read_dir(store.root()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         assert_eq!(names, ["x.archive"]);
 
         store.put("x.manifest.json", b"{}".to_vec()).await.unwrap();

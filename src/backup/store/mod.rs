@@ -111,7 +111,9 @@ impl Destination {
     /// The store `destination` names (the configured directory when `None`).
     pub fn open(destination: Option<&Destination>, configured_dir: &std::path::Path) -> Result<Store, Failure> {
         match destination {
-            Some(Destination::Local { directory: Some(directory) }) => Ok(Store::Local(LocalStore::new(directory.clone()))),
+            Some(Destination::Local { directory: Some(directory) }) => {
+                Ok(Store::Local(LocalStore::new(directory.clone())))
+            }
             Some(Destination::Local { directory: None }) | None => {
                 Ok(Store::Local(LocalStore::new(configured_dir.to_path_buf())))
             }

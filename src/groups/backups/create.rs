@@ -156,7 +156,10 @@ impl SupamcpServer {
         annotations(title = "List backups", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<Listing>()
     )]
-    async fn list_backups(&self, Parameters(params): Parameters<ListBackupsParams>) -> Result<CallToolResult, McpError> {
+    async fn list_backups(
+        &self,
+        Parameters(params): Parameters<ListBackupsParams>,
+    ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let store = self.backup_store(params.destination.as_ref())?;
             listing::listing(&store, params.instance.as_deref()).await
@@ -187,7 +190,10 @@ impl SupamcpServer {
         annotations(title = "Backup readiness", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<Readiness>()
     )]
-    async fn backup_readiness(&self, Parameters(params): Parameters<ReadinessParams>) -> Result<CallToolResult, McpError> {
+    async fn backup_readiness(
+        &self,
+        Parameters(params): Parameters<ReadinessParams>,
+    ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let client = self.state.databases.get(params.instance.as_deref())?.client().await?;
             readiness::check(&client).await

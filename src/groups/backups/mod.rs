@@ -13,7 +13,7 @@ use crate::server::SupamcpServer;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::ProgressNotificationParam;
 use rmcp::service::RequestContext;
-use rmcp::{RoleServer, Peer};
+use rmcp::{Peer, RoleServer};
 use std::sync::Arc;
 
 impl SupamcpServer {
@@ -54,7 +54,8 @@ pub(crate) fn progress_sink(context: &RequestContext<RoleServer>, verb: &'static
             }
             sent += 1.0;
             let message = format!("{verb} {} MiB; {tables}", bytes >> 20);
-            let _ = peer.notify_progress(ProgressNotificationParam::new(token.clone(), sent).with_message(message)).await;
+            let _ =
+                peer.notify_progress(ProgressNotificationParam::new(token.clone(), sent).with_message(message)).await;
         }
     });
     Arc::new(move |event| {

@@ -33,9 +33,9 @@ pub fn dump(source: &ConnSpec, server_major: u32, schemas: &[String], section: S
         command.arg(format!("--schema={schema}"));
     }
     command.args(["--dbname", &source.dbname]);
-    let output = command.output().map_err(|e| {
-        Failure::new("cannot run pg_dump", e.to_string(), "check the PostgreSQL client installation")
-    })?;
+    let output = command
+        .output()
+        .map_err(|e| Failure::new("cannot run pg_dump", e.to_string(), "check the PostgreSQL client installation"))?;
     if !output.status.success() {
         return Err(Failure::new(
             "pg_dump of the source schema failed",
