@@ -293,6 +293,14 @@ async fn replacing_an_existing_database_takes_a_safety_backup_and_swaps_in_a_ver
     let changed = fingerprint(&db.admin().await, &TABLES).await;
     assert_ne!(changed, original);
 
+    db.admin()
+        .await
+        .batch_execute(&format!(
+            "ALTER DATABASE {0} SET statement_timeout = '17s'; ALTER ROLE anon IN DATABASE {0} SET search_path = 'public'",
+            db.name
+        ))
+        .await
+        .unwrap();
     let unconfirmed = server.err("restore_backup", json!({"backup_id": backup, "target": "existing_database"})).await;
     assert!(unconfirmed.contains("confirm"), "{unconfirmed}");
     let other_session = db.admin().await;
@@ -310,6 +318,18 @@ async fn replacing_an_existing_database_takes_a_safety_backup_and_swaps_in_a_ver
     assert!(replaced["previous_database"].is_null(), "the replaced database is dropped by default");
     assert!(other_session.simple_query("select 1").await.is_err(), "the other session was ended");
     assert_eq!(fingerprint(&db.admin().await, &TABLES).await, original);
+    let as_postgres = db.client().await;
+    let carried: (String, bool) = {
+        let row = as_postgres
+            .query_one(
+                "select current_setting('statement_timeout'), has_database_privilege('postgres', current_database(), 'CREATE')",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(carried, ("17s".to_owned(), true), "database settings and grants are carried to the new database");
 
     // The safety backup holds the state before the restore; restoring it (keeping the previous) brings it back.
     let safety = replaced["safety_backup"].as_str().unwrap().to_owned();

@@ -4,6 +4,7 @@
 use super::*;
 use crate::backup::pipeline::DrainingSink;
 use crate::backup::process::{DumpProcess, no_events};
+use crate::pg::ident::quote_literal;
 use chrono::Utc;
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -101,6 +102,10 @@ pub async fn restore(
             drop(pooled);
             report.safety_backup = Some(safety_backup(database, store, &manifest, options, cancel).await?);
             let (bytes, tables) = restorer.restore_as_new(&maintenance, &database.spec, &scratch).await?;
+            if let Err(failure) = carry_database_settings(&maintenance, &dbname, &scratch).await {
+                drop_database(&maintenance, &scratch).await;
+                return Err(failure);
+            }
             let previous = format!(
                 "{}_previous_{}",
                 dbname.chars().take(40).collect::<String>(),
@@ -209,12 +214,14 @@ impl Restorer<'_> {
         spec: &ConnSpec,
         name: &str,
     ) -> Result<(u64, usize), Failure> {
-        maintenance.batch_execute(&format!("CREATE DATABASE {}", quote_ident(name))).await.map_err(|e| {
-            let mut failure = query_failure(e);
-            failure.what = format!("cannot create database {name}");
-            failure.fix = "connect as a role with CREATEDB (the postgres role on Supabase) and retry".to_owned();
-            failure
-        })?;
+        maintenance.batch_execute(&format!("CREATE DATABASE {} TEMPLATE template0", quote_ident(name))).await.map_err(
+            |e| {
+                let mut failure = query_failure(e);
+                failure.what = format!("cannot create database {name}");
+                failure.fix = "connect as a role with CREATEDB (the postgres role on Supabase) and retry".to_owned();
+                failure
+            },
+        )?;
         let target = with_dbname(spec, name);
         let outcome = async {
             if self.manifest.selection.creates_public_schema() {
@@ -317,6 +324,59 @@ async fn swap(
         let mut failure = query_failure(e);
         failure.what = "cannot move the restored database into place; the original was put back".to_owned();
         return Err(failure);
+    }
+    Ok(())
+}
+
+/// Gives database `to` the owner, the grants and the `ALTER DATABASE/ROLE ... SET` settings of `from`, which live in the
+/// cluster's catalogs rather than in a dump.
+async fn carry_database_settings(client: &tokio_postgres::Client, from: &str, to: &str) -> Result<(), Failure> {
+    let target = quote_ident(to);
+    let grants = client
+        .query_typed(
+            "select case when a.grantee = 0 then 'PUBLIC' else quote_ident(pg_get_userbyid(a.grantee)) end, \
+             a.privilege_type from pg_database d, aclexplode(d.datacl) a where d.datname = $1",
+            &[(&from, Type::TEXT)],
+        )
+        .await
+        .map_err(query_failure)?;
+    let owner: String = client
+        .query_typed_one(
+            "select pg_get_userbyid(datdba)::text from pg_database where datname = $1",
+            &[(&from, Type::TEXT)],
+        )
+        .await
+        .map_err(query_failure)?
+        .get(0);
+    let mut statements = vec![format!("ALTER DATABASE {target} OWNER TO {}", quote_ident(&owner))];
+    statements.extend(
+        grants
+            .iter()
+            .map(|r| format!("GRANT {} ON DATABASE {target} TO {}", r.get::<_, String>(1), r.get::<_, String>(0))),
+    );
+    let settings = client
+        .query_typed(
+            "select case when s.setrole = 0 then null else pg_get_userbyid(s.setrole)::text end, unnest(s.setconfig) \
+             from pg_db_role_setting s join pg_database d on d.oid = s.setdatabase where d.datname = $1",
+            &[(&from, Type::TEXT)],
+        )
+        .await
+        .map_err(query_failure)?;
+    for row in &settings {
+        let (role, setting): (Option<String>, String) = (row.get(0), row.get(1));
+        let Some((name, value)) = setting.split_once('=') else { continue };
+        let assignment = format!("SET {} = {}", quote_ident(name), quote_literal(value));
+        statements.push(match role {
+            Some(role) => format!("ALTER ROLE {} IN DATABASE {target} {assignment}", quote_ident(&role)),
+            None => format!("ALTER DATABASE {target} {assignment}"),
+        });
+    }
+    for statement in statements {
+        client.batch_execute(&statement).await.map_err(|e| {
+            let mut failure = query_failure(e);
+            failure.what = format!("cannot carry the grants and settings of {from} over: {statement}");
+            failure
+        })?;
     }
     Ok(())
 }
