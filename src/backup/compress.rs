@@ -36,6 +36,8 @@ impl Compression {
     }
 }
 
+const ZSTD_JOB_SIZE: u32 = 2 << 20;
+
 /// A compressing writer; [`Compressor::finish`] writes the trailer and returns the inner writer.
 pub enum Compressor<W: Write> {
     Zstd(zstd::stream::write::Encoder<'static, W>),
@@ -51,6 +53,8 @@ impl<W: Write> Compressor<W> {
                 let mut encoder = zstd::stream::write::Encoder::new(inner, level.unwrap_or(3).clamp(1, 19))?;
                 if threads > 0 {
                     encoder.multithread(threads)?;
+                    // Each worker holds a job's input and output: 2 MiB jobs keep the peak near 30 MB.
+                    encoder.set_parameter(zstd::stream::raw::CParameter::JobSize(ZSTD_JOB_SIZE))?;
                 }
                 Compressor::Zstd(encoder)
             }

@@ -246,3 +246,15 @@ async fn dump_in_snapshot(
     }
     Ok(manifest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_names_exactly() {
+        assert_eq!(exact("Weird\"Name*"), "\"Weird\"\"Name*\"");
+        assert_eq!(table_pattern("public.Todo.s").unwrap(), "\"public\".\"Todo.s\"");
+        assert!(table_pattern("todos").unwrap_err().fix.contains("public.todos"));
+    }
+}

@@ -12,8 +12,8 @@ use std::io::{self, BufWriter, Read, Write};
 use tokio::sync::mpsc;
 
 /// Chunks in flight between the blocking thread and the store.
-pub const CHANNEL_DEPTH: usize = 4;
-const WRITE_BUFFER: usize = 1 << 20;
+pub const CHANNEL_DEPTH: usize = 2;
+const WRITE_BUFFER: usize = 256 * 1024;
 pub const READ_CHUNK: usize = 256 * 1024;
 
 /// Hashes, counts and sends what is written to it.

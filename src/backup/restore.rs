@@ -157,9 +157,30 @@ async fn prechecks(
     Ok((pg_restore, checks))
 }
 
+/// Compares the restored tables with the manifest on two connections at once (the tables split by rows).
 async fn verify_tables(spec: &ConnSpec, tables: &[TableEntry]) -> Result<usize, Failure> {
-    let client = connect(spec).await?;
-    let differences = inventory::compare(&client, tables).await?;
+    let mut sorted: Vec<&TableEntry> = tables.iter().collect();
+    sorted.sort_by_key(|t| std::cmp::Reverse(t.rows));
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    let (mut left_rows, mut right_rows) = (0i64, 0i64);
+    for table in sorted {
+        if left_rows <= right_rows {
+            left_rows += table.rows;
+            left.push(table.clone());
+        } else {
+            right_rows += table.rows;
+            right.push(table.clone());
+        }
+    }
+    let compare = |half: Vec<TableEntry>| async move {
+        if half.is_empty() {
+            return Ok(Vec::new());
+        }
+        let client = connect(spec).await?;
+        inventory::compare(&client, &half).await
+    };
+    let (first, second) = tokio::join!(compare(left), compare(right));
+    let differences: Vec<String> = first?.into_iter().chain(second?).collect();
     if !differences.is_empty() {
         return Err(refuse(
             "the restored data differs from the backup",

@@ -79,7 +79,7 @@ pub async fn restore(
             drop(pooled);
             report.safety_backup = Some(safety_backup(database, store, &manifest, options, cancel).await?);
             let extra = ["--data-only".to_owned(), "--single-transaction".to_owned()];
-            report.plain_bytes = restorer.run(&database.spec, &extra).await?;
+            report.plain_bytes = restorer.run(&database.spec, &extra, false).await?;
             if let Err(failure) = verify_tables(&database.spec, tables).await {
                 let client = database.client().await?;
                 let names: Vec<String> =
@@ -156,7 +156,7 @@ pub async fn restore(
             let extra = [format!("--schema={name}"), "--single-transaction".to_owned()];
             let tables: Vec<TableEntry> = manifest.tables.iter().filter(|t| &t.schema == name).cloned().collect();
             let outcome = async {
-                let bytes = restorer.run(&database.spec, &extra).await?;
+                let bytes = restorer.run(&database.spec, &extra, false).await?;
                 verify_tables(&database.spec, &tables).await?;
                 Ok::<u64, Failure>(bytes)
             }
@@ -188,10 +188,14 @@ struct Restorer<'a> {
 
 impl Restorer<'_> {
     /// Runs pg_restore into `spec`'s database, fed from the archive.
-    async fn run(&self, spec: &ConnSpec, extra: &[String]) -> Result<u64, Failure> {
+    /// `fresh`: the database is new and dropped on failure, so its commits need not wait for the WAL flush.
+    async fn run(&self, spec: &ConnSpec, extra: &[String], fresh: bool) -> Result<u64, Failure> {
         let mut command = client_programs::command(self.pg_restore, spec);
         command.args(["--exit-on-error", "--verbose", "--no-password"]).args(extra);
         command.args(["--dbname", &spec.dbname]).stdin(Stdio::piped()).stdout(Stdio::null());
+        if fresh {
+            command.env("PGOPTIONS", "-c synchronous_commit=off");
+        }
         let mut process = DumpProcess::spawn(command, "pg_restore", self.events.clone(), self.manifest.tables.len())?;
         let stdin = process.take_stdin()?;
         let sink = Box::new(DrainingSink::new(std::io::BufWriter::new(stdin)));
@@ -228,7 +232,7 @@ impl Restorer<'_> {
                 // The archive creates public itself; the new database's own would be in the way.
                 connect(&target).await?.batch_execute("DROP SCHEMA public").await.map_err(query_failure)?;
             }
-            let bytes = self.run(&target, &[]).await?;
+            let bytes = self.run(&target, &[], true).await?;
             let tables = verify_tables(&target, &self.manifest.tables).await?;
             Ok((bytes, tables))
         }
