@@ -85,6 +85,8 @@ def main():
         print(f"pg_restore -j2                   {restore_time:7.2f} s")
         print(f"supamcp restore_backup           {ours_restore:7.2f} s   peak RSS {restore_rss:6.1f} MB   "
               f"{restored['tables_verified']} tables verified")
+        print(f"  of which: pre-checks {restored['precheck_ms'] / 1000:.2f} s, pg_restore from the stream "
+              f"{restored['pg_restore_ms'] / 1000:.2f} s, post-check {restored['verify_ms'] / 1000:.2f} s")
         print(f"create_backup vs pg_dump -Fc: {dump_time / backup_time:5.2f}x as fast; "
               f"restore_backup vs pg_restore -j2: {ours_restore / restore_time:5.2f}x the time")
     finally:

@@ -70,6 +70,12 @@ pub struct RestoreReport {
     pub previous_database: Option<String>,
     pub tables_verified: usize,
     pub plain_bytes: u64,
+    /// Time in the pre-checks (mostly the archive's hash pass).
+    pub precheck_ms: u64,
+    /// Time pg_restore ran, fed from the decrypting stream.
+    pub pg_restore_ms: u64,
+    /// Time comparing the restored tables' rows and checksums with the manifest.
+    pub verify_ms: u64,
     pub duration_ms: u64,
 }
 

@@ -8,6 +8,7 @@ use crate::pg::ident::quote_literal;
 use chrono::Utc;
 use std::collections::BTreeMap;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Restores backup `id` from `store` onto `database`'s server as `options` say.
 pub async fn restore(
@@ -51,9 +52,21 @@ pub async fn restore(
         previous_database: None,
         tables_verified: 0,
         plain_bytes: 0,
+        precheck_ms: millis(started),
+        pg_restore_ms: 0,
+        verify_ms: 0,
         duration_ms: 0,
     };
-    let restorer = Restorer { pg_restore: &pg_restore, store, manifest: &manifest, key, events, cancel };
+    let restorer = Restorer {
+        pg_restore: &pg_restore,
+        store,
+        manifest: &manifest,
+        key,
+        events,
+        cancel,
+        restore_ms: AtomicU64::new(0),
+        verify_ms: AtomicU64::new(0),
+    };
     match &options.target {
         RestoreTarget::NewDatabase { name } => {
             let name = name
@@ -80,7 +93,7 @@ pub async fn restore(
             report.safety_backup = Some(safety_backup(database, store, &manifest, options, cancel).await?);
             let extra = ["--data-only".to_owned(), "--single-transaction".to_owned()];
             report.plain_bytes = restorer.run(&database.spec, &extra, false).await?;
-            if let Err(failure) = verify_tables(&database.spec, tables).await {
+            if let Err(failure) = restorer.verify(&database.spec, tables).await {
                 let client = database.client().await?;
                 let names: Vec<String> =
                     tables.iter().map(|t| format!("{}.{}", quote_ident(&t.schema), quote_ident(&t.name))).collect();
@@ -157,7 +170,7 @@ pub async fn restore(
             let tables: Vec<TableEntry> = manifest.tables.iter().filter(|t| &t.schema == name).cloned().collect();
             let outcome = async {
                 let bytes = restorer.run(&database.spec, &extra, false).await?;
-                verify_tables(&database.spec, &tables).await?;
+                restorer.verify(&database.spec, &tables).await?;
                 Ok::<u64, Failure>(bytes)
             }
             .await;
@@ -173,7 +186,9 @@ pub async fn restore(
         }
     }
     report.checks = checks;
-    report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    report.pg_restore_ms = restorer.restore_ms.load(Ordering::Relaxed);
+    report.verify_ms = restorer.verify_ms.load(Ordering::Relaxed);
+    report.duration_ms = millis(started);
     Ok(report)
 }
 
@@ -184,9 +199,29 @@ struct Restorer<'a> {
     key: Option<&'a BackupKey>,
     events: EventSink,
     cancel: &'a CancellationToken,
+    restore_ms: AtomicU64,
+    verify_ms: AtomicU64,
+}
+
+fn millis(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Adds the time since its start to a counter when dropped.
+struct Elapsed<'a>(&'a AtomicU64, Instant);
+
+impl Drop for Elapsed<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(millis(self.1), Ordering::Relaxed);
+    }
 }
 
 impl Restorer<'_> {
+    async fn verify(&self, spec: &ConnSpec, tables: &[TableEntry]) -> Result<usize, Failure> {
+        let _timer = Elapsed(&self.verify_ms, Instant::now());
+        verify_tables(spec, tables).await
+    }
+
     /// Runs pg_restore into `spec`'s database, fed from the archive.
     /// `fresh`: the database is new and dropped on failure, so its commits need not wait for the WAL flush.
     async fn run(&self, spec: &ConnSpec, extra: &[String], fresh: bool) -> Result<u64, Failure> {
@@ -198,6 +233,8 @@ impl Restorer<'_> {
         }
         let mut process = DumpProcess::spawn(command, "pg_restore", self.events.clone(), self.manifest.tables.len())?;
         let stdin = process.take_stdin()?;
+        let started = Instant::now();
+        let _timer = Elapsed(&self.restore_ms, started);
         let sink = Box::new(DrainingSink::new(std::io::BufWriter::new(stdin)));
         match read::stream_plain(self.store, self.manifest, self.key, sink, self.cancel).await {
             Ok(bytes) => {
@@ -233,7 +270,7 @@ impl Restorer<'_> {
                 connect(&target).await?.batch_execute("DROP SCHEMA public").await.map_err(query_failure)?;
             }
             let bytes = self.run(&target, &[], true).await?;
-            let tables = verify_tables(&target, &self.manifest.tables).await?;
+            let tables = self.verify(&target, &self.manifest.tables).await?;
             Ok((bytes, tables))
         }
         .await;
