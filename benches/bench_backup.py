@@ -5,7 +5,8 @@
   2. supamcp create_backup (zstd, multi-threaded, + AES-256-GCM, + per-table checksums), release build,
   3. pg_restore -j2 of the pg_dump archive into a new database,
   4. supamcp restore_backup of its backup into a new database (hash pre-check, decryption, pg_restore from the
-     stream, post-check of every table's rows and checksum),
+     stream, post-check of every table's rows and checksum), and again with jobs=2 (decrypted to a temporary
+     file, pg_restore -j2),
 with wall times, archive sizes and supamcp's peak RSS (GNU time).
 
 Usage: python3 benches/bench_backup.py [--megabytes 1000] [--tables 10]
@@ -78,17 +79,21 @@ def main():
         restored, ours_restore, restore_rss = supamcp(
             "restore_backup", {"backup_id": backup_id, "target": {"new_database": {"name": "via_supamcp"}}},
             os.path.join(work, "rss_restore"))
+        parallel, ours_parallel, parallel_rss = supamcp(
+            "restore_backup", {"backup_id": backup_id, "target": {"new_database": {"name": "via_supamcp_j2"}},
+                               "jobs": 2}, os.path.join(work, "rss_restore_j2"))
 
         print(f"pg_dump -Fc                      {dump_time:7.2f} s   archive {os.path.getsize(archive) / 1e6:7.1f} MB")
         print(f"supamcp create_backup (zstd+AES) {backup_time:7.2f} s   archive {backup_size / 1e6:7.1f} MB   "
               f"peak RSS {backup_rss:6.1f} MB   {len(created['manifest']['tables'])} tables checksummed")
         print(f"pg_restore -j2                   {restore_time:7.2f} s")
-        print(f"supamcp restore_backup           {ours_restore:7.2f} s   peak RSS {restore_rss:6.1f} MB   "
-              f"{restored['tables_verified']} tables verified")
-        print(f"  of which: pre-checks {restored['precheck_ms'] / 1000:.2f} s, pg_restore from the stream "
-              f"{restored['pg_restore_ms'] / 1000:.2f} s, post-check {restored['verify_ms'] / 1000:.2f} s")
-        print(f"create_backup vs pg_dump -Fc: {dump_time / backup_time:5.2f}x as fast; "
-              f"restore_backup vs pg_restore -j2: {ours_restore / restore_time:5.2f}x the time")
+        for label, reply, took, rss in (("restore_backup (stream)", restored, ours_restore, restore_rss),
+                                        ("restore_backup jobs=2", parallel, ours_parallel, parallel_rss)):
+            print(f"supamcp {label:24} {took:7.2f} s   peak RSS {rss:6.1f} MB   {reply['tables_verified']} tables "
+                  f"verified (pre-checks {reply['precheck_ms'] / 1000:.2f} s, pg_restore {reply['pg_restore_ms'] / 1000:.2f} s, "
+                  f"post-check {reply['verify_ms'] / 1000:.2f} s)")
+        print(f"create_backup vs pg_dump -Fc: {dump_time / backup_time:5.2f}x as fast; restore_backup vs pg_restore -j2: "
+              f"{ours_restore / restore_time:5.2f}x the time streamed, {ours_parallel / restore_time:5.2f}x with jobs=2")
     finally:
         subprocess.run(as_pg([f"{bindir}/pg_ctl", "-D", pgdata, "-m", "immediate", "stop"]), stdout=subprocess.DEVNULL)
         shutil.rmtree(work, ignore_errors=True)

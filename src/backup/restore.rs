@@ -53,6 +53,10 @@ pub struct RestoreOptions {
     pub terminate_connections: bool,
     /// Keep the replaced database, renamed, instead of dropping it.
     pub keep_previous: bool,
+    /// pg_restore jobs for new and scratch databases; above 1 the archive is decrypted into an owner-only
+    /// temporary file in `scratch_dir` first (pg_restore needs a seekable file for parallel jobs).
+    pub jobs: u32,
+    pub scratch_dir: std::path::PathBuf,
 }
 
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]

@@ -66,6 +66,8 @@ pub async fn restore(
         cancel,
         restore_ms: AtomicU64::new(0),
         verify_ms: AtomicU64::new(0),
+        jobs: options.jobs,
+        scratch_dir: &options.scratch_dir,
     };
     match &options.target {
         RestoreTarget::NewDatabase { name } => {
@@ -201,6 +203,8 @@ struct Restorer<'a> {
     cancel: &'a CancellationToken,
     restore_ms: AtomicU64,
     verify_ms: AtomicU64,
+    jobs: u32,
+    scratch_dir: &'a std::path::Path,
 }
 
 fn millis(since: Instant) -> u64 {
@@ -223,8 +227,12 @@ impl Restorer<'_> {
     }
 
     /// Runs pg_restore into `spec`'s database, fed from the archive.
-    /// `fresh`: the database is new and dropped on failure, so its commits need not wait for the WAL flush.
+    /// `fresh`: the database is new and dropped on failure, so its commits need not wait for the WAL flush, and
+    /// pg_restore may run several jobs from a decrypted temporary file when the options ask for it.
     async fn run(&self, spec: &ConnSpec, extra: &[String], fresh: bool) -> Result<u64, Failure> {
+        if fresh && self.jobs > 1 {
+            return self.run_parallel(spec).await;
+        }
         let mut command = client_programs::command(self.pg_restore, spec);
         command.args(["--exit-on-error", "--verbose", "--no-password"]).args(extra);
         command.args(["--dbname", &spec.dbname]).stdin(Stdio::piped()).stdout(Stdio::null());
@@ -233,8 +241,7 @@ impl Restorer<'_> {
         }
         let mut process = DumpProcess::spawn(command, "pg_restore", self.events.clone(), self.manifest.tables.len())?;
         let stdin = process.take_stdin()?;
-        let started = Instant::now();
-        let _timer = Elapsed(&self.restore_ms, started);
+        let _timer = Elapsed(&self.restore_ms, Instant::now());
         let sink = Box::new(DrainingSink::new(std::io::BufWriter::new(stdin)));
         match read::stream_plain(self.store, self.manifest, self.key, sink, self.cancel).await {
             Ok(bytes) => {
@@ -246,6 +253,34 @@ impl Restorer<'_> {
                 Err(failure)
             }
         }
+    }
+
+    /// The archive decrypted into an owner-only temporary file (removed afterwards), then `pg_restore --jobs`.
+    async fn run_parallel(&self, spec: &ConnSpec) -> Result<u64, Failure> {
+        let _timer = Elapsed(&self.restore_ms, Instant::now());
+        let io = |what: &'static str| move |e: std::io::Error| super::super::frame::failure_of(e, what);
+        std::fs::create_dir_all(self.scratch_dir).map_err(io("cannot create the temporary directory"))?;
+        let file = tempfile::Builder::new()
+            .prefix(".supamcp-restore-")
+            .tempfile_in(self.scratch_dir)
+            .map_err(io("cannot create the temporary file"))?;
+        let writer = file.reopen().map_err(io("cannot open the temporary file"))?;
+        let sink = Box::new(std::io::BufWriter::with_capacity(1 << 20, writer));
+        let bytes = read::stream_plain(self.store, self.manifest, self.key, sink, self.cancel).await?;
+        let mut command = client_programs::command(self.pg_restore, spec);
+        command.args(["--exit-on-error", "--verbose", "--no-password", &format!("--jobs={}", self.jobs)]);
+        command.args(["--dbname", &spec.dbname]).arg(file.path()).stdout(Stdio::null());
+        command.env("PGOPTIONS", "-c synchronous_commit=off");
+        let mut process = DumpProcess::spawn(command, "pg_restore", self.events.clone(), self.manifest.tables.len())?;
+        let outcome = tokio::select! {
+            _ = self.cancel.cancelled() => Err(super::super::process::cancelled()),
+            waited = process.wait() => waited,
+        };
+        if outcome.is_err() {
+            process.kill_and_reap().await;
+        }
+        drop(file);
+        outcome.map(|()| bytes)
     }
 
     /// Creates `name`, restores into it and verifies it; drops it again on any failure.

@@ -37,6 +37,11 @@ pub struct RestoreBackupParams {
     /// When replacing a database: keep the old one, renamed <name>_previous_<time>, instead of dropping it.
     #[serde(default)]
     pub keep_previous: bool,
+    /// pg_restore jobs (default 1: the decrypted stream is piped, nothing plain touches the disk). Above 1 the
+    /// decrypted archive is written to an owner-only temporary file in the data directory, removed afterwards,
+    /// because parallel pg_restore needs a seekable file.
+    #[serde(default = "default_jobs")]
+    pub jobs: u32,
     /// Backup key for this call; default SUPAMCP_BACKUP_KEY.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
@@ -44,6 +49,10 @@ pub struct RestoreBackupParams {
     /// Where the backup is; default the configured directory.
     #[serde(default)]
     pub destination: Option<Destination>,
+}
+
+fn default_jobs() -> u32 {
+    1
 }
 
 fn default_target() -> RestoreTarget {
@@ -90,6 +99,8 @@ impl SupamcpServer {
                 confirm: params.confirm,
                 terminate_connections: params.terminate_connections,
                 keep_previous: params.keep_previous,
+                jobs: params.jobs.clamp(1, 16),
+                scratch_dir: self.state.settings.data_dir.join("restore-tmp"),
             };
             let events = progress_sink(&context, "restored");
             restore::restore(&database, &store, &params.backup_id, &options, events, &context.ct).await
