@@ -2,6 +2,7 @@
 //! this library; see docs/ARCHITECTURE.md for the code map and the invariants.
 
 pub mod audit;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod dokploy;

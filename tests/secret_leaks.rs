@@ -77,6 +77,10 @@ async fn no_secret_reaches_logs_outputs_or_files() {
         ("fix_config", json!({"path": ENV_FILE})),
         ("convert_protocols", json!({"path": ENV_FILE})),
         ("generate_keys", json!({})),
+        ("create_backup", json!({"key": ARGUMENT_SECRET, "tables": ["public.todos"]})),
+        ("create_backup", json!({"key": "short-secret"})),
+        ("list_backups", json!({})),
+        ("verify_backup", json!({"backup_id": "nope", "key": ARGUMENT_SECRET})),
         ("read_audit_log", json!({})),
     ];
     let mut outputs = String::new();

@@ -2,6 +2,7 @@
 //! `call` go through the same MCP server an agent talks to, in process; `doctor` and `keys` are human-facing
 //! reports over the same domain code the development tools use.
 
+mod backup;
 mod demo;
 mod doctor;
 mod r#gen;
@@ -63,6 +64,9 @@ pub struct GlobalArgs {
     /// Replies larger than this many bytes spill to a file (default 524288).
     #[arg(long, global = true, env = "SUPAMCP_SPILL_THRESHOLD_BYTES")]
     pub spill_threshold_bytes: Option<usize>,
+    /// Directory for backups (default: backups/ in the data directory).
+    #[arg(long, global = true, env = "SUPAMCP_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +116,8 @@ pub enum Command {
     Keys(keys::KeysArgs),
     /// Generate code from the database: `gen types` prints the TypeScript types.
     Gen(r#gen::GenArgs),
+    /// Backup archives: `backup decrypt` writes the plain pg_dump archive that pg_restore reads.
+    Backup(backup::BackupArgs),
 }
 
 impl GlobalArgs {
@@ -128,6 +134,7 @@ impl GlobalArgs {
             pool_size: self.pool_size,
             statement_timeout_ms: self.statement_timeout_ms,
             spill_threshold_bytes: self.spill_threshold_bytes,
+            backup_dir: self.backup_dir.clone(),
         }
     }
 
@@ -156,6 +163,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Doctor(args) => doctor::run(&cli.global, &args),
         Command::Keys(args) => keys::run(&cli.global, &args),
         Command::Gen(args) => r#gen::run(&cli.global, &args).await,
+        Command::Backup(args) => backup::run(&args),
     }
 }
 

@@ -20,6 +20,10 @@ pub struct ConfigFile {
     pub spill_max_age_hours: Option<u64>,
     /// Supabase personal access token for the `cloud` group.
     pub access_token: Option<Secret>,
+    /// Directory for backups (default: backups/ in the data directory).
+    pub backup_dir: Option<PathBuf>,
+    /// Backup key: 64 hex characters, base64 of 32 bytes, or a passphrase (SUPAMCP_BACKUP_KEY wins).
+    pub backup_key: Option<Secret>,
     #[serde(default)]
     pub instances: BTreeMap<String, InstanceFile>,
     #[serde(default)]

@@ -26,6 +26,7 @@ pub struct Overrides {
     pub pool_size: Option<usize>,
     pub statement_timeout_ms: Option<u64>,
     pub spill_threshold_bytes: Option<usize>,
+    pub backup_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,12 +103,13 @@ impl Settings {
             );
         }
 
+        let data_dir = overrides.data_dir.clone().or(file.data_dir.clone()).unwrap_or_else(|| default_data_dir(env));
         Ok(Settings {
             instances,
             default_instance,
             features,
             read_only: overrides.read_only || file.read_only.unwrap_or(false),
-            data_dir: overrides.data_dir.clone().or(file.data_dir).unwrap_or_else(|| default_data_dir(env)),
+            data_dir: data_dir.clone(),
             spill_threshold_bytes: overrides
                 .spill_threshold_bytes
                 .or(file.spill_threshold_bytes)
@@ -118,6 +120,8 @@ impl Settings {
                 .unwrap_or(DEFAULT_SPILL_MAX_AGE),
             access_token: env("SUPABASE_ACCESS_TOKEN").map(Secret::new).or(file.access_token),
             dokploy,
+            backup_dir: overrides.backup_dir.clone().or(file.backup_dir).unwrap_or_else(|| data_dir.join("backups")),
+            backup_key: env("SUPAMCP_BACKUP_KEY").filter(|k| !k.is_empty()).map(Secret::new).or(file.backup_key),
         })
     }
 }

@@ -85,3 +85,26 @@ fn dokploy_from_environment() {
     let settings = Settings::load(&Overrides::default(), &lookup(&env)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(settings.dokploy.get("default").map(|d| d.url.as_str()), Some("https://dk.example.com"));
 }
+
+#[test]
+fn backup_directory_and_key_follow_the_layers() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let config =
+        write(dir.path(), "supamcp.toml", "backup_dir = \"/srv/file-backups\"\nbackup_key = \"file passphrase 123\"\n");
+    let data = Overrides { data_dir: Some(dir.path().join("data")), ..Default::default() };
+    let defaults = Settings::load(&data, &lookup(&[])).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(defaults.backup_dir, dir.path().join("data/backups"));
+    assert!(defaults.backup_key.is_none());
+
+    let mut overrides = Overrides { config_path: Some(config), ..Default::default() };
+    let from_file = Settings::load(&overrides, &lookup(&[])).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(from_file.backup_dir, PathBuf::from("/srv/file-backups"));
+    assert_eq!(from_file.backup_key.as_ref().map(Secret::expose), Some("file passphrase 123"));
+
+    overrides.backup_dir = Some(PathBuf::from("/cli/backups"));
+    let env = [("SUPAMCP_BACKUP_KEY", "env passphrase 456")];
+    let layered = Settings::load(&overrides, &lookup(&env)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(layered.backup_dir, PathBuf::from("/cli/backups"));
+    assert_eq!(layered.backup_key.as_ref().map(Secret::expose), Some("env passphrase 456"));
+    assert!(!format!("{layered:?}").contains("passphrase 456"), "the key is redacted in Debug");
+}

@@ -50,6 +50,10 @@ pub struct Settings {
     pub spill_max_age: Duration,
     pub access_token: Option<Secret>,
     pub dokploy: BTreeMap<String, DokployServer>,
+    /// Where backups go (SUPAMCP_BACKUP_DIR, default `<data_dir>/backups`).
+    pub backup_dir: PathBuf,
+    /// SUPAMCP_BACKUP_KEY: a raw key or a passphrase.
+    pub backup_key: Option<Secret>,
 }
 
 pub const DEFAULT_POOL_SIZE: usize = 10;

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod advisors;
 pub mod catalog;
+pub mod client_programs;
 pub mod conninfo;
 pub mod diagnose;
 pub mod execute;

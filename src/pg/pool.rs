@@ -118,6 +118,11 @@ impl Database {
     pub fn pool_status(&self) -> deadpool_postgres::Status {
         self.pool.status()
     }
+
+    /// Closes the idle pooled connections (before the database is renamed or dropped under them).
+    pub fn close_idle(&self) {
+        self.pool.retain(|_, _| false);
+    }
 }
 
 /// All configured instances; pools are opened lazily and kept.

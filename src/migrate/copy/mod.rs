@@ -9,7 +9,7 @@ mod journal;
 mod post_data;
 mod rowhash;
 mod schema;
-mod stream;
+pub(crate) mod stream;
 pub mod tables;
 
 pub use stream::Conflict;

@@ -4,38 +4,10 @@
 //! triggers after it (post-data), so rows are not indexed one by one.
 
 use crate::failure::Failure;
-use crate::pg::conninfo::{ConnSpec, Host};
-use crate::pg::server_programs::ServerPrograms;
+use crate::pg::client_programs;
+use crate::pg::conninfo::ConnSpec;
 use crate::pg::sql_errors::sql_failure;
-use std::process::{Command, Stdio};
 use std::time::Duration;
-
-/// The major version of the pg_dump in `bindir`.
-fn pg_dump_major(pg_dump: &std::path::Path) -> Option<u32> {
-    let output = Command::new(pg_dump).arg("--version").stdin(Stdio::null()).output().ok()?;
-    let text = String::from_utf8(output.stdout).ok()?;
-    text.split_whitespace().find_map(|word| word.split('.').next()?.parse().ok())
-}
-
-/// Every pg_dump on this machine (SUPAMCP_PG_BINDIR, PATH, the server programs' directory, the versioned
-/// Debian directories) with its major version, newest first.
-fn pg_dumps() -> Vec<(std::path::PathBuf, u32)> {
-    let mut dirs: Vec<std::path::PathBuf> =
-        std::env::var_os("SUPAMCP_PG_BINDIR").map(std::path::PathBuf::from).into_iter().collect();
-    dirs.extend(std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).unwrap_or_default());
-    dirs.extend(ServerPrograms::find(None).map(|p| p.bindir).ok());
-    if let Ok(entries) = std::fs::read_dir("/usr/lib/postgresql") {
-        dirs.extend(entries.flatten().map(|e| e.path().join("bin")));
-    }
-    let mut found: Vec<(std::path::PathBuf, u32)> = dirs
-        .into_iter()
-        .map(|d| d.join("pg_dump"))
-        .filter(|p| p.is_file())
-        .filter_map(|p| pg_dump_major(&p).map(|m| (p, m)))
-        .collect();
-    found.sort_by_key(|(_, major)| std::cmp::Reverse(*major));
-    found
-}
 
 /// Which part of the definitions to dump.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,25 +18,12 @@ pub enum Section {
 
 /// Dumps the definitions of `schemas` in `section` from the source.
 pub fn dump(source: &ConnSpec, server_major: u32, schemas: &[String], section: Section) -> Result<String, Failure> {
-    let Some((pg_dump, major)) = pg_dumps().into_iter().next() else {
-        return Err(Failure::new(
-            "pg_dump not found",
-            "no pg_dump on PATH, in SUPAMCP_PG_BINDIR or under /usr/lib/postgresql",
-            format!(
-                "install the PostgreSQL client programs (apt-get install postgresql-client-{server_major}), or copy with include_schema: false into a target that has the schema"
-            ),
-        ));
-    };
-    if major < server_major {
-        return Err(Failure::new(
-            format!("pg_dump {major} cannot dump a PostgreSQL {server_major} server"),
-            "pg_dump must be at least as new as the server it dumps",
-            format!(
-                "install postgresql-client-{server_major} (or newer) and point SUPAMCP_PG_BINDIR at its bin directory, or copy without the schema (include_schema: false) into a target that has it"
-            ),
-        ));
-    }
-    let mut command = Command::new(&pg_dump);
+    let pg_dump = client_programs::for_server(
+        "pg_dump",
+        server_major,
+        ", or copy without the schema (include_schema: false) into a target that has it",
+    )?;
+    let mut command = client_programs::command(&pg_dump, source);
     let section = match section {
         Section::PreData => "--section=pre-data",
         Section::PostData => "--section=post-data",
@@ -73,29 +32,10 @@ pub fn dump(source: &ConnSpec, server_major: u32, schemas: &[String], section: S
     for schema in schemas {
         command.arg(format!("--schema={schema}"));
     }
-    let host = match &source.host {
-        Host::Tcp(host) => host.clone(),
-        Host::Socket(dir) => dir.display().to_string(),
-    };
-    command.args([
-        "--host",
-        &host,
-        "--port",
-        &source.port.to_string(),
-        "--username",
-        &source.user,
-        "--dbname",
-        &source.dbname,
-    ]);
-    // The password goes through the environment, never the command line (other users can read that).
-    command.env_remove("PGPASSWORD").env("PGSSLMODE", source.sslmode.name()).env("PGCONNECT_TIMEOUT", "10");
-    if let Some(password) = &source.password {
-        command.env("PGPASSWORD", password.expose());
-    }
-    let output =
-        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).output().map_err(|e| {
-            Failure::new("cannot run pg_dump", e.to_string(), "check the PostgreSQL client installation")
-        })?;
+    command.args(["--dbname", &source.dbname]);
+    let output = command
+        .output()
+        .map_err(|e| Failure::new("cannot run pg_dump", e.to_string(), "check the PostgreSQL client installation"))?;
     if !output.status.success() {
         return Err(Failure::new(
             "pg_dump of the source schema failed",
