@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod dokploy;
 pub mod failure;
 pub mod groups;

@@ -1,0 +1,158 @@
+//! Changes -> ordered statements. Every statement gets a phase; the phases put drops in reverse dependency
+//! order (policies and triggers, views, constraints, functions, columns and tables, types, schemas) and creates
+//! in dependency order (schemas, extensions, types, sequences, tables, functions, constraints, views in
+//! topological order of what their queries use, indexes, triggers, policies, ownership, grants, comments,
+//! publications). Within a phase the order of pushing is kept.
+
+mod access;
+mod routines;
+mod tables;
+mod types;
+
+use super::model::Catalog;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One DDL statement of a diff.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct Statement {
+    pub sql: String,
+    /// What it does, e.g. "create table", "drop column", "add enum value".
+    pub kind: String,
+    /// The object it changes.
+    pub object: String,
+    /// Loses data or removes an object the source does not have.
+    pub destructive: bool,
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) phase: u16,
+}
+
+pub(crate) mod phase {
+    pub const DROP_POLICY: u16 = 10;
+    pub const DROP_TRIGGER: u16 = 11;
+    pub const DROP_MEMBERSHIP: u16 = 12;
+    pub const DROP_VIEW: u16 = 20;
+    pub const DROP_FOREIGN_KEY: u16 = 30;
+    pub const DROP_CONSTRAINT: u16 = 31;
+    pub const DROP_INDEX: u16 = 32;
+    pub const DROP_FUNCTION: u16 = 40;
+    pub const DROP_COLUMN: u16 = 50;
+    pub const DROP_TABLE: u16 = 51;
+    pub const DROP_SEQUENCE: u16 = 60;
+    pub const DROP_TYPE: u16 = 61;
+    pub const DROP_EXTENSION: u16 = 70;
+    pub const DROP_SCHEMA: u16 = 71;
+    pub const DROP_PUBLICATION: u16 = 72;
+    pub const SCHEMA: u16 = 100;
+    pub const EXTENSION: u16 = 101;
+    pub const ENUM: u16 = 110;
+    pub const DOMAIN: u16 = 111;
+    pub const COMPOSITE: u16 = 112;
+    pub const SEQUENCE: u16 = 120;
+    pub const TABLE: u16 = 130;
+    pub const COLUMN: u16 = 131;
+    pub const FUNCTION: u16 = 140;
+    pub const LATE_DEFAULT: u16 = 141;
+    pub const CONSTRAINT: u16 = 150;
+    pub const FOREIGN_KEY: u16 = 151;
+    pub const VIEW: u16 = 160;
+    pub const INDEX: u16 = 170;
+    pub const TRIGGER: u16 = 180;
+    pub const RLS: u16 = 181;
+    pub const POLICY: u16 = 182;
+    pub const OWNED_BY: u16 = 190;
+    pub const GRANT: u16 = 200;
+    pub const COMMENT: u16 = 210;
+    pub const PUBLICATION: u16 = 220;
+}
+
+/// The planner's working state: the two catalogs, the statements so far, and what is dropped or recreated
+/// (objects that live on them need no drop of their own, and lose their grants and comments).
+pub(crate) struct Plan<'a> {
+    pub source: &'a Catalog,
+    pub target: &'a Catalog,
+    pub statements: Vec<Statement>,
+    pub warnings: Vec<String>,
+    /// Objects dropped and not created again.
+    pub dropped: BTreeSet<String>,
+    /// Objects dropped and created again.
+    pub recreated: BTreeSet<String>,
+    /// Tables whose columns are dropped or change type: views over them are recreated.
+    pub reshaped: BTreeSet<String>,
+}
+
+impl Plan<'_> {
+    pub fn push(&mut self, phase: u16, kind: &str, object: &str, sql: String, destructive: bool) {
+        self.statements.push(Statement { sql, kind: kind.to_owned(), object: object.to_owned(), destructive, phase });
+    }
+
+    /// The object is gone from the target by the time its dependents are handled.
+    pub fn gone(&self, key: &str) -> bool {
+        self.dropped.contains(key) || self.recreated.contains(key)
+    }
+}
+
+/// Every statement that turns `target` into `source`, in execution order, and the planner's warnings.
+pub fn plan(source: &Catalog, target: &Catalog) -> (Vec<Statement>, Vec<String>) {
+    let mut plan = Plan {
+        source,
+        target,
+        statements: Vec::new(),
+        warnings: Vec::new(),
+        dropped: BTreeSet::new(),
+        recreated: BTreeSet::new(),
+        reshaped: BTreeSet::new(),
+    };
+    types::plan(&mut plan);
+    tables::plan(&mut plan);
+    routines::plan(&mut plan);
+    tables::plan_indexes(&mut plan);
+    access::plan(&mut plan);
+    let mut statements = plan.statements;
+    statements.sort_by_key(|s| s.phase);
+    (statements, plan.warnings)
+}
+
+/// `keys` ordered so that each comes after the keys it depends on (`deps`, restricted to `keys`).
+pub(crate) fn topological(keys: &BTreeSet<String>, deps: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    fn visit(
+        key: &str,
+        keys: &BTreeSet<String>,
+        deps: &BTreeMap<String, BTreeSet<String>>,
+        seen: &mut BTreeSet<String>,
+        out: &mut Vec<String>,
+    ) {
+        if !seen.insert(key.to_owned()) {
+            return;
+        }
+        for dep in deps.get(key).into_iter().flatten() {
+            if keys.contains(dep) {
+                visit(dep, keys, deps, seen, out);
+            }
+        }
+        out.push(key.to_owned());
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for key in keys {
+        visit(key, keys, deps, &mut seen, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topological_puts_dependencies_first() {
+        let keys: BTreeSet<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let deps: BTreeMap<String, BTreeSet<String>> = [
+            ("a".to_owned(), ["c".to_owned()].into()),
+            ("c".to_owned(), ["b".to_owned(), "x".to_owned()].into()),
+        ]
+        .into();
+        assert_eq!(topological(&keys, &deps), vec!["b", "c", "a"]);
+    }
+}
