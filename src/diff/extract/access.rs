@@ -24,7 +24,7 @@ const GRANTS: &str = "select g.kind, g.object, case when x.grantee = 0 then 'PUB
       from pg_class c join pg_namespace n on n.oid = c.relnamespace \
       where c.relkind in ('r', 'v', 'm', 'S') and not c.relispartition and n.nspname = any($1) \
       and not exists (select 1 from pg_depend e where e.classid = 'pg_class'::regclass and e.objid = c.oid \
-      and e.deptype = 'e') \
+      and e.deptype in ('e', 'i')) \
     union all select case when p.prokind = 'p' then 'PROCEDURE' else 'FUNCTION' end, p.oid::regprocedure::text, \
       p.proowner, coalesce(p.proacl, acldefault('f', p.proowner)) from pg_proc p \
       join pg_namespace n on n.oid = p.pronamespace where p.prokind in ('f', 'p') and n.nspname = any($1) \

@@ -67,10 +67,10 @@ fn policies(plan: &mut Plan) {
         create.push(wanted);
     }
     for p in d.removed {
-        if !plan.gone(&p.table) {
-            let sql = format!("DROP POLICY {} ON {}", p.name, p.table);
-            plan.push(phase::DROP_POLICY, "drop policy", &format!("{}.{}", p.table, p.name), sql, false);
-        }
+        // Also on tables being dropped: a policy may use another dropped table, which then cannot go first.
+        let sql = format!("DROP POLICY {} ON {}", p.name, p.table);
+        let with_table = plan.dropped.contains(&p.table);
+        plan.push(phase::DROP_POLICY, "drop policy", &format!("{}.{}", p.table, p.name), sql, with_table);
     }
     for p in create {
         plan.push(phase::POLICY, "create policy", &format!("{}.{}", p.table, p.name), create_policy_sql(p), false);

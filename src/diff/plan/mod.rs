@@ -37,8 +37,11 @@ pub(crate) mod phase {
     pub const DROP_CONSTRAINT: u16 = 31;
     pub const DROP_INDEX: u16 = 32;
     pub const DROP_FUNCTION: u16 = 40;
+    pub const DROP_DEFAULT: u16 = 45;
     pub const DROP_COLUMN: u16 = 50;
     pub const DROP_TABLE: u16 = 51;
+    /// Functions the source lacks: once the triggers, defaults and tables using them are gone.
+    pub const DROP_REMOVED_FUNCTION: u16 = 52;
     pub const DROP_SEQUENCE: u16 = 60;
     pub const DROP_TYPE: u16 = 61;
     pub const DROP_EXTENSION: u16 = 70;

@@ -33,7 +33,7 @@ fn functions(plan: &mut Plan) {
     }
     for f in d.removed {
         plan.dropped.insert(f.key.clone());
-        plan.push(phase::DROP_FUNCTION, "drop function", &f.key, drop_function_sql(&f.key, f.procedure), true);
+        plan.push(phase::DROP_REMOVED_FUNCTION, "drop function", &f.key, drop_function_sql(&f.key, f.procedure), true);
     }
 }
 

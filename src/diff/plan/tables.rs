@@ -107,7 +107,8 @@ fn alter_column(plan: &mut Plan, table: &str, want: &Column, have: &Column) {
     }
     let reset_default = change.default || (change.data_type && have.default.is_some());
     if reset_default && have.default.is_some() {
-        steps.push(alter("DROP DEFAULT".into()));
+        // Early, so functions and sequences the old default uses can be dropped.
+        plan.push(phase::DROP_DEFAULT, "drop default", &object, alter("DROP DEFAULT".into()), false);
     }
     if change.data_type {
         plan.reshaped.insert(table.to_owned());

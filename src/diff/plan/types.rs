@@ -109,6 +109,10 @@ fn composites(plan: &mut Plan) {
                 None => alters.push((format!("DROP ATTRIBUTE {name}"), true)),
                 Some((_, new_kind)) => {
                     if new_kind != kind {
+                        plan.warnings.push(format!(
+                            "{}.{name}: changing an attribute's type fails while a table column uses the type",
+                            wanted.key
+                        ));
                         alters.push((format!("ALTER ATTRIBUTE {name} TYPE {new_kind}"), false));
                     }
                     result.push((name.clone(), new_kind.clone()));
@@ -220,7 +224,14 @@ fn sequences(plan: &mut Plan) {
     for (wanted, present) in d.changed {
         let options_differ = Sequence { owned_by: None, ..wanted.clone() } != Sequence { owned_by: None, ..present.clone() };
         if options_differ {
-            let sql = format!("ALTER SEQUENCE {} {}", wanted.key, sequence_options(wanted));
+            // A narrower range may exclude the current value: start again from the source's start value.
+            let restart = if wanted.min > present.min || wanted.max < present.max {
+                plan.warnings.push(format!("{}: the range narrows, so the sequence restarts at {}", wanted.key, wanted.start));
+                " RESTART"
+            } else {
+                ""
+            };
+            let sql = format!("ALTER SEQUENCE {} {}{restart}", wanted.key, sequence_options(wanted));
             plan.push(phase::SEQUENCE, "alter sequence", &wanted.key, sql, false);
         }
         if wanted.owned_by != present.owned_by {
