@@ -1,11 +1,14 @@
 //! The schema diff converges: for every case of `fixtures/diff/<case>/{source,target}.sql`, source.sql is
 //! loaded on cluster A and target.sql on cluster B, the diff is applied to B in one transaction, and diffing
-//! again gives nothing.
+//! again gives nothing. Then `generate_diff` and `create_migration` with from_diff through the real binary,
+//! including a migrations directory applied to a scratch database.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod mcp_client;
 mod support;
 
+use serde_json::json;
 use std::path::{Path, PathBuf};
 use supamcp::diff::{self, Diff, DiffOptions, ExtractOptions};
 use support::Slot;
@@ -73,4 +76,66 @@ async fn identical_databases_give_an_empty_diff() {
     let b = support::fresh_database_in(Slot::B, "diff_same", true).await;
     let d = diff_of(&a.admin().await, &b.admin().await, true).await;
     assert!(d.is_empty(), "{}", d.script());
+}
+
+fn config(dir: &Path, source: &support::TestDb, target: &support::TestDb) -> String {
+    let path = dir.join("supamcp.toml");
+    let text = format!(
+        "default_instance = \"dst\"\n[instances.src]\ndatabase_url = \"{}\"\n[instances.dst]\ndatabase_url = \"{}\"\n",
+        source.url_as("supabase_admin"),
+        target.url_as("supabase_admin")
+    );
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn generate_diff_and_create_migration_through_the_binary() {
+    let source = support::fresh_database_in(Slot::A, "diff_tool_src", true).await;
+    let target = support::fresh_database_in(Slot::B, "diff_tool_dst", false).await;
+    target.admin().await.batch_execute("CREATE TABLE public.extra (id int)").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    let server = mcp_client::start(&["--config", &config(dir.path(), &source, &target)]).await;
+
+    let diff = server.ok("generate_diff", json!({"source": "src", "target": "dst"})).await;
+    assert_eq!(diff["empty"], json!(false));
+    let script = diff["script"].as_str().unwrap();
+    assert!(script.contains("CREATE TABLE public.todos"), "{script}");
+    assert!(!script.contains("DROP TABLE"), "destructive statements stay out of the script: {script}");
+    let held: Vec<&str> = diff["held_back"].as_array().unwrap().iter().map(|s| s["sql"].as_str().unwrap()).collect();
+    assert_eq!(held, vec!["DROP TABLE public.extra"]);
+    assert!(diff["statements"].as_array().unwrap().iter().any(|s| s["kind"] == "create policy"));
+
+    let created = server
+        .ok(
+            "create_migration",
+            json!({"name": "sync from src", "directory": migrations, "from_diff": {"source": "src", "target": "dst"}}),
+        )
+        .await;
+    assert_eq!(created["held_back"], json!(["DROP TABLE public.extra"]));
+    let written = std::fs::read_to_string(created["path"].as_str().unwrap()).unwrap();
+    assert!(written.contains("CREATE TABLE public.todos") && !written.contains("DROP TABLE"), "{written}");
+
+    // The directory as the source: applied to a scratch database, it equals the target once the target has
+    // the migration too; the scratch database is gone afterwards.
+    let version = created["version"].as_str().unwrap();
+    server.ok("apply_migration", json!({"version": version, "directory": migrations, "instance": "dst"})).await;
+    let again = server.ok("generate_diff", json!({"source_migrations_dir": migrations, "target": "dst"})).await;
+    assert_eq!(again["counts"]["statements"], json!(0), "{again}");
+    assert_eq!(again["counts"]["held_back"], json!(1), "{again}");
+    let scratch: i64 = target
+        .admin()
+        .await
+        .query_one("select count(*) from pg_database where datname like 'supamcp_scratch_%'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(scratch, 0);
+
+    let refused = server
+        .err("create_migration", json!({"name": "nothing", "directory": migrations, "from_diff": {"source_migrations_dir": migrations}}))
+        .await;
+    assert!(refused.contains("only destructive statements differ"), "{refused}");
+    server.stop().await;
 }

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod extract;
 pub mod model;
 pub mod plan;
+pub mod scratch;
 
 pub use extract::{ExtractOptions, extract};
 pub use model::Catalog;
