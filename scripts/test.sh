@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need beyond the machine image
-# (PostgreSQL server binaries, PyJWT, the MCP Inspector CLI, postgres-meta), then runs `cargo test`.
+# (PostgreSQL server binaries, PyJWT, migra, the MCP Inspector CLI, postgres-meta), then runs `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,10 @@ fi
 
 # An independent JWT implementation to check the keys we mint.
 python3 -c 'import jwt, cryptography' 2>/dev/null || python3 -m pip install -q 'pyjwt[crypto]>=2.8'
+
+# migra, the schema diff tests/schema_diff.rs compares with (psycopg2 as its driver).
+command -v migra >/dev/null 2>&1 && python3 -c 'import psycopg2' 2>/dev/null \
+  || python3 -m pip install -q migra psycopg2-binary
 
 # The MCP Inspector CLI, a real MCP client, pinned and kept inside the checkout.
 if [ ! -x .tools/node_modules/.bin/mcp-inspector ]; then

@@ -1,7 +1,8 @@
 //! The schema diff converges: for every case of `fixtures/diff/<case>/{source,target}.sql`, source.sql is
 //! loaded on cluster A and target.sql on cluster B, the diff is applied to B in one transaction, and diffing
 //! again gives nothing. Then `generate_diff` and `create_migration` with from_diff through the real binary,
-//! including a migrations directory applied to a scratch database.
+//! including a migrations directory applied to a scratch database. And migra (PyPI) on the same pairs: whether
+//! its script applies and converges is recorded (printed as a table), not asserted.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -138,4 +139,61 @@ async fn generate_diff_and_create_migration_through_the_binary() {
         .await;
     assert!(refused.contains("only destructive statements differ"), "{refused}");
     server.stop().await;
+}
+
+/// migra's script turning `target` into `source` (`migra --unsafe --with-privileges TARGET SOURCE`).
+fn migra(source: &support::TestDb, target: &support::TestDb) -> Result<String, String> {
+    let url = |db: &support::TestDb| db.url_as("supabase_admin").replacen("postgres://", "postgresql+psycopg2://", 1);
+    let output = std::process::Command::new("migra")
+        .args(["--unsafe", "--with-privileges", &url(target), &url(source)])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("migra did not start ({e}): run scripts/test.sh, which installs it"))?;
+    // 0: no differences, 2: differences printed; anything else is a failure.
+    match output.status.code() {
+        Some(0 | 2) => Ok(String::from_utf8_lossy(&output.stdout).into_owned()),
+        _ => Err(String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or_default().to_owned()),
+    }
+}
+
+/// One row of the comparison: case, migra's script applied, then empty by our diff, then empty by migra.
+async fn migra_case(case: &Path) -> (String, String, String, String) {
+    let name = case.file_name().unwrap().to_string_lossy().into_owned();
+    let a = support::fresh_database_in(Slot::A, &format!("migra_{name}"), false).await;
+    let b = support::fresh_database_in(Slot::B, &format!("migra_{name}"), false).await;
+    let (source, target) = (a.admin().await, b.admin().await);
+    source.batch_execute(&std::fs::read_to_string(case.join("source.sql")).unwrap()).await.unwrap();
+    target.batch_execute(&std::fs::read_to_string(case.join("target.sql")).unwrap()).await.unwrap();
+    let script = match migra(&a, &b) {
+        Ok(script) => script,
+        Err(e) => return (name, format!("migra failed: {e}"), "-".into(), "-".into()),
+    };
+    if let Err(e) = target.batch_execute(&format!("BEGIN;\n{script}\nCOMMIT;")).await {
+        let _ = target.batch_execute("ROLLBACK").await;
+        let reason = e.as_db_error().map(|d| d.message().to_owned()).unwrap_or_else(|| e.to_string());
+        return (name, format!("fails: {}", reason.replace('|', "/")), "-".into(), "-".into());
+    }
+    let ours = diff_of(&source, &target, true).await;
+    let ours = if ours.is_empty() { "yes".to_owned() } else { format!("no ({} statements)", ours.statements.len()) };
+    let theirs = match migra(&a, &b) {
+        Ok(again) if again.trim().is_empty() => "yes".to_owned(),
+        Ok(again) => format!("no ({} statements)", again.matches(';').count()),
+        Err(e) => format!("migra failed: {e}"),
+    };
+    (name, "applies".into(), ours, theirs)
+}
+
+#[tokio::test]
+async fn migra_on_the_same_corpus() {
+    let mut table = String::from("| case | migra's script | then empty by our diff | then empty by migra |\n|---|---|---|---|\n");
+    let mut converged = 0;
+    let cases = cases();
+    for case in &cases {
+        let (name, applied, ours, theirs) = migra_case(case).await;
+        assert!(!applied.starts_with("migra failed: migra did not start"), "{applied}");
+        converged += usize::from(ours == "yes");
+        table.push_str(&format!("| {name} | {applied} | {ours} | {theirs} |\n"));
+    }
+    eprintln!("{table}\nmigra converged on {converged} of {} cases (by our diff)", cases.len());
+    std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join("migra_comparison.md"), table).unwrap();
 }
