@@ -135,7 +135,10 @@ async fn generate_diff_and_create_migration_through_the_binary() {
     assert_eq!(scratch, 0);
 
     let refused = server
-        .err("create_migration", json!({"name": "nothing", "directory": migrations, "from_diff": {"source_migrations_dir": migrations}}))
+        .err(
+            "create_migration",
+            json!({"name": "nothing", "directory": migrations, "from_diff": {"source_migrations_dir": migrations}}),
+        )
         .await;
     assert!(refused.contains("only destructive statements differ"), "{refused}");
     server.stop().await;
@@ -185,7 +188,8 @@ async fn migra_case(case: &Path) -> (String, String, String, String) {
 
 #[tokio::test]
 async fn migra_on_the_same_corpus() {
-    let mut table = String::from("| case | migra's script | then empty by our diff | then empty by migra |\n|---|---|---|---|\n");
+    let mut table =
+        String::from("| case | migra's script | then empty by our diff | then empty by migra |\n|---|---|---|---|\n");
     let mut converged = 0;
     let cases = cases();
     for case in &cases {

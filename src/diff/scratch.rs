@@ -64,7 +64,10 @@ pub async fn catalog_of_migrations(
 
 async fn may_create_databases(client: &Client) -> Result<(), Failure> {
     let row = client
-        .query_typed_one("select rolcreatedb or rolsuper, current_user::text from pg_roles where rolname = current_user", &[])
+        .query_typed_one(
+            "select rolcreatedb or rolsuper, current_user::text from pg_roles where rolname = current_user",
+            &[],
+        )
         .await
         .map_err(query_failure)?;
     let (allowed, user): (bool, String) = (row.get(0), row.get(1));
@@ -74,7 +77,10 @@ async fn may_create_databases(client: &Client) -> Result<(), Failure> {
     Err(Failure::new(
         "cannot apply the migrations to a scratch database",
         format!("the login {user} lacks CREATEDB, so it cannot create the database supamcp_scratch_<random>"),
-        format!("ALTER ROLE {} CREATEDB as a superuser, use a login that has it, or pass `source` (an instance) instead", quote_ident(&user)),
+        format!(
+            "ALTER ROLE {} CREATEDB as a superuser, use a login that has it, or pass `source` (an instance) instead",
+            quote_ident(&user)
+        ),
     ))
 }
 
@@ -95,7 +101,8 @@ async fn connect(spec: &ConnSpec, dbname: &str) -> Result<Client, Failure> {
 
 /// Copies the target's Supabase schemas into the scratch database (best effort: a warning when it fails).
 async fn prepare_internal_schemas(target: &Client, scratch: &Client, warnings: &mut Vec<String>) {
-    let internal = ExtractOptions { schemas: INTERNAL_SCHEMAS.iter().map(|s| (*s).to_owned()).collect(), include_internal: true };
+    let internal =
+        ExtractOptions { schemas: INTERNAL_SCHEMAS.iter().map(|s| (*s).to_owned()).collect(), include_internal: true };
     let result = async {
         let wanted = extract(target, &internal).await?;
         let present = extract(scratch, &internal).await?;

@@ -126,8 +126,13 @@ pub(super) async fn load(client: &Client, schemas: &[String]) -> Result<Access, 
     }
     for row in &grants {
         let is_grantable: bool = row.get(4);
-        let grant =
-            Grant { kind: row.get(0), object: row.get(1), grantee: row.get(2), privilege: row.get(3), grantable: is_grantable };
+        let grant = Grant {
+            kind: row.get(0),
+            object: row.get(1),
+            grantee: row.get(2),
+            privilege: row.get(3),
+            grantable: is_grantable,
+        };
         out.grants.insert(format!("{} {} {} {}", grant.kind, grant.object, grant.grantee, grant.privilege), grant);
     }
     for row in &comments {

@@ -18,7 +18,8 @@ pub(super) fn plan(plan: &mut Plan) {
 /// `(dropped, recreated)` for an object named by key, `key.column` or `name ON key`.
 fn fate(plan: &Plan, object: &str) -> (bool, bool) {
     let owner = |set: &std::collections::BTreeSet<String>| {
-        set.contains(object) || set.iter().any(|k| object.starts_with(&format!("{k}.")) || object.ends_with(&format!(" ON {k}")))
+        set.contains(object)
+            || set.iter().any(|k| object.starts_with(&format!("{k}.")) || object.ends_with(&format!(" ON {k}")))
     };
     (owner(&plan.dropped), owner(&plan.recreated))
 }
@@ -83,12 +84,18 @@ fn grant_sql(g: &Grant) -> String {
 }
 
 fn grants(plan: &mut Plan) {
-    let target: BTreeMap<String, Grant> =
-        plan.target.grants.iter().filter(|(_, g)| !fate(plan, &g.object).1).map(|(k, g)| (k.clone(), g.clone())).collect();
+    let target: BTreeMap<String, Grant> = plan
+        .target
+        .grants
+        .iter()
+        .filter(|(_, g)| !fate(plan, &g.object).1)
+        .map(|(k, g)| (k.clone(), g.clone()))
+        .collect();
     let d = delta(&plan.source.grants, &target);
     let mut give = d.added;
     for (wanted, present) in d.changed {
-        let sql = format!("REVOKE {} ON {} {} FROM {}", present.privilege, present.kind, present.object, present.grantee);
+        let sql =
+            format!("REVOKE {} ON {} {} FROM {}", present.privilege, present.kind, present.object, present.grantee);
         plan.push(phase::GRANT, "revoke", &present.object, sql, false);
         give.push(wanted);
     }

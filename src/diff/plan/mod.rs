@@ -151,11 +151,9 @@ mod tests {
     #[test]
     fn topological_puts_dependencies_first() {
         let keys: BTreeSet<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
-        let deps: BTreeMap<String, BTreeSet<String>> = [
-            ("a".to_owned(), ["c".to_owned()].into()),
-            ("c".to_owned(), ["b".to_owned(), "x".to_owned()].into()),
-        ]
-        .into();
+        let deps: BTreeMap<String, BTreeSet<String>> =
+            [("a".to_owned(), ["c".to_owned()].into()), ("c".to_owned(), ["b".to_owned(), "x".to_owned()].into())]
+                .into();
         assert_eq!(topological(&keys, &deps), vec!["b", "c", "a"]);
     }
 }

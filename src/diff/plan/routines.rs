@@ -27,7 +27,13 @@ fn functions(plan: &mut Plan) {
             && wanted.result == present.result;
         if !replaceable {
             plan.recreated.insert(wanted.key.clone());
-            plan.push(phase::DROP_FUNCTION, "drop function", &present.key, drop_function_sql(&present.key, present.procedure), false);
+            plan.push(
+                phase::DROP_FUNCTION,
+                "drop function",
+                &present.key,
+                drop_function_sql(&present.key, present.procedure),
+                false,
+            );
         }
         plan.push(phase::FUNCTION, "replace function", &wanted.key, wanted.definition.clone(), false);
     }
@@ -110,7 +116,10 @@ fn triggers(plan: &mut Plan) {
         .source
         .triggers
         .values()
-        .filter(|t| plan.recreated.contains(&t.table) && plan.target.triggers.get(&format!("{}.{}", t.table, t.name)) == Some(*t))
+        .filter(|t| {
+            plan.recreated.contains(&t.table)
+                && plan.target.triggers.get(&format!("{}.{}", t.table, t.name)) == Some(*t)
+        })
         .collect();
     create.extend(on_recreated);
     for t in create {

@@ -114,12 +114,17 @@ fn alter_column(plan: &mut Plan, table: &str, want: &Column, have: &Column) {
         plan.reshaped.insert(table.to_owned());
         let collate = want.collation.as_ref().map(|c| format!(" COLLATE {c}")).unwrap_or_default();
         steps.push(alter(format!("TYPE {}{collate} USING {name}::{}", want.data_type, want.data_type)));
-        plan.warnings.push(format!("{object}: the type changes from {} to {}; values that do not convert make it fail", have.data_type, want.data_type));
+        plan.warnings.push(format!(
+            "{object}: the type changes from {} to {}; values that do not convert make it fail",
+            have.data_type, want.data_type
+        ));
     }
     if change.not_null {
         steps.push(alter(if want.not_null { "SET NOT NULL" } else { "DROP NOT NULL" }.into()));
     }
-    if change.identity && let Some(kind) = want.identity {
+    if change.identity
+        && let Some(kind) = want.identity
+    {
         let words = if kind == 'a' { "ALWAYS" } else { "BY DEFAULT" };
         steps.push(alter(if have.identity.is_some() {
             format!("SET GENERATED {words}")

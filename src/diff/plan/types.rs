@@ -63,7 +63,9 @@ fn enums(plan: &mut Plan) {
                 }
                 let place = match i.checked_sub(1).and_then(|before| wanted.labels.get(before)) {
                     Some(before) => format!(" AFTER {}", quote_literal(before)),
-                    None => wanted.labels.get(1).map(|next| format!(" BEFORE {}", quote_literal(next))).unwrap_or_default(),
+                    None => {
+                        wanted.labels.get(1).map(|next| format!(" BEFORE {}", quote_literal(next))).unwrap_or_default()
+                    }
                 };
                 let sql = format!("ALTER TYPE {} ADD VALUE {}{place}", wanted.key, quote_literal(label));
                 plan.push(phase::ENUM, "add enum value", &wanted.key, sql, false);
@@ -216,17 +218,31 @@ fn sequence_options(s: &Sequence) -> String {
 fn sequences(plan: &mut Plan) {
     let d = delta(&plan.source.sequences, &plan.target.sequences);
     for s in d.added {
-        plan.push(phase::SEQUENCE, "create sequence", &s.key, format!("CREATE SEQUENCE {} {}", s.key, sequence_options(s)), false);
+        plan.push(
+            phase::SEQUENCE,
+            "create sequence",
+            &s.key,
+            format!("CREATE SEQUENCE {} {}", s.key, sequence_options(s)),
+            false,
+        );
         if let Some(owner) = &s.owned_by {
-            plan.push(phase::OWNED_BY, "sequence owned by", &s.key, format!("ALTER SEQUENCE {} OWNED BY {owner}", s.key), false);
+            plan.push(
+                phase::OWNED_BY,
+                "sequence owned by",
+                &s.key,
+                format!("ALTER SEQUENCE {} OWNED BY {owner}", s.key),
+                false,
+            );
         }
     }
     for (wanted, present) in d.changed {
-        let options_differ = Sequence { owned_by: None, ..wanted.clone() } != Sequence { owned_by: None, ..present.clone() };
+        let options_differ =
+            Sequence { owned_by: None, ..wanted.clone() } != Sequence { owned_by: None, ..present.clone() };
         if options_differ {
             // A narrower range may exclude the current value: start again from the source's start value.
             let restart = if wanted.min > present.min || wanted.max < present.max {
-                plan.warnings.push(format!("{}: the range narrows, so the sequence restarts at {}", wanted.key, wanted.start));
+                plan.warnings
+                    .push(format!("{}: the range narrows, so the sequence restarts at {}", wanted.key, wanted.start));
                 " RESTART"
             } else {
                 ""
@@ -236,7 +252,13 @@ fn sequences(plan: &mut Plan) {
         }
         if wanted.owned_by != present.owned_by {
             let owner = wanted.owned_by.as_deref().unwrap_or("NONE");
-            plan.push(phase::OWNED_BY, "sequence owned by", &wanted.key, format!("ALTER SEQUENCE {} OWNED BY {owner}", wanted.key), false);
+            plan.push(
+                phase::OWNED_BY,
+                "sequence owned by",
+                &wanted.key,
+                format!("ALTER SEQUENCE {} OWNED BY {owner}", wanted.key),
+                false,
+            );
         }
     }
     for s in d.removed {

@@ -4,7 +4,7 @@
 use crate::diff::{self, Diff, DiffOptions, ExtractOptions, Statement};
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
-use crate::server::output::{IntoToolResult, schema_of, structured};
+use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
 use crate::spill::{ColumnInfo, WrittenResult};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
@@ -97,7 +97,11 @@ pub(crate) async fn compute(
     let (source, compared) = match (&from.source, &from.source_migrations_dir) {
         (Some(name), None) => {
             if *name == target.instance.name {
-                return Err(Failure::new("source and target are the same instance", name.clone(), "name two different instances"));
+                return Err(Failure::new(
+                    "source and target are the same instance",
+                    name.clone(),
+                    "name two different instances",
+                ));
             }
             let client = server.state.databases.get(Some(name))?.client().await?;
             (diff::extract(&client, &extract_options).await?, format!("instance {name}"))
@@ -140,7 +144,10 @@ impl SupamcpServer {
         annotations(title = "Generate schema diff", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<DiffReply>()
     )]
-    async fn generate_diff(&self, Parameters(params): Parameters<GenerateDiffParams>) -> Result<CallToolResult, McpError> {
+    async fn generate_diff(
+        &self,
+        Parameters(params): Parameters<GenerateDiffParams>,
+    ) -> Result<CallToolResult, McpError> {
         let options = DiffOptions { allow_destructive: params.allow_destructive };
         let from = DiffSource {
             source: params.source,
@@ -154,7 +161,12 @@ impl SupamcpServer {
             self.diff_reply(result, compared)
         }
         .await;
-        Ok(outcome.map(|reply| structured(&reply)).unwrap_or_else(IntoToolResult::into_result))
+        // Definitions, function bodies and comments come from the databases: fenced as untrusted data.
+        let fenced = |reply: DiffReply| match serde_json::to_value(&reply) {
+            Ok(value) => fenced_structured("schema diff", value),
+            Err(_) => structured(&reply),
+        };
+        Ok(outcome.map(fenced).unwrap_or_else(IntoToolResult::into_result))
     }
 }
 
@@ -208,11 +220,16 @@ impl SupamcpServer {
                     text.push_str(&held.replace('\n', "\n-- "));
                 }
                 std::fs::write(&script_file, text).map_err(|e| {
-                    Failure::new("cannot write the script file", e.to_string(), "check the data directory's permissions")
+                    Failure::new(
+                        "cannot write the script file",
+                        e.to_string(),
+                        "check the data directory's permissions",
+                    )
                 })?;
                 reply.statements = result.statements.into_iter().take(PREVIEW_STATEMENTS).collect();
                 reply.held_back = result.held_back.into_iter().take(PREVIEW_STATEMENTS).collect();
-                reply.spilled = Some(DiffSpill { handle: spill.handle, script_file: script_file.display().to_string() });
+                reply.spilled =
+                    Some(DiffSpill { handle: spill.handle, script_file: script_file.display().to_string() });
             }
         }
         Ok(reply)
