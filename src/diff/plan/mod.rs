@@ -148,6 +148,60 @@ pub(crate) fn topological(keys: &BTreeSet<String>, deps: &BTreeMap<String, BTree
 mod tests {
     use super::*;
 
+    use crate::diff::model::{Column, EnumType, Table};
+
+    fn catalog_with(labels: &[&str], column: Column) -> Catalog {
+        let mut catalog = Catalog::default();
+        let labels = labels.iter().map(|s| s.to_string()).collect();
+        catalog.enums.insert("public.mood".into(), EnumType { key: "public.mood".into(), labels });
+        let table = Table { key: "public.t".into(), columns: vec![column], rls_enabled: false, rls_forced: false };
+        catalog.tables.insert("public.t".into(), table);
+        catalog
+    }
+
+    fn column(data_type: &str, default: Option<&str>, not_null: bool) -> Column {
+        Column {
+            name: "c".into(),
+            data_type: data_type.into(),
+            collation: None,
+            not_null,
+            default: default.map(str::to_owned),
+            default_calls_function: false,
+            generated: None,
+            identity: None,
+        }
+    }
+
+    #[test]
+    fn enum_values_are_added_in_place_and_column_changes_are_ordered() {
+        let source = catalog_with(&["a", "b", "c", "d"], column("bigint", Some("1"), true));
+        let target = catalog_with(&["b", "d"], column("integer", Some("0"), false));
+        let (statements, warnings) = plan(&source, &target);
+        let sql: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(
+            sql,
+            vec![
+                "ALTER TABLE public.t ALTER COLUMN c DROP DEFAULT",
+                "ALTER TYPE public.mood ADD VALUE 'a' BEFORE 'b'",
+                "ALTER TYPE public.mood ADD VALUE 'c' AFTER 'b'",
+                "ALTER TABLE public.t ALTER COLUMN c TYPE bigint USING c::bigint",
+                "ALTER TABLE public.t ALTER COLUMN c SET NOT NULL",
+                "ALTER TABLE public.t ALTER COLUMN c SET DEFAULT 1",
+            ]
+        );
+        assert!(statements.iter().all(|s| !s.destructive));
+        assert!(warnings.iter().any(|w| w.contains("cannot be used in the transaction")));
+    }
+
+    #[test]
+    fn removed_enum_values_recreate_the_type_destructively() {
+        let source = catalog_with(&["a"], column("integer", None, false));
+        let target = catalog_with(&["a", "b"], column("integer", None, false));
+        let (statements, _) = plan(&source, &target);
+        let kinds: Vec<(&str, bool)> = statements.iter().map(|s| (s.kind.as_str(), s.destructive)).collect();
+        assert_eq!(kinds, vec![("drop enum", true), ("create enum", true)]);
+    }
+
     #[test]
     fn topological_puts_dependencies_first() {
         let keys: BTreeSet<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
