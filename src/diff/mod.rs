@@ -68,7 +68,15 @@ pub fn render(statements: &[Statement]) -> String {
 
 /// The statements that turn `target` into `source`.
 pub fn diff(source: &Catalog, target: &Catalog, options: DiffOptions) -> Diff {
-    let (statements, warnings) = plan::plan(source, target);
+    let (statements, mut warnings) = plan::plan(source, target);
+    for (side, catalog) in [("source", source), ("target", target)] {
+        if !catalog.unsupported.is_empty() {
+            warnings.push(format!(
+                "the {side} has objects the diff does not cover; compare them by hand: {}",
+                catalog.unsupported.join(", ")
+            ));
+        }
+    }
     let (statements, held_back) = if options.allow_destructive {
         (statements, Vec::new())
     } else {

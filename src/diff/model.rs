@@ -31,6 +31,9 @@ pub struct Catalog {
     pub publication_tables: BTreeMap<String, PublicationTable>,
     /// View or materialized view -> the relations and functions its query uses.
     pub view_deps: BTreeMap<String, BTreeSet<String>>,
+    /// Objects in the covered schemas the model does not cover (partitioned, foreign and inheriting tables,
+    /// aggregates), as "kind name".
+    pub unsupported: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,9 +196,4 @@ pub struct Publication {
 pub struct PublicationTable {
     pub publication: String,
     pub table: String,
-}
-
-/// `"schema"."name"`.
-pub fn qualified(schema: &str, name: &str) -> String {
-    format!("{}.{}", crate::pg::ident::quote_ident(schema), crate::pg::ident::quote_ident(name))
 }

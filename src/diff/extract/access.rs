@@ -14,7 +14,7 @@ const POLICIES: &str = "select quote_ident(n.nspname) || '.' || quote_ident(c.re
       where r.oid = any(p.polroles) order by 1) end, \
     pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid) \
     from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace \
-    where n.nspname = any($1)";
+    where n.nspname = any($1) and c.relkind = 'r' and not c.relispartition";
 
 const GRANTS: &str = "select g.kind, g.object, case when x.grantee = 0 then 'PUBLIC' \
       else quote_ident(pg_get_userbyid(x.grantee)) end, x.privilege_type, x.is_grantable \

@@ -47,7 +47,8 @@ const FUNCTIONS: &str = "select p.oid::regprocedure::text, p.prokind = 'p', pg_g
 
 const TRIGGERS: &str = "select quote_ident(n.nspname) || '.' || quote_ident(c.relname), quote_ident(t.tgname), \
     pg_get_triggerdef(t.oid) from pg_trigger t join pg_class c on c.oid = t.tgrelid \
-    join pg_namespace n on n.oid = c.relnamespace where not t.tgisinternal and n.nspname = any($1)";
+    join pg_namespace n on n.oid = c.relnamespace where not t.tgisinternal and n.nspname = any($1) \
+    and c.relkind in ('r', 'v', 'm') and not c.relispartition";
 
 #[derive(Default)]
 pub(super) struct Objects {

@@ -67,6 +67,17 @@ const SEQUENCES: &str = "select quote_ident(n.nspname) || '.' || quote_ident(c.r
     where c.relkind = 'S' and n.nspname = any($1) and not exists (select 1 from pg_depend e \
     where e.classid = 'pg_class'::regclass and e.objid = c.oid and e.deptype in ('e', 'i'))";
 
+const UNSUPPORTED: &str = "select case when c.relkind = 'p' then 'partitioned table' \
+      when c.relkind = 'f' then 'foreign table' when c.relispartition then 'partition' \
+      else 'inheriting table' end || ' ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) \
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = any($1) \
+    and (c.relkind in ('p', 'f') or c.relispartition or (c.relkind = 'r' and exists (select 1 from pg_inherits i \
+      where i.inhrelid = c.oid))) \
+    union all select 'aggregate ' || p.oid::regprocedure::text from pg_proc p \
+    join pg_namespace n on n.oid = p.pronamespace where p.prokind = 'a' and n.nspname = any($1) \
+    and not exists (select 1 from pg_depend e where e.classid = 'pg_proc'::regclass and e.objid = p.oid \
+      and e.deptype = 'e') order by 1";
+
 #[derive(Default)]
 pub(super) struct Relations {
     tables: BTreeMap<String, Table>,
@@ -75,6 +86,7 @@ pub(super) struct Relations {
     views: BTreeMap<String, View>,
     view_deps: BTreeMap<String, BTreeSet<String>>,
     sequences: BTreeMap<String, Sequence>,
+    unsupported: Vec<String>,
 }
 
 impl Relations {
@@ -85,11 +97,12 @@ impl Relations {
         catalog.views = self.views;
         catalog.view_deps = self.view_deps;
         catalog.sequences = self.sequences;
+        catalog.unsupported = self.unsupported;
     }
 }
 
 pub(super) async fn load(client: &Client, schemas: &[String]) -> Result<Relations, Failure> {
-    let (tables, columns, constraints, indexes, views, deps, sequences) = tokio::try_join!(
+    let (tables, columns, constraints, indexes, views, deps, sequences, unsupported) = tokio::try_join!(
         rows(client, TABLES, schemas),
         rows(client, COLUMNS, schemas),
         rows(client, CONSTRAINTS, schemas),
@@ -97,8 +110,9 @@ pub(super) async fn load(client: &Client, schemas: &[String]) -> Result<Relation
         rows(client, VIEWS, schemas),
         rows(client, VIEW_DEPS, schemas),
         rows(client, SEQUENCES, schemas),
+        rows(client, UNSUPPORTED, schemas),
     )?;
-    let mut out = Relations::default();
+    let mut out = Relations { unsupported: unsupported.iter().map(|r| r.get(0)).collect(), ..Relations::default() };
     for row in &tables {
         let key: String = row.get(0);
         let table = Table { key: key.clone(), columns: Vec::new(), rls_enabled: row.get(1), rls_forced: row.get(2) };

@@ -50,6 +50,20 @@ pub struct GenerateDiffParams {
     pub allow_destructive: bool,
 }
 
+impl GenerateDiffParams {
+    /// Where from and how.
+    pub(crate) fn split(self) -> (DiffSource, DiffOptions) {
+        let source = DiffSource {
+            source: self.source,
+            source_migrations_dir: self.source_migrations_dir,
+            target: self.target,
+            schemas: self.schemas,
+            include_internal: self.include_internal,
+        };
+        (source, DiffOptions { allow_destructive: self.allow_destructive })
+    }
+}
+
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DiffCounts {
     pub statements: usize,
@@ -148,14 +162,7 @@ impl SupamcpServer {
         &self,
         Parameters(params): Parameters<GenerateDiffParams>,
     ) -> Result<CallToolResult, McpError> {
-        let options = DiffOptions { allow_destructive: params.allow_destructive };
-        let from = DiffSource {
-            source: params.source,
-            source_migrations_dir: params.source_migrations_dir,
-            target: params.target,
-            schemas: params.schemas,
-            include_internal: params.include_internal,
-        };
+        let (from, options) = params.split();
         let outcome = async {
             let (result, compared) = compute(self, &from, options).await?;
             self.diff_reply(result, compared)

@@ -1,6 +1,6 @@
 //! `list_migrations`, `create_migration`, `repair_migration_history`.
 
-use super::diff::{DiffSource, compute};
+use super::diff::{GenerateDiffParams, compute};
 use super::{default_directory, find_file};
 use crate::failure::Failure;
 use crate::migrate::files;
@@ -44,36 +44,13 @@ pub struct CreateMigrationParams {
     /// instance or a migrations directory). Refused when the diff is empty; destructive statements stay out
     /// unless allow_destructive (they are listed in the reply).
     #[serde(default)]
-    pub from_diff: Option<FromDiff>,
+    pub from_diff: Option<GenerateDiffParams>,
     /// SQL that undoes it, written to <version>_<name>.down.sql for rollback_migration.
     #[serde(default)]
     pub down_sql: Option<String>,
     /// The migrations directory.
     #[serde(default = "default_directory")]
     pub directory: String,
-}
-
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FromDiff {
-    /// The instance whose schema is wanted.
-    #[serde(default)]
-    pub source: Option<String>,
-    /// Or a migrations directory applied to a scratch database on the target's server (needs CREATEDB).
-    #[serde(default)]
-    pub source_migrations_dir: Option<String>,
-    /// The instance the migration is for; the default instance when omitted. It is only read.
-    #[serde(default)]
-    pub target: Option<String>,
-    /// Schemas to compare; default: every schema that is not PostgreSQL's or Supabase's own.
-    #[serde(default)]
-    pub schemas: Vec<String>,
-    /// With no `schemas`: also compare Supabase's own schemas.
-    #[serde(default)]
-    pub include_internal: bool,
-    /// Also write destructive statements (drops, data loss) into the migration.
-    #[serde(default)]
-    pub allow_destructive: bool,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -122,16 +99,9 @@ pub struct RepairReply {
 /// The diff's script, the held-back statements and the warnings; refused when there is nothing to write.
 async fn migration_from_diff(
     server: &SupamcpServer,
-    from: FromDiff,
+    from: GenerateDiffParams,
 ) -> Result<(String, Vec<String>, Vec<String>), Failure> {
-    let source = DiffSource {
-        source: from.source,
-        source_migrations_dir: from.source_migrations_dir,
-        target: from.target,
-        schemas: from.schemas,
-        include_internal: from.include_internal,
-    };
-    let options = crate::diff::DiffOptions { allow_destructive: from.allow_destructive };
+    let (source, options) = from.split();
     let (result, compared) = compute(server, &source, options).await?;
     let held_back: Vec<String> = result.held_back.iter().map(|s| s.sql.clone()).collect();
     if result.statements.is_empty() {
