@@ -147,6 +147,16 @@ async fn generate_diff_and_create_migration_through_the_binary() {
         .get(0);
     assert_eq!(scratch, 0);
 
+    // The CLI subcommand: the same tool, JSON on stdout.
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_supamcp"))
+        .args(["--config", &config(dir.path(), &source, &target), "diff", "--source", "src", "--target", "dst"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    assert_eq!(printed["counts"]["held_back"], json!(1), "{printed}");
+
     let refused = server
         .err(
             "create_migration",
