@@ -200,7 +200,16 @@ async fn migra_case(case: &Path) -> (String, String, String, String) {
         return (name, format!("fails: {}", reason.replace('|', "/")), "-".into(), "-".into());
     }
     let ours = diff_of(&source, &target, true).await;
-    let ours = if ours.is_empty() { "yes".to_owned() } else { format!("no ({} statements)", ours.statements.len()) };
+    let ours = if ours.is_empty() {
+        "yes".to_owned()
+    } else {
+        let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
+        for statement in &ours.statements {
+            *kinds.entry(statement.kind.as_str()).or_default() += 1;
+        }
+        let kinds: Vec<String> = kinds.iter().map(|(kind, n)| format!("{kind} ×{n}")).collect();
+        format!("no: {}", kinds.join(", "))
+    };
     let theirs = match migra(&a, &b) {
         Ok(again) if again.trim().is_empty() => "yes".to_owned(),
         Ok(again) => format!("no ({} statements)", again.matches(';').count()),
