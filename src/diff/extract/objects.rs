@@ -45,9 +45,12 @@ const FUNCTIONS: &str = "select p.oid::regprocedure::text, p.prokind = 'p', pg_g
     where p.prokind in ('f', 'p') and n.nspname = any($1) and not exists (select 1 from pg_depend e \
     where e.classid = 'pg_proc'::regclass and e.objid = p.oid and e.deptype = 'e')";
 
+/// Triggers on the covered tables, and on Supabase's own tables (`auth.users`) when they call a covered function.
 const TRIGGERS: &str = "select quote_ident(n.nspname) || '.' || quote_ident(c.relname), quote_ident(t.tgname), \
     pg_get_triggerdef(t.oid) from pg_trigger t join pg_class c on c.oid = t.tgrelid \
-    join pg_namespace n on n.oid = c.relnamespace where not t.tgisinternal and n.nspname = any($1) \
+    join pg_namespace n on n.oid = c.relnamespace join pg_proc f on f.oid = t.tgfoid \
+    join pg_namespace fn on fn.oid = f.pronamespace \
+    where not t.tgisinternal and (n.nspname = any($1) or fn.nspname = any($1)) \
     and c.relkind in ('r', 'v', 'm') and not c.relispartition";
 
 #[derive(Default)]
