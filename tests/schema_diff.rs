@@ -1,6 +1,6 @@
 //! The schema diff converges: for every case of `fixtures/diff/<case>/{source,target}.sql`, source.sql is
 //! loaded on cluster A and target.sql on cluster B, the diff is applied to B in one transaction, and diffing
-//! again gives nothing. Then `generate_diff` and `create_migration` with from_diff through the real binary,
+//! again gives nothing (and the first script holds the lines of the case's optional expect.txt). Then `generate_diff` and `create_migration` with from_diff through the real binary,
 //! including a migrations directory applied to a scratch database. And migra (PyPI) on the same pairs: whether
 //! its script applies and converges is recorded (printed as a table), not asserted.
 
@@ -46,6 +46,14 @@ async fn converge(case: &Path) -> Result<usize, String> {
     }
     assert!(full.held_back.is_empty());
     let script = full.script();
+    // Lines the first script must hold (`expect.txt`, optional): the diff saw what the case is about.
+    if let Ok(expected) = std::fs::read_to_string(case.join("expect.txt")) {
+        for line in expected.lines().filter(|l| !l.trim().is_empty()) {
+            if !script.contains(line.trim()) {
+                return Err(format!("{name}: the script lacks `{}`:\n{script}", line.trim()));
+            }
+        }
+    }
     if let Err(e) = target.batch_execute(&format!("BEGIN;\n{script}\nCOMMIT;")).await {
         let _ = target.batch_execute("ROLLBACK").await;
         return Err(format!("{name}: applying the diff failed: {e:?}\n{script}"));

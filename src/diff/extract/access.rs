@@ -1,5 +1,5 @@
 //! Who may do what: RLS policies, grants (owners' own privileges left out, so the model does not depend on
-//! who owns what), comments, and publication membership.
+//! who owns what; column privileges as `SELECT (column)` on the table), comments, and publication membership.
 
 use super::rows;
 use crate::diff::model::{Catalog, Comment, Grant, Policy, Publication, PublicationTable};
@@ -31,7 +31,14 @@ const GRANTS: &str = "select g.kind, g.object, case when x.grantee = 0 then 'PUB
       and not exists (select 1 from pg_depend e where e.classid = 'pg_proc'::regclass and e.objid = p.oid \
       and e.deptype = 'e') \
     union all select 'SCHEMA', quote_ident(n.nspname), n.nspowner, coalesce(n.nspacl, acldefault('n', n.nspowner)) \
-      from pg_namespace n where n.nspname = any($1)) g, aclexplode(g.acl) x where x.grantee <> g.owner";
+      from pg_namespace n where n.nspname = any($1)) g, aclexplode(g.acl) x where x.grantee <> g.owner \
+    union all select 'TABLE', quote_ident(n.nspname) || '.' || quote_ident(c.relname), \
+      case when x.grantee = 0 then 'PUBLIC' else quote_ident(pg_get_userbyid(x.grantee)) end, \
+      x.privilege_type || ' (' || quote_ident(a.attname) || ')', x.is_grantable \
+    from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace, \
+      aclexplode(a.attacl) x \
+    where a.attacl is not null and a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'v', 'm') \
+      and not c.relispartition and n.nspname = any($1) and x.grantee <> c.relowner";
 
 const NOT_EXTENSION_CLASS: &str = "not exists (select 1 from pg_depend e where e.classid = 'pg_class'::regclass \
     and e.objid = c.oid and e.deptype = 'e')";
