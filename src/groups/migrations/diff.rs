@@ -121,6 +121,13 @@ pub(crate) async fn compute(
             (diff::extract(&client, &extract_options).await?, format!("instance {name}"))
         }
         (None, Some(dir)) => {
+            if server.state.settings.read_only {
+                return Err(Failure::new(
+                    "cannot diff from a migrations directory in read-only mode",
+                    "the migrations are applied to a scratch database created (and dropped) on the target's server",
+                    "diff against an instance (source), or run supamcp without --read-only",
+                ));
+            }
             let (catalog, scratch) = diff::scratch::catalog_of_migrations(
                 &target_client,
                 &target.spec,
@@ -152,8 +159,8 @@ impl SupamcpServer {
     /// directory applied to a scratch database on the target's server): tables, columns, constraints, indexes,
     /// views, materialized views, functions, triggers, types, domains, sequences, extensions, RLS and policies,
     /// grants, comments, publications; in dependency order. Destructive statements are held back unless
-    /// allow_destructive. The target is never changed (a scratch database is created and dropped on its server
-    /// for source_migrations_dir).
+    /// allow_destructive. The target's schema is never changed; with source_migrations_dir a scratch database is
+    /// created and dropped on the target's server (refused in read-only mode).
     #[tool(
         annotations(title = "Generate schema diff", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<DiffReply>()
