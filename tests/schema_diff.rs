@@ -173,6 +173,14 @@ async fn generate_diff_and_create_migration_through_the_binary() {
         .await;
     assert!(refused.contains("only destructive statements differ"), "{refused}");
     server.stop().await;
+
+    // Read-only mode lists generate_diff (it reads) but refuses the scratch database.
+    let read_only = mcp_client::start(&["--config", &config(dir.path(), &source, &target), "--read-only"]).await;
+    let listed = read_only.ok("generate_diff", json!({"source": "src", "target": "dst"})).await;
+    assert_eq!(listed["counts"]["held_back"], json!(1));
+    let refused = read_only.err("generate_diff", json!({"source_migrations_dir": migrations, "target": "dst"})).await;
+    assert!(refused.contains("read-only mode"), "{refused}");
+    read_only.stop().await;
 }
 
 /// migra's script turning `target` into `source` (`migra --unsafe --with-privileges TARGET SOURCE`).
