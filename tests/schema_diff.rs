@@ -181,6 +181,23 @@ async fn generate_diff_and_create_migration_through_the_binary() {
     let refused = read_only.err("generate_diff", json!({"source_migrations_dir": migrations, "target": "dst"})).await;
     assert!(refused.contains("read-only mode"), "{refused}");
     read_only.stop().await;
+
+    // A login without CREATEDB is told so, with the fix.
+    target
+        .admin()
+        .await
+        .batch_execute(
+            "DO $$ BEGIN CREATE ROLE diff_no_createdb LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+        )
+        .await
+        .unwrap();
+    let limited = dir.path().join("limited.toml");
+    std::fs::write(&limited, format!("[instances.dst]\ndatabase_url = \"{}\"\n", target.url_as("diff_no_createdb")))
+        .unwrap();
+    let server = mcp_client::start(&["--config", limited.to_str().unwrap()]).await;
+    let refused = server.err("generate_diff", json!({"source_migrations_dir": migrations})).await;
+    assert!(refused.contains("lacks CREATEDB") && refused.contains("diff_no_createdb"), "{refused}");
+    server.stop().await;
 }
 
 /// migra's script turning `target` into `source` (`migra --unsafe --with-privileges TARGET SOURCE`).
