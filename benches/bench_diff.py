@@ -7,10 +7,10 @@ one side). Times `supamcp call generate_diff` (release build, a process per run,
 
 Usage: python3 benches/bench_diff.py [--tables 1000] [--runs 3]
 """
-import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import BIN, as_pg, start_cluster  # noqa: E402
+from bench_core import BIN, start_cluster, stop_clusters  # noqa: E402
 
 
 def schema(tables, target):
@@ -78,9 +78,7 @@ def main():
         print(f"speed-up vs migra      {theirs_s / ours_s:5.1f}x   (median of {args.runs} runs; all: ours "
               f"{', '.join(f'{t:.2f}' for t in ours)} s, migra {', '.join(f'{t:.2f}' for t in theirs)} s)")
     finally:
-        for bindir_, data, _ in clusters:
-            subprocess.run(as_pg([f"{bindir_}/pg_ctl", "-D", data, "-m", "immediate", "stop"]), stdout=subprocess.DEVNULL)
-        shutil.rmtree(work, ignore_errors=True)
+        stop_clusters(clusters, work)
 
 
 if __name__ == "__main__":
