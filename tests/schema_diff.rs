@@ -182,6 +182,23 @@ async fn generate_diff_and_create_migration_through_the_binary() {
     assert!(refused.contains("read-only mode"), "{refused}");
     read_only.stop().await;
 
+    // A diff larger than the spill threshold: the first statements in the reply, all of them behind a
+    // read_result handle, and the whole script in a file.
+    let small = dir.path().join("small.toml");
+    let text = std::fs::read_to_string(config(dir.path(), &source, &target)).unwrap();
+    std::fs::write(&small, format!("spill_threshold_bytes = 2000\n{text}")).unwrap();
+    let server = mcp_client::start(&["--config", small.to_str().unwrap()]).await;
+    let spilled = server.ok("generate_diff", json!({"source": "src", "target": "dst"})).await;
+    assert_eq!(spilled["script"], json!(null), "{spilled}");
+    let script_file = spilled["spilled"]["script_file"].as_str().unwrap();
+    let whole = std::fs::read_to_string(script_file).unwrap();
+    let first = spilled["statements"][0]["sql"].as_str().unwrap();
+    assert!(whole.contains(first) && whole.contains("-- DROP TABLE public.extra"), "{whole}");
+    let total = spilled["counts"]["statements"].as_u64().unwrap() + 1;
+    let page = server.ok("read_result", json!({"handle": spilled["spilled"]["handle"], "limit": 1000})).await;
+    assert_eq!(page["total_rows"], json!(total), "{page}");
+    server.stop().await;
+
     // A login without CREATEDB is told so, with the fix.
     target
         .admin()
