@@ -8,10 +8,10 @@ each into its own fresh database, with the wall time and supamcp's peak RSS.
 
 Usage: python3 benches/bench_copy.py [--megabytes 1000] [--tables 20]
 """
-import argparse, json, os, shutil, subprocess, sys, tempfile, time
+import argparse, json, os, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import BIN, as_pg, rss_of_wait, start_cluster, timed  # noqa: E402
+from bench_core import BIN, rss_of_wait, start_cluster, stop_clusters, timed  # noqa: E402
 
 
 def main():
@@ -72,9 +72,7 @@ def main():
         print(f"supamcp copy              {ours:7.2f} s   peak RSS {rss:6.1f} MB   {copied:,} rows, checksums verified")
         print(f"speed-up vs pg_dump|psql  {plain / ours:5.2f}x   vs pg_restore -j2 {restore / ours:5.2f}x")
     finally:
-        for bindir_, data, _ in clusters:
-            subprocess.run(as_pg([f"{bindir_}/pg_ctl", "-D", data, "-m", "immediate", "stop"]), stdout=subprocess.DEVNULL)
-        shutil.rmtree(work, ignore_errors=True)
+        stop_clusters(clusters, work)
 
 
 if __name__ == "__main__":

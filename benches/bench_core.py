@@ -46,6 +46,13 @@ def start_cluster(work, port=55499):
     return bindir, data, sock
 
 
+def stop_clusters(clusters, work):
+    """Stops the clusters start_cluster started (immediate mode) and removes the work directory."""
+    for bindir, data, _ in clusters:
+        subprocess.run(as_pg([f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"]), stdout=subprocess.DEVNULL)
+    __import__("shutil").rmtree(work, ignore_errors=True)
+
+
 def timed(argv, rss_file):
     """argv wrapped in GNU time, which writes the peak RSS (KB) to rss_file. (A child forked straight from
     Python would report Python's own pages as its floor.)"""

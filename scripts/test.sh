@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need beyond the machine image
-# (PostgreSQL server binaries, PyJWT, moto_server, the MCP Inspector CLI, postgres-meta), then runs `cargo test`.
+# (PostgreSQL server binaries, PyJWT, moto_server, migra, the MCP Inspector CLI, postgres-meta), then runs `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +24,9 @@ python3 -c 'import jwt, cryptography' 2>/dev/null || python3 -m pip install -q '
 python3 -c 'import sys, moto.server, flask; from importlib.metadata import version
 sys.exit(tuple(map(int, version("moto").split(".")[:3])) < (5, 2, 5))' 2>/dev/null \
   || python3 -m pip install -q 'moto[server]>=5.2.5'
+# migra, the schema diff tests/schema_diff.rs compares with (psycopg2 as its driver).
+command -v migra >/dev/null 2>&1 && python3 -c 'import psycopg2' 2>/dev/null \
+  || python3 -m pip install -q migra psycopg2-binary
 
 # The MCP Inspector CLI, a real MCP client, pinned and kept inside the checkout.
 if [ ! -x .tools/node_modules/.bin/mcp-inspector ]; then

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod dokploy;
 pub mod failure;
 pub mod groups;

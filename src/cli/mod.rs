@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `tools`, `call TOOL JSON`, `demo`, `doctor` and `keys`. `tools` and
+//! The command line: `serve` (default), `tools`, `call TOOL JSON`, `diff`, `demo`, `doctor` and `keys`. `tools` and
 //! `call` go through the same MCP server an agent talks to, in process; `doctor` and `keys` are human-facing
 //! reports over the same domain code the development tools use.
 
@@ -108,6 +108,24 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// DDL that turns the target's schema into the source's (generate_diff), as JSON with the script.
+    Diff {
+        /// The instance whose schema is wanted.
+        #[arg(long, conflicts_with = "migrations")]
+        source: Option<String>,
+        /// Or a migrations directory, applied to a scratch database on the target's server.
+        #[arg(long)]
+        migrations: Option<String>,
+        /// The instance to change (only read); the default instance when omitted.
+        #[arg(long)]
+        target: Option<String>,
+        /// A schema to compare (repeatable); default: every schema that is not Supabase's own.
+        #[arg(long = "schema")]
+        schemas: Vec<String>,
+        /// Put destructive statements into the script instead of holding them back.
+        #[arg(long)]
+        allow_destructive: bool,
+    },
     /// Start a throwaway local PostgreSQL with the Supabase layout and sample data, and serve MCP on it.
     Demo(demo::DemoArgs),
     /// Check a self-hosted .env (--env-file, default ./.env): exit 0 clean, 1 warnings, 2 critical.
@@ -158,6 +176,13 @@ pub async fn run(cli: Cli) -> ExitCode {
                 "include_auth": include_auth, "include_schema": !data_only, "dry_run": dry_run, "confirm": yes,
             });
             inproc::call(&cli.global, "copy_database", &arguments.to_string()).await
+        }
+        Command::Diff { source, migrations, target, schemas, allow_destructive } => {
+            let arguments = serde_json::json!({
+                "source": source, "source_migrations_dir": migrations, "target": target, "schemas": schemas,
+                "allow_destructive": allow_destructive,
+            });
+            inproc::call(&cli.global, "generate_diff", &arguments.to_string()).await
         }
         Command::Demo(args) => demo::run(&cli.global, &args).await,
         Command::Doctor(args) => doctor::run(&cli.global, &args),

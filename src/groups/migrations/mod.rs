@@ -3,6 +3,7 @@
 
 mod apply;
 mod copy;
+mod diff;
 mod history;
 
 use crate::failure::Failure;
@@ -26,6 +27,7 @@ impl SupamcpServer {
         SupamcpServer::migrations_history_router()
             + SupamcpServer::migrations_apply_router()
             + SupamcpServer::migrations_copy_router()
+            + SupamcpServer::migrations_diff_router()
     }
 }
 
