@@ -116,10 +116,10 @@ pub struct CreateBackupReply {
 #[tool_router(router = backups_create_router, vis = "pub(crate)")]
 impl SupamcpServer {
     /// Back up a database: pg_dump (custom format) streamed through zstd or gzip and AES-256-GCM into a
-    /// directory, never held in memory, with a manifest of per-table row counts and checksums taken in the same
-    /// snapshot, then uploaded (multipart for S3) with the manifest written last. To the S3 bucket when
+    /// directory or an S3 bucket (multipart upload), never held in memory, with a manifest of per-table row counts
+    /// and checksums taken in the same snapshot, written after the archive. To the S3 bucket when
     /// SUPAMCP_BACKUP_S3_BUCKET is set (checked before pg_dump starts), else the configured directory; `destination`
-    /// chooses per call. Full, schema_only or data_only; all schemas (Supabase's service schemas left out, auth and
+    /// chooses per call, and the reply names it. Full, schema_only or data_only; all schemas (Supabase's service schemas left out, auth and
     /// storage included), some schemas or some tables. Roles are not in the archive (they live in the cluster):
     /// the manifest names them and restore checks them. Sends progress; cancelling removes the partial archive.
     #[tool(
