@@ -120,8 +120,8 @@ impl SupamcpServer {
     /// and checksums taken in the same snapshot, written after the archive. To the S3 bucket when
     /// SUPAMCP_BACKUP_S3_BUCKET is set (checked before pg_dump starts), else the configured directory; `destination`
     /// chooses per call, and the reply names it. Full, schema_only or data_only; all schemas (Supabase's service schemas left out, auth and
-    /// storage included), some schemas or some tables. Roles are not in the archive (they live in the cluster):
-    /// the manifest names them and restore checks them. Sends progress; cancelling removes the partial archive.
+    /// storage included), some schemas or some tables. The manifest keeps the
+    /// definitions (no passwords) of the non-reserved roles the objects name; restore creates missing ones. Sends progress; cancelling removes the partial archive.
     #[tool(
         annotations(title = "Create backup", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false),
         output_schema = schema_of::<CreateBackupReply>()
