@@ -103,6 +103,7 @@ async fn dump_in_snapshot(
     let (schemas, excluded) = inventory::dump_schemas(client, &wanted_schemas).await?;
     let extensions = inventory::extensions(client).await?;
     let roles = inventory::roles(client, &schemas).await?;
+    let role_definitions = super::roles::definitions(client, &roles).await?;
 
     let mut command = client_programs::command(&pg_dump, &database.spec);
     command.args(["--format=custom", "--compress=0", "--verbose", "--no-password"]);
@@ -226,6 +227,7 @@ async fn dump_in_snapshot(
         schemas,
         selection: Selection { schemas: options.schemas.clone(), tables: options.tables.clone() },
         roles,
+        role_definitions,
         tables,
         archive: ArchiveInfo {
             key: archive_key.clone(),

@@ -13,6 +13,10 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct BackupSummary {
     pub id: String,
+    /// `local` or `s3`.
+    pub destination: String,
+    /// The directory or `s3://bucket/prefix` holding it.
+    pub location: String,
     pub instance: String,
     pub database: String,
     pub created_at: DateTime<Utc>,
@@ -29,16 +33,20 @@ pub struct BackupSummary {
 
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Listing {
+    /// The stores listed (directories, `s3://bucket/prefix`), joined by ", ".
     pub location: String,
     /// Complete backups, newest first.
     pub backups: Vec<BackupSummary>,
-    /// Archives without a valid manifest or manifests without their archive: not restorable.
+    /// Archives without a valid manifest or manifests without their archive: not restorable. With several stores
+    /// listed, each id is followed by its store: `id (s3://bucket)`.
     pub incomplete: Vec<String>,
 }
 
-fn summary(manifest: &Manifest) -> BackupSummary {
+fn summary(store: &Store, manifest: &Manifest) -> BackupSummary {
     BackupSummary {
         id: manifest.id.clone(),
+        destination: store.kind().to_owned(),
+        location: store.describe(),
         instance: manifest.instance.clone(),
         database: manifest.database.clone(),
         created_at: manifest.created_at,
@@ -88,9 +96,22 @@ pub async fn list(store: &Store, instance: Option<&str>) -> Result<(Vec<Manifest
     Ok((complete, incomplete))
 }
 
-pub async fn listing(store: &Store, instance: Option<&str>) -> Result<Listing, Failure> {
-    let (complete, incomplete) = list(store, instance).await?;
-    Ok(Listing { location: store.describe(), backups: complete.iter().map(summary).collect(), incomplete })
+/// The complete backups of every store in `stores`, newest first, and the incomplete ones.
+pub async fn listing(stores: &[Store], instance: Option<&str>) -> Result<Listing, Failure> {
+    let mut backups = Vec::new();
+    let mut incomplete = Vec::new();
+    for store in stores {
+        let (complete, partial) = list(store, instance).await?;
+        backups.extend(complete.iter().map(|manifest| summary(store, manifest)));
+        if stores.len() > 1 {
+            incomplete.extend(partial.into_iter().map(|id| format!("{id} ({})", store.describe())));
+        } else {
+            incomplete.extend(partial);
+        }
+    }
+    backups.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.id.cmp(&a.id)));
+    let location = stores.iter().map(Store::describe).collect::<Vec<_>>().join(", ");
+    Ok(Listing { location, backups, incomplete })
 }
 
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]

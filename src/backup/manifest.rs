@@ -88,6 +88,9 @@ pub struct Manifest {
     pub selection: Selection,
     /// Roles the archived objects are owned by, granted to or name in policies: the target must have them.
     pub roles: Vec<String>,
+    /// Definitions (no passwords) of the non-reserved roles among `roles`: a restore creates the missing ones.
+    #[serde(default)]
+    pub role_definitions: Vec<super::roles::RoleDefinition>,
     /// Tables of the archive with their rows at dump time (empty for a schema-only backup).
     pub tables: Vec<TableEntry>,
     pub archive: ArchiveInfo,
@@ -155,6 +158,7 @@ mod tests {
             schemas: vec!["public".into()],
             selection: Selection::default(),
             roles: vec!["postgres".into()],
+            role_definitions: Vec::new(),
             tables: vec![TableEntry { schema: "public".into(), name: "t".into(), rows: 2, checksum: "9".into() }],
             archive: ArchiveInfo {
                 key: format!("{id}{ARCHIVE_SUFFIX}"),

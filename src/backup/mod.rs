@@ -15,5 +15,6 @@ pub mod read;
 pub mod readiness;
 pub mod restore;
 pub mod retention;
+pub mod roles;
 pub mod store;
 pub mod verify;

@@ -156,14 +156,23 @@ async fn prechecks(
     }
     checks.push(format!("{} extensions available", names.len()));
     let missing_roles = inventory::missing_roles(target, &manifest.roles).await?;
-    if !missing_roles.is_empty() {
+    let uncreatable: Vec<&String> =
+        missing_roles.iter().filter(|r| !manifest.role_definitions.iter().any(|d| &d.name == *r)).collect();
+    if !uncreatable.is_empty() {
         return Err(refuse(
             "roles the backup's objects name do not exist on the target",
-            format!("missing: {}", missing_roles.join(", ")),
+            format!("missing: {}", uncreatable.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")),
             "create them first (pg_dumpall --roles-only on the source gives their definitions; a Supabase stack has its own), then retry",
         ));
     }
-    checks.push(format!("{} roles present", manifest.roles.len()));
+    let created = super::roles::create_missing(target, &manifest.role_definitions, &missing_roles).await?;
+    checks.push(format!("{} roles present", manifest.roles.len() - created.len()));
+    if !created.is_empty() {
+        checks.push(format!(
+            "roles created from the backup (without passwords: set one with ALTER ROLE ... PASSWORD for login roles): {}",
+            created.join(", ")
+        ));
+    }
     Ok((pg_restore, checks))
 }
 

@@ -122,6 +122,10 @@ impl Settings {
             dokploy,
             backup_dir: overrides.backup_dir.clone().or(file.backup_dir).unwrap_or_else(|| data_dir.join("backups")),
             backup_key: env("SUPAMCP_BACKUP_KEY").filter(|k| !k.is_empty()).map(Secret::new).or(file.backup_key),
+            backup_s3_env: crate::backup::store::S3_VARIABLES
+                .iter()
+                .filter_map(|name| env(name).map(|value| ((*name).to_owned(), Secret::new(value))))
+                .collect(),
         })
     }
 }

@@ -54,6 +54,8 @@ pub struct Settings {
     pub backup_dir: PathBuf,
     /// SUPAMCP_BACKUP_KEY: a raw key or a passphrase.
     pub backup_key: Option<Secret>,
+    /// The S3 variables of the environment (`backup::store::S3_VARIABLES`), for S3 backup destinations.
+    pub backup_s3_env: BTreeMap<String, Secret>,
 }
 
 pub const DEFAULT_POOL_SIZE: usize = 10;

@@ -36,7 +36,7 @@ fn io_failure(what: String, error: &std::io::Error) -> Failure {
 }
 
 /// Refuses keys that could leave the directory or collide with partial files.
-fn check_key(key: &str) -> Result<(), Failure> {
+pub(super) fn check_key(key: &str) -> Result<(), Failure> {
     let fine = !key.is_empty()
         && !key.starts_with('.')
         && !key.ends_with(PARTIAL)

@@ -1,6 +1,6 @@
 //! `create_backup`, `list_backups`, `cleanup_backups` and `backup_readiness`.
 
-use super::progress_sink;
+use super::{Located, progress_sink};
 use crate::backup::compress::Compression;
 use crate::backup::dump::{self, BackupOptions};
 use crate::backup::listing::{self, CleanupReport, Listing};
@@ -48,7 +48,8 @@ pub struct CreateBackupParams {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub key: Option<Secret>,
-    /// Where the backup goes; default the configured directory.
+    /// Where the backup goes: {"kind": "local", "directory": ...} or {"kind": "s3", "bucket": ..., ...}. Default:
+    /// the S3 bucket when SUPAMCP_BACKUP_S3_BUCKET is set, else the configured directory.
     #[serde(default)]
     pub destination: Option<Destination>,
     /// Free labels stored in the manifest.
@@ -66,7 +67,7 @@ pub struct ListBackupsParams {
     /// Only the backups of this instance.
     #[serde(default)]
     pub instance: Option<String>,
-    /// Where to look; default the configured directory.
+    /// Where to look; default every configured store (the S3 bucket when configured, and the directory).
     #[serde(default)]
     pub destination: Option<Destination>,
 }
@@ -89,7 +90,7 @@ pub struct CleanupParams {
     /// Report what would be deleted without deleting (default true).
     #[serde(default = "default_true")]
     pub dry_run: bool,
-    /// Where the backups are; default the configured directory.
+    /// Where the backups are; default the S3 bucket when SUPAMCP_BACKUP_S3_BUCKET is set, else the directory.
     #[serde(default)]
     pub destination: Option<Destination>,
 }
@@ -105,6 +106,9 @@ pub struct ReadinessParams {
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct CreateBackupReply {
     pub id: String,
+    /// `local` or `s3`.
+    pub destination: String,
+    /// The directory or `s3://bucket/prefix`.
     pub location: String,
     pub manifest: Manifest,
 }
@@ -112,10 +116,12 @@ pub struct CreateBackupReply {
 #[tool_router(router = backups_create_router, vis = "pub(crate)")]
 impl SupamcpServer {
     /// Back up a database: pg_dump (custom format) streamed through zstd or gzip and AES-256-GCM into a
-    /// directory, never held in memory, with a manifest of per-table row counts and checksums taken in the same
-    /// snapshot. Full, schema_only or data_only; all schemas (Supabase's service schemas left out, auth and
-    /// storage included), some schemas or some tables. Roles are not in the archive (they live in the cluster):
-    /// the manifest names them and restore checks them. Sends progress; cancelling removes the partial archive.
+    /// directory or an S3 bucket (multipart upload), never held in memory, with a manifest of per-table row counts
+    /// and checksums taken in the same snapshot, written after the archive. To the S3 bucket when
+    /// SUPAMCP_BACKUP_S3_BUCKET is set (checked before pg_dump starts), else the configured directory; `destination`
+    /// chooses per call, and the reply names it. Full, schema_only or data_only; all schemas (Supabase's service schemas left out, auth and
+    /// storage included), some schemas or some tables. The manifest keeps the
+    /// definitions (no passwords) of the non-reserved roles the objects name; restore creates missing ones. Sends progress; cancelling removes the partial archive.
     #[tool(
         annotations(title = "Create backup", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false),
         output_schema = schema_of::<CreateBackupReply>()
@@ -127,7 +133,8 @@ impl SupamcpServer {
     ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let database = self.state.databases.get(params.instance.as_deref())?;
-            let store = self.backup_store(params.destination.as_ref())?;
+            let store = self.backup_store(params.destination.as_ref()).await?;
+            store.check().await?;
             let key = if params.encrypt {
                 Some(self.required_backup_key(params.key.as_ref(), "an encrypted backup")?)
             } else {
@@ -144,14 +151,21 @@ impl SupamcpServer {
             };
             let events = progress_sink(&context, "dumped");
             let manifest = dump::create(&database, &store, &options, events, &context.ct).await?;
-            Ok::<_, Failure>(CreateBackupReply { id: manifest.id.clone(), location: store.describe(), manifest })
+            Ok::<_, Failure>(CreateBackupReply {
+                id: manifest.id.clone(),
+                destination: store.kind().to_owned(),
+                location: store.describe(),
+                manifest,
+            })
         }
         .await;
         Ok(outcome.map(|reply| structured(&reply)).unwrap_or_else(IntoToolResult::into_result))
     }
 
     /// List the complete backups (manifest and archive both written), newest first, with size, type, compression,
-    /// key id and row totals; archives without a manifest are listed apart as incomplete.
+    /// key id and row totals; archives without a manifest are listed apart as incomplete. Without `destination`:
+    /// the configured directory and, when SUPAMCP_BACKUP_S3_BUCKET is set, the S3 bucket (each backup names its
+    /// `destination` and `location`).
     #[tool(
         annotations(title = "List backups", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<Listing>()
@@ -161,24 +175,29 @@ impl SupamcpServer {
         Parameters(params): Parameters<ListBackupsParams>,
     ) -> Result<CallToolResult, McpError> {
         let outcome = async {
-            let store = self.backup_store(params.destination.as_ref())?;
-            listing::listing(&store, params.instance.as_deref()).await
+            let stores = self.backup_stores(params.destination.as_ref()).await?;
+            listing::listing(&stores, params.instance.as_deref()).await
         }
         .await;
         Ok(outcome.map(|reply| structured(&reply)).unwrap_or_else(IntoToolResult::into_result))
     }
 
     /// Apply a retention policy: keep the newest keep_last backups, the newest of each of the last `daily` days and
-    /// of each of the last `weekly` ISO weeks, per instance; delete the rest. Dry run by default.
+    /// of each of the last `weekly` ISO weeks, per instance; delete the rest (manifest first, then archive). Dry
+    /// run by default. One store: the S3 bucket when SUPAMCP_BACKUP_S3_BUCKET is set, else the directory, or the
+    /// one `destination` names.
     #[tool(
         annotations(title = "Clean up backups", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false),
-        output_schema = schema_of::<CleanupReport>()
+        output_schema = schema_of::<Located<CleanupReport>>()
     )]
     async fn cleanup_backups(&self, Parameters(params): Parameters<CleanupParams>) -> Result<CallToolResult, McpError> {
         let outcome = async {
-            let store = self.backup_store(params.destination.as_ref())?;
+            let store = self.backup_store(params.destination.as_ref()).await?;
             let policy = Policy { keep_last: params.keep_last, daily: params.daily, weekly: params.weekly };
-            listing::cleanup(&store, params.instance.as_deref(), &policy, params.dry_run, chrono::Utc::now()).await
+            let report =
+                listing::cleanup(&store, params.instance.as_deref(), &policy, params.dry_run, chrono::Utc::now())
+                    .await?;
+            Ok::<_, Failure>(Located::new(&store, report))
         }
         .await;
         Ok(outcome.map(|reply| structured(&reply)).unwrap_or_else(IntoToolResult::into_result))

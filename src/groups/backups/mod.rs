@@ -21,9 +21,48 @@ impl SupamcpServer {
         SupamcpServer::backups_create_router() + SupamcpServer::backups_restore_router()
     }
 
-    /// The store a call names, or the configured directory.
-    pub(crate) fn backup_store(&self, destination: Option<&Destination>) -> Result<Store, Failure> {
-        Destination::open(destination, &self.state.settings.backup_dir)
+    /// The S3 variables read at start.
+    fn s3_env(&self, name: &str) -> Option<String> {
+        self.state.settings.backup_s3_env.get(name).map(|value| value.expose().to_owned())
+    }
+
+    /// The store a call names; without one the configured S3 bucket, else the configured directory.
+    pub(crate) async fn backup_store(&self, destination: Option<&Destination>) -> Result<Store, Failure> {
+        Destination::open(destination, &self.state.settings.backup_dir, &|name| self.s3_env(name)).await
+    }
+
+    /// The stores a call reads: the one it names, else every configured one (S3 when configured, and the
+    /// directory).
+    pub(crate) async fn backup_stores(&self, destination: Option<&Destination>) -> Result<Vec<Store>, Failure> {
+        match destination {
+            Some(_) => Ok(vec![self.backup_store(destination).await?]),
+            None => Destination::open_all(&self.state.settings.backup_dir, &|name| self.s3_env(name)).await,
+        }
+    }
+
+    /// The store holding backup `id`: the one the call names, else the first configured store that has its
+    /// manifest (the default store's error when none has).
+    pub(crate) async fn store_holding(&self, destination: Option<&Destination>, id: &str) -> Result<Store, Failure> {
+        let mut stores = self.backup_stores(destination).await?;
+        if stores.len() > 1 {
+            let mut found = None;
+            for (index, store) in stores.iter().enumerate() {
+                if crate::backup::read::manifest(store, id).await.is_ok() {
+                    found = Some(index);
+                    break;
+                }
+            }
+            if let Some(index) = found {
+                return Ok(stores.swap_remove(index));
+            }
+        }
+        stores.into_iter().next().ok_or_else(|| {
+            Failure::new(
+                "no backup store",
+                "no store is configured",
+                "set SUPAMCP_BACKUP_DIR or SUPAMCP_BACKUP_S3_BUCKET",
+            )
+        })
     }
 
     /// The call's key, else SUPAMCP_BACKUP_KEY; `None` when neither is set.
@@ -34,6 +73,22 @@ impl SupamcpServer {
     /// Like [`SupamcpServer::backup_key`], refusing when there is none.
     pub(crate) fn required_backup_key(&self, given: Option<&Secret>, action: &str) -> Result<BackupKey, Failure> {
         self.backup_key(given)?.ok_or_else(|| missing_key(action))
+    }
+}
+
+/// A reply with the store it concerns: `destination` is `local` or `s3`, `location` the directory or
+/// `s3://bucket/prefix`.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Located<T> {
+    pub destination: String,
+    pub location: String,
+    #[serde(flatten)]
+    pub report: T,
+}
+
+impl<T> Located<T> {
+    pub fn new(store: &Store, report: T) -> Located<T> {
+        Located { destination: store.kind().to_owned(), location: store.describe(), report }
     }
 }
 

@@ -1,6 +1,6 @@
 //! `restore_backup` and `verify_backup`.
 
-use super::progress_sink;
+use super::{Located, progress_sink};
 use crate::backup::read;
 use crate::backup::restore::{self, RestoreOptions, RestoreReport, RestoreTarget};
 use crate::backup::store::Destination;
@@ -46,7 +46,7 @@ pub struct RestoreBackupParams {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub key: Option<Secret>,
-    /// Where the backup is; default the configured directory.
+    /// Where the backup is; default: the configured S3 bucket or directory that holds it.
     #[serde(default)]
     pub destination: Option<Destination>,
 }
@@ -68,7 +68,7 @@ pub struct VerifyBackupParams {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub key: Option<Secret>,
-    /// Where the backup is; default the configured directory.
+    /// Where the backup is; default: the configured S3 bucket or directory that holds it.
     #[serde(default)]
     pub destination: Option<Destination>,
 }
@@ -80,10 +80,11 @@ impl SupamcpServer {
     /// and checksum against the manifest. Into a new database by default (dropped again on failure). Replacing the
     /// existing database needs confirm: a safety backup is taken, the restore goes into a scratch database that
     /// replaces the original by rename only after it passed the checks. Data-only backups and single schemas go
-    /// into the existing database in one transaction.
+    /// into the existing database in one transaction. The archive is streamed from the directory or S3 bucket
+    /// that holds the backup (or the one `destination` names).
     #[tool(
         annotations(title = "Restore backup", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = false),
-        output_schema = schema_of::<RestoreReport>()
+        output_schema = schema_of::<Located<RestoreReport>>()
     )]
     async fn restore_backup(
         &self,
@@ -92,7 +93,7 @@ impl SupamcpServer {
     ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let database = self.state.databases.get(params.instance.as_deref())?;
-            let store = self.backup_store(params.destination.as_ref())?;
+            let store = self.store_holding(params.destination.as_ref(), &params.backup_id).await?;
             let options = RestoreOptions {
                 target: params.target,
                 key: self.backup_key(params.key.as_ref())?,
@@ -103,7 +104,8 @@ impl SupamcpServer {
                 scratch_dir: self.state.settings.data_dir.join("restore-tmp"),
             };
             let events = progress_sink(&context, "restored");
-            restore::restore(&database, &store, &params.backup_id, &options, events, &context.ct).await
+            let report = restore::restore(&database, &store, &params.backup_id, &options, events, &context.ct).await?;
+            Ok::<_, Failure>(Located::new(&store, report))
         }
         .await;
         Ok(outcome.map(|reply| structured(&reply)).unwrap_or_else(IntoToolResult::into_result))
@@ -111,10 +113,10 @@ impl SupamcpServer {
 
     /// Verify a backup without restoring it: size and SHA-256 against the manifest, every encrypted frame
     /// authenticated, the whole stream decompressed, and pg_restore --list reading the pg_dump archive inside with
-    /// data for every table of the manifest.
+    /// data for every table of the manifest. Streams the archive from the directory or S3 bucket that holds it.
     #[tool(
         annotations(title = "Verify backup", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
-        output_schema = schema_of::<VerifyReport>()
+        output_schema = schema_of::<Located<VerifyReport>>()
     )]
     async fn verify_backup(
         &self,
@@ -122,16 +124,17 @@ impl SupamcpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
         let outcome = async {
-            let store = self.backup_store(params.destination.as_ref())?;
+            let store = self.store_holding(params.destination.as_ref(), &params.backup_id).await?;
             let manifest = read::manifest(&store, &params.backup_id).await?;
             let key = if manifest.archive.encryption == "none" {
                 None
             } else {
                 Some(self.required_backup_key(params.key.as_ref(), "verifying an encrypted backup")?)
             };
-            verify::verify(&store, &params.backup_id, key.as_ref(), &context.ct).await
+            let report = verify::verify(&store, &params.backup_id, key.as_ref(), &context.ct).await?;
+            Ok::<_, Failure>(Located::new(&store, report))
         }
         .await;
-        Ok(outcome.map(|reply: VerifyReport| structured(&reply)).unwrap_or_else(|f: Failure| f.into_result()))
+        Ok(outcome.map(|reply| structured(&reply)).unwrap_or_else(IntoToolResult::into_result))
     }
 }
