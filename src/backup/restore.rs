@@ -216,4 +216,6 @@ async fn drop_database(maintenance: &tokio_postgres::Client, name: &str) {
 
 #[path = "restore_modes.rs"]
 mod modes;
+#[path = "swap.rs"]
+mod swap;
 pub use modes::restore;
