@@ -14,14 +14,29 @@ use support::Slot;
 /// A config file naming the two databases `src` and `dst`, connected as the superuser supabase_admin so the
 /// copy may turn triggers off.
 fn config(dir: &std::path::Path, source: &support::TestDb, target: &support::TestDb) -> String {
+    config_for_urls(dir, &source.url_as("supabase_admin"), &target.url_as("supabase_admin"))
+}
+
+fn config_for_urls(dir: &std::path::Path, source: &str, target: &str) -> String {
     let path = dir.join("supamcp.toml");
     let text = format!(
-        "default_instance = \"src\"\n[instances.src]\ndatabase_url = \"{}\"\n[instances.dst]\ndatabase_url = \"{}\"\n",
-        source.url_as("supabase_admin"),
-        target.url_as("supabase_admin")
+        "default_instance = \"src\"\n[instances.src]\ndatabase_url = \"{source}\"\n[instances.dst]\ndatabase_url = \"{target}\"\n"
     );
     std::fs::write(&path, text).unwrap();
     path.to_str().unwrap().to_owned()
+}
+
+/// `supamcp call copy_database` (one table at a time) as a child process to interrupt.
+fn spawn_copy(cfg: &str, data_dir: &std::path::Path) -> std::process::Child {
+    let arguments = json!({"source": "src", "target": "dst", "parallel": 1, "confirm": true}).to_string();
+    std::process::Command::new(env!("CARGO_BIN_EXE_supamcp"))
+        .args(["--config", cfg, "--data-dir"])
+        .arg(data_dir)
+        .args(["call", "copy_database", &arguments])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 async fn fingerprint(client: &tokio_postgres::Client) -> Vec<String> {
@@ -183,15 +198,7 @@ async fn a_killed_copy_resumes_where_it_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), &source, &target);
     let data_dir = dir.path().join("data");
-    let arguments = json!({"source": "src", "target": "dst", "parallel": 1, "confirm": true}).to_string();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_supamcp"))
-        .args(["--config", &cfg, "--data-dir"])
-        .arg(&data_dir)
-        .args(["call", "copy_database", &arguments])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_copy(&cfg, &data_dir);
     // Kill it once the journal records the first table and before the whole copy is done.
     let journal_dir = data_dir.join("copies");
     wait_for_journal(&journal_dir, "public.aaa", &mut child);
@@ -283,27 +290,9 @@ async fn a_target_server_killed_mid_copy_is_resumed_after_it_restarts() {
         .unwrap_or_else(|failure| panic!("{failure}"));
     cluster.create_database("crash_dst", None).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("supamcp.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[instances.src]\ndatabase_url = \"{}\"\n[instances.dst]\ndatabase_url = \"{}\"\n",
-            source.url_as("supabase_admin"),
-            cluster.url("crash_dst", BOOTSTRAP_USER)
-        ),
-    )
-    .unwrap();
-    let cfg = cfg.to_str().unwrap().to_owned();
+    let cfg = config_for_urls(dir.path(), &source.url_as("supabase_admin"), &cluster.url("crash_dst", BOOTSTRAP_USER));
     let data_dir = dir.path().join("data");
-    let arguments = json!({"source": "src", "target": "dst", "parallel": 1, "confirm": true}).to_string();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_supamcp"))
-        .args(["--config", &cfg, "--data-dir"])
-        .arg(&data_dir)
-        .args(["call", "copy_database", &arguments])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_copy(&cfg, &data_dir);
     wait_for_journal(&data_dir.join("copies"), "public.aaa", &mut child);
     cluster.stop().unwrap();
     let crashed = child.wait_with_output().unwrap();

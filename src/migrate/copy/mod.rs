@@ -187,8 +187,9 @@ pub async fn copy_database(
             let (snapshot, journal, done) = (&snapshot, &journal, &done);
             let triggers_disabled = report.triggers_disabled;
             async move {
-                let result =
-                    copy_one(source, target, &table, snapshot, options.conflict, binary, triggers_disabled).await?;
+                let result = copy_one(source, target, &table, snapshot, options.conflict, binary, triggers_disabled)
+                    .await
+                    .map_err(|failure| naming(failure, &table))?;
                 if let Ok(mut journal) = journal.lock() {
                     journal.finished.push(table.label());
                     journal.save()?;
@@ -227,6 +228,15 @@ pub async fn copy_database(
     Ok(report)
 }
 
+/// A failure while copying `table`, saying so when it does not already.
+fn naming(mut failure: Failure, table: &TableInfo) -> Failure {
+    let label = table.label();
+    if !failure.what.contains(&label) {
+        failure.what = format!("copying {label} failed: {}", failure.what);
+    }
+    failure
+}
+
 async fn copy_one(
     source: &Database,
     target: &Database,
@@ -237,12 +247,8 @@ async fn copy_one(
     replica: bool,
 ) -> Result<TableOutcome, Failure> {
     let started = Instant::now();
-    let connect_failed = |mut failure: Failure| {
-        failure.what = format!("copying {} failed: {}", table.label(), failure.what);
-        failure
-    };
-    let mut source_client = source.client().await.map_err(connect_failed)?;
-    let mut target_client = target.client().await.map_err(connect_failed)?;
+    let mut source_client = source.client().await?;
+    let mut target_client = target.client().await?;
     let reader = source_client
         .build_transaction()
         .isolation_level(IsolationLevel::RepeatableRead)
