@@ -1,6 +1,7 @@
 //! The roles part of a backup: the definitions (no passwords) of the non-reserved roles the archived objects
 //! name are in the manifest; a restore creates the ones the target lacks, with their attributes and memberships,
-//! before pg_restore (so their grants come back), and leaves existing roles alone.
+//! before pg_restore (so their grants come back), drops them again when the restore fails, and leaves existing
+//! roles alone.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -50,6 +51,13 @@ async fn missing_roles_are_created_before_the_restore_and_existing_ones_left_alo
 
     // The role disappears from the cluster; a restore brings it back with its grant.
     admin.batch_execute(&format!("REVOKE SELECT ON public.todos FROM {app}; DROP ROLE {app};")).await.unwrap();
+    // A restore that fails after its pre-checks created the role leaves no role behind.
+    let refused =
+        server.err("restore_backup", json!({"backup_id": id, "target": {"new_database": {"name": db.name}}})).await;
+    assert!(refused.contains("already exists") && refused.contains("dropped again"), "{refused}");
+    let left: bool =
+        admin.query_one("select exists(select 1 from pg_roles where rolname = $1)", &[&app]).await.unwrap().get(0);
+    assert!(!left, "the role a failed restore created is gone again");
     let first = format!("{}_roles1", db.name);
     let restored =
         server.ok("restore_backup", json!({"backup_id": id, "target": {"new_database": {"name": first}}})).await;

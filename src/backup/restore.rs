@@ -112,14 +112,15 @@ async fn database_exists(client: &tokio_postgres::Client, name: &str) -> Result<
     Ok(row.get(0))
 }
 
-/// Pre-checks against the target server; returns the pg_restore to use and the checks passed.
+/// Pre-checks against the target server; returns the pg_restore to use, the checks passed and the roles created
+/// for the restore (missing roles the backup has definitions of).
 async fn prechecks(
     store: &Store,
     manifest: &Manifest,
     key: Option<&BackupKey>,
     target: &tokio_postgres::Client,
     cancel: &CancellationToken,
-) -> Result<(std::path::PathBuf, Vec<String>), Failure> {
+) -> Result<(std::path::PathBuf, Vec<String>, Vec<String>), Failure> {
     let mut checks = vec!["manifest read".to_owned()];
     read::key_for(manifest, key)?;
     if manifest.archive.encryption != "none" {
@@ -173,7 +174,7 @@ async fn prechecks(
             created.join(", ")
         ));
     }
-    Ok((pg_restore, checks))
+    Ok((pg_restore, checks, created))
 }
 
 /// Compares the restored tables with the manifest on two connections at once (the tables split by rows).

@@ -42,7 +42,9 @@ pub async fn restore(
         _ => {}
     }
     let pooled = database.client().await?;
-    let (pg_restore, mut checks) = prechecks(store, &manifest, key, &pooled, cancel).await?;
+    let (pg_restore, mut checks, created_roles) = prechecks(store, &manifest, key, &pooled, cancel).await?;
+    // Whatever fails from here on, roles this restore created go again: nothing of a failed restore stays.
+    let outcome: Result<RestoreReport, Failure> = async {
     let mut report = RestoreReport {
         backup_id: manifest.id.clone(),
         database: dbname.clone(),
@@ -192,6 +194,14 @@ pub async fn restore(
     report.verify_ms = restorer.verify_ms.load(Ordering::Relaxed);
     report.duration_ms = millis(started);
     Ok(report)
+    }
+    .await;
+    match outcome {
+        Err(failure) if !created_roles.is_empty() => {
+            Err(crate::backup::roles::remove_created(database, &created_roles, failure).await)
+        }
+        outcome => outcome,
+    }
 }
 
 struct Restorer<'a> {

@@ -124,6 +124,26 @@ pub async fn create_missing(
     Ok(creating.iter().map(|d| d.name.clone()).collect())
 }
 
+/// Drops the roles a failed restore created (they own nothing: what was restored is gone again) and says so in
+/// `failure`; roles that cannot be dropped are named for the user to drop.
+pub async fn remove_created(database: &crate::pg::pool::Database, created: &[String], mut failure: Failure) -> Failure {
+    let names = created.iter().map(|r| quote_ident(r)).collect::<Vec<_>>().join(", ");
+    let dropped = match database.client().await {
+        Ok(client) => client.batch_execute(&format!("DROP ROLE IF EXISTS {names}")).await.is_ok(),
+        Err(_) => false,
+    };
+    let list = created.join(", ");
+    failure.fix = if dropped {
+        format!("{} (The roles this restore had created, {list}, were dropped again.)", failure.fix)
+    } else {
+        format!(
+            "{} The roles this restore created ({list}) could not be dropped again: drop them (DROP ROLE) if they are not wanted.",
+            failure.fix
+        )
+    };
+    failure
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
