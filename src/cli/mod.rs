@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `tools`, `call TOOL JSON`, `diff`, `demo`, `doctor` and `keys`. `tools` and
+//! The command line: `serve` (default), `tools`, `call TOOL JSON`, `diff`, `demo`, `doctor`, `keys` and `setup`. `tools` and
 //! `call` go through the same MCP server an agent talks to, in process; `doctor` and `keys` are human-facing
 //! reports over the same domain code the development tools use.
 
@@ -8,6 +8,7 @@ mod doctor;
 mod r#gen;
 mod inproc;
 mod keys;
+mod setup;
 
 use crate::config::{Overrides, Settings};
 use crate::secret::Secret;
@@ -52,9 +53,13 @@ pub struct GlobalArgs {
     /// Directory for spilled results, the audit log and snapshots.
     #[arg(long, global = true, env = "SUPAMCP_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Role to run SQL as in read-only mode (default: supabase_read_only_user where it exists).
+    /// Role to SET ROLE to for read-only SQL when no read-only login is configured (default:
+    /// supabase_read_only_user where the login may assume it). No wall for a superuser login.
     #[arg(long, global = true, env = "SUPAMCP_READ_ONLY_ROLE")]
     pub read_only_role: Option<String>,
+    /// A login PostgreSQL restricts (not a superuser, no write privileges) that read-only SQL runs on.
+    #[arg(long, global = true, env = "SUPAMCP_READ_ONLY_DATABASE_URL", hide_env_values = true)]
+    pub read_only_database_url: Option<String>,
     /// Connections per instance (default 10).
     #[arg(long, global = true, env = "SUPAMCP_POOL_SIZE")]
     pub pool_size: Option<usize>,
@@ -136,6 +141,8 @@ pub enum Command {
     Gen(r#gen::GenArgs),
     /// Backup archives: `backup decrypt` writes the plain pg_dump archive that pg_restore reads.
     Backup(backup::BackupArgs),
+    /// One-time set-up: `setup read-only-role` makes a login PostgreSQL restricts, for read-only SQL.
+    Setup(setup::SetupArgs),
 }
 
 impl GlobalArgs {
@@ -149,6 +156,7 @@ impl GlobalArgs {
             instance: self.instance.clone(),
             data_dir: self.data_dir.clone(),
             read_only_role: self.read_only_role.clone(),
+            read_only_database_url: self.read_only_database_url.clone().map(Secret::new),
             pool_size: self.pool_size,
             statement_timeout_ms: self.statement_timeout_ms,
             spill_threshold_bytes: self.spill_threshold_bytes,
@@ -189,6 +197,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Keys(args) => keys::run(&cli.global, &args),
         Command::Gen(args) => r#gen::run(&cli.global, &args).await,
         Command::Backup(args) => backup::run(&args),
+        Command::Setup(args) => setup::run(&cli.global, &args).await,
     }
 }
 

@@ -43,8 +43,13 @@ pub struct InstanceFile {
     /// Name of a `[dokploy.<name>]` server this instance is deployed on.
     pub dokploy: Option<String>,
     pub dokploy_compose_id: Option<String>,
-    /// Role to SET ROLE to in read-only mode (default: supabase_read_only_user when it exists).
+    /// Role to SET ROLE to in read-only mode when no read-only login is configured (default:
+    /// supabase_read_only_user when the login may assume it). No wall for a superuser login.
     pub read_only_role: Option<String>,
+    /// A login PostgreSQL restricts (no write privileges, not a superuser ...) that read-only SQL runs on.
+    pub read_only_database_url: Option<Secret>,
+    /// The password of the stack's supabase_read_only_user: read-only SQL then logs in as it.
+    pub read_only_password: Option<Secret>,
     pub pool_size: Option<usize>,
     pub statement_timeout_ms: Option<u64>,
 }

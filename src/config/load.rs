@@ -6,6 +6,7 @@ use super::{DEFAULT_POOL_SIZE, DEFAULT_SPILL_MAX_AGE, DEFAULT_SPILL_THRESHOLD_BY
 use super::{DokployServer, Instance, Settings};
 use crate::groups::{UnknownGroup, parse_group_list};
 use crate::pg::conninfo::{ConnInfoError, ConnSpec};
+use crate::pg::readonly_login::{LoginOrigin, ReadOnlyLogin, SUPABASE_READ_ONLY_USER};
 use crate::secret::Secret;
 use crate::supabase::env::EnvFile;
 use std::collections::BTreeMap;
@@ -23,6 +24,8 @@ pub struct Overrides {
     pub instance: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub read_only_role: Option<String>,
+    /// `--read-only-database-url` / SUPAMCP_READ_ONLY_DATABASE_URL: the default instance's read-only login.
+    pub read_only_database_url: Option<Secret>,
     pub pool_size: Option<usize>,
     pub statement_timeout_ms: Option<u64>,
     pub spill_threshold_bytes: Option<usize>,
@@ -104,6 +107,7 @@ impl Settings {
         }
 
         let data_dir = overrides.data_dir.clone().or(file.data_dir.clone()).unwrap_or_else(|| default_data_dir(env));
+        add_stored_read_only_logins(&mut instances, &data_dir)?;
         Ok(Settings {
             instances,
             default_instance,
@@ -151,6 +155,7 @@ fn empty_instance(name: &str) -> Instance {
         dokploy: None,
         dokploy_compose_id: None,
         read_only_role: None,
+        read_only_login: None,
         pool_size: DEFAULT_POOL_SIZE,
         statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
     }
@@ -195,6 +200,8 @@ fn instance_from_file(name: &str, spec: &InstanceFile, config_path: Option<&Path
     instance.dokploy = spec.dokploy.clone();
     instance.dokploy_compose_id = spec.dokploy_compose_id.clone();
     instance.read_only_role = spec.read_only_role.clone();
+    instance.read_only_login =
+        read_only_login(spec.read_only_database_url.as_ref(), spec.read_only_password.as_ref(), &origin)?;
     instance.pool_size = spec.pool_size.unwrap_or(DEFAULT_POOL_SIZE);
     instance.statement_timeout =
         spec.statement_timeout_ms.map(Duration::from_millis).unwrap_or(DEFAULT_STATEMENT_TIMEOUT);
@@ -248,6 +255,10 @@ fn layer_default_instance(
     if let Some(role) = &overrides.read_only_role {
         instance.read_only_role = Some(role.clone());
     }
+    let password = env("SUPAMCP_READ_ONLY_PASSWORD").filter(|p| !p.is_empty()).map(Secret::new);
+    if let Some(login) = read_only_login(overrides.read_only_database_url.as_ref(), password.as_ref(), "")? {
+        instance.read_only_login = Some(login);
+    }
     if let Some(size) = overrides.pool_size {
         validate_pool_size(size)?;
         instance.pool_size = size;
@@ -256,6 +267,40 @@ fn layer_default_instance(
         instance.statement_timeout = Duration::from_millis(ms);
     }
     Ok(instance)
+}
+
+/// The read-only login an explicit URL or supabase_read_only_user's password names (the URL wins).
+fn read_only_login(
+    url: Option<&Secret>,
+    password: Option<&Secret>,
+    origin: &str,
+) -> Result<Option<ReadOnlyLogin>, ConfigError> {
+    if let Some(url) = url.filter(|u| !u.is_empty()) {
+        let origin = if origin.is_empty() {
+            "read-only database URL".to_owned()
+        } else {
+            format!("{origin} read_only_database_url")
+        };
+        return Ok(Some(ReadOnlyLogin::Url(parse_conn(url.expose(), &origin)?)));
+    }
+    Ok(password.filter(|p| !p.is_empty()).map(|password| ReadOnlyLogin::Credentials {
+        user: SUPABASE_READ_ONLY_USER.to_owned(),
+        password: password.clone(),
+        origin: LoginOrigin::SupabaseReadOnlyUser,
+    }))
+}
+
+/// Instances with a database and no configured read-only login take the one `supamcp setup read-only-role`
+/// stored for them in the data directory.
+fn add_stored_read_only_logins(instances: &mut BTreeMap<String, Instance>, data_dir: &Path) -> Result<(), ConfigError> {
+    for (name, instance) in instances.iter_mut() {
+        if instance.database.is_none() || instance.read_only_login.is_some() {
+            continue;
+        }
+        instance.read_only_login = crate::pg::readonly_setup::stored_login(data_dir, name)
+            .map_err(|failure| ConfigError::Invalid(failure.text()))?;
+    }
+    Ok(())
 }
 
 fn default_data_dir(env: Lookup<'_>) -> PathBuf {

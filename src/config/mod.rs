@@ -9,6 +9,7 @@ pub use load::{ConfigError, Overrides};
 
 use crate::groups::Group;
 use crate::pg::conninfo::ConnSpec;
+use crate::pg::readonly_login::ReadOnlyLogin;
 use crate::secret::Secret;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -25,6 +26,8 @@ pub struct Instance {
     pub dokploy: Option<String>,
     pub dokploy_compose_id: Option<String>,
     pub read_only_role: Option<String>,
+    /// The login read-only SQL runs on, restricted by PostgreSQL itself.
+    pub read_only_login: Option<ReadOnlyLogin>,
     pub pool_size: usize,
     pub statement_timeout: Duration,
 }

@@ -1,13 +1,16 @@
 //! Runs SQL a caller sends: statements split by the lexer, each prepared and executed in one
 //! transaction (all or nothing), with a statement timeout, an optional role (SET LOCAL ROLE), an
 //! optional row limit (a portal fetch), cancellation, and rows streamed into a result writer.
-//! Read-only calls pass the statement guard, run in a READ ONLY transaction whose snapshot is taken
-//! before the caller's statement (so it cannot switch to read-write), as the read-only role where one
-//! exists, and always roll back.
+//! Read-only calls pass the statement guard, run on the instance's read-only login where one is configured
+//! (PostgreSQL itself the wall), in a READ ONLY transaction whose snapshot is taken before the caller's
+//! statement (so it cannot switch to read-write), and always roll back; without a read-only login they run
+//! as the read-only role where the login may assume it, and the report says only supamcp enforces it.
+//! Every connection goes back to its pool with its session reset (no locks, settings or role left).
 
 use super::ident::quote_ident;
 use super::params::TextParam;
-use super::pool::Database;
+use super::pool::{Database, release_clean};
+use super::readonly_login::Enforcement;
 use super::sql_errors::{sql_failure, timeout_failure};
 use super::value::JsonCell;
 use super::{json_row, readonly, sql_lex};
@@ -48,6 +51,8 @@ pub struct ExecuteReport {
     pub truncated: bool,
     /// The statement cannot run in a transaction block and ran on its own.
     pub ran_outside_transaction: bool,
+    /// Who enforced read-only, for read-only calls.
+    pub enforcement: Option<Enforcement>,
 }
 
 fn cannot_read(e: sql_lex::LexError) -> Failure {
@@ -77,7 +82,12 @@ pub async fn execute(
         ));
     }
     let params: Vec<TextParam> = options.params.iter().map(TextParam::from_json).collect();
-    let mut client = database.client().await?;
+    let (mut client, enforcement, restricted_login) = if options.read_only {
+        let read_only = database.read_only_client().await?;
+        (read_only.client, Some(read_only.enforcement), read_only.restricted_login)
+    } else {
+        (database.client().await?, None, false)
+    };
     if database.transaction_pooler() {
         // Through a transaction pooler the next transaction may run on another server connection, where the
         // statements tokio-postgres prepared to look up types do not exist.
@@ -85,7 +95,8 @@ pub async fn execute(
     }
     let role = match &options.role {
         Some(role) => Some(role.clone()),
-        None if options.read_only => database.read_only_role(&client).await?,
+        // On a restricted login the login is the wall; elsewhere the read-only role is one more layer.
+        None if options.read_only && !restricted_login => database.read_only_role(&client).await?,
         None => None,
     };
     let cancel_token = client.cancel_token();
@@ -93,23 +104,29 @@ pub async fn execute(
     let in_transaction = guard
         .run(&cancel_token, run_in_transaction(&mut client, &statements, options, &params, role.as_deref(), sink))
         .await;
-    let report = match in_transaction {
+    let outcome = match in_transaction {
         Err(error) if error.cannot_run_in_transaction() && statements.len() == 1 && !options.read_only => {
             let outcome = guard
                 .run(&cancel_token, run_alone(&client, statements[0], options, &params, role.as_deref(), sink))
                 .await;
-            let mut report = outcome.map_err(|e| e.into_failure(None, options.timeout))?;
-            report.ran_outside_transaction = true;
-            report
+            outcome.map(|report| ExecuteReport { ran_outside_transaction: true, ..report })
         }
+        other => other,
+    };
+    let report = match outcome {
         Err(RunError::Interrupted(failure)) => {
             // The connection may still be inside the cancelled statement: never give it back to the pool.
             drop(deadpool_postgres::Object::take(client));
             return Err(failure);
         }
-        other => other.map_err(|e| e.into_failure(Some(statements.len()), options.timeout))?,
+        Err(error) => {
+            release_clean(client, database.transaction_pooler()).await;
+            return Err(error.into_failure(Some(statements.len()), options.timeout));
+        }
+        Ok(report) => report,
     };
-    Ok(ExecuteReport { role, read_only: options.read_only, ..report })
+    release_clean(client, database.transaction_pooler()).await;
+    Ok(ExecuteReport { role, read_only: options.read_only, enforcement, ..report })
 }
 
 /// Why a run stopped.
@@ -175,7 +192,12 @@ impl Guard<'_> {
 
 fn setup_sql(read_only: bool, timeout: Duration, role: Option<&str>, local: bool) -> String {
     let scope = if local { "LOCAL " } else { "" };
-    let mut setup = format!("SET {scope}statement_timeout = {}", timeout.as_millis().max(1));
+    // The lexer that split the SQL (and the read-only guard) reads '' strings with standard_conforming_strings
+    // on; PostgreSQL must read them the same way.
+    let mut setup = format!(
+        "SET {scope}statement_timeout = {}; SET {scope}standard_conforming_strings = on",
+        timeout.as_millis().max(1)
+    );
     if let Some(role) = role {
         setup.push_str(&format!("; SET {scope}ROLE {}", quote_ident(role)));
     }
@@ -248,6 +270,7 @@ async fn run_in_transaction(
         read_only: options.read_only,
         truncated,
         ran_outside_transaction: false,
+        enforcement: None,
     })
 }
 
@@ -279,7 +302,7 @@ async fn run_alone(
         Ok(stream.rows_affected())
     }
     .await;
-    client.batch_execute("RESET statement_timeout; RESET ROLE").await?;
+    client.batch_execute("RESET statement_timeout; RESET standard_conforming_strings; RESET ROLE").await?;
     let rows_affected = result?;
     Ok(ExecuteReport {
         statements: vec![StatementOutcome { statement: 1, rows_affected, returns_rows: sink.rows_written() > 0 }],
@@ -287,6 +310,7 @@ async fn run_alone(
         read_only: false,
         truncated: false,
         ran_outside_transaction: true,
+        enforcement: None,
     })
 }
 

@@ -66,3 +66,51 @@ fn history_split_keeps_comment_only_pieces_as_the_cli_does() {
     assert_eq!(split_statements(sql).unwrap(), vec!["create table a (id int)"]);
     assert_eq!(split_for_history("select 1;;\n").unwrap(), vec!["select 1"]);
 }
+
+fn names(sql: &str) -> Vec<String> {
+    tokenize(sql).unwrap_or_else(|e| panic!("{sql}: {e}")).iter().filter_map(Token::name).collect()
+}
+
+#[test]
+fn a_carriage_return_ends_a_line_comment_as_in_postgres() {
+    assert_eq!(names("select 1 --\r, pg_terminate_backend(1)"), vec!["select", "pg_terminate_backend"]);
+    assert_eq!(split("select 1 --\r; select 2"), vec!["select 1 --", "select 2"]);
+}
+
+#[test]
+fn unicode_identifiers_resolve_to_the_name_postgres_sees() {
+    assert_eq!(names(r#"select U&"pg_terminate_backen\0064"(1)"#), vec!["select", "pg_terminate_backend"]);
+    assert_eq!(names(r#"select u&"!0070g_read_file" UESCAPE '!' ('f')"#), vec!["select", "pg_read_file"]);
+    assert_eq!(names("select U&\"#0070g_ls_dir\" /* c */ uescape -- x\n '#' ('.')"), vec!["select", "pg_ls_dir"]);
+    assert_eq!(names(r#"select U&"a""\0062""#), vec!["select", "a\"b"]);
+    let tokens = tokenize(r#"select U&'\0041' UESCAPE '!', 1"#).unwrap();
+    assert_eq!(tokens[1].kind, TokenKind::Str);
+    assert_eq!(tokens[2].text, ",");
+}
+
+#[test]
+fn invalid_unicode_escapes_and_uescapes_are_refused() {
+    for sql in
+        [r#"select U&"\00zz""#, r#"select U&"x" UESCAPE 'a'"#, r#"select U&"x" UESCAPE '!!'"#, r#"select U&'\D800'"#]
+    {
+        assert!(tokenize(sql).is_err(), "{sql}");
+    }
+}
+
+#[test]
+fn long_identifiers_are_truncated_to_63_bytes() {
+    let long = format!("{}x", "a".repeat(63));
+    assert_eq!(names(&long), vec!["a".repeat(63)]);
+}
+
+#[test]
+fn numbers_end_where_postgres_ends_them() {
+    let tokens = tokenize("select 1from t, 1.5e3, 2e, .5").unwrap();
+    let texts: Vec<&str> = tokens.iter().map(|t| t.text).collect();
+    assert_eq!(texts, vec!["select", "1", "from", "t", ",", "1.5e3", ",", "2", "e", ",", ".5"]);
+}
+
+#[test]
+fn vertical_tab_and_form_feed_are_white_space() {
+    assert_eq!(names("select\x0bpg_sleep\x0c(1)"), vec!["select", "pg_sleep"]);
+}

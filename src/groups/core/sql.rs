@@ -1,7 +1,9 @@
 //! `execute_sql` and `read_result`: run SQL with parameters, timeout, row limit and role, stream the rows
 //! into a bounded reply (spilling large results to a file), and page through spilled results.
 
+use crate::failure::Failure;
 use crate::pg::execute::{ExecuteOptions, execute};
+use crate::pg::readonly_login::Enforcement;
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
 use crate::spill::{ColumnInfo, WrittenResult, row_object};
@@ -74,6 +76,9 @@ pub struct SqlReply {
     /// The role the SQL ran as, when one was set.
     pub role: Option<String>,
     pub read_only: bool,
+    /// For read-only SQL: whether PostgreSQL itself (a restricted login) or only supamcp enforced it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_only_enforcement: Option<Enforcement>,
     pub ran_outside_transaction: bool,
     pub duration_ms: f64,
 }
@@ -135,6 +140,14 @@ impl SupamcpServer {
         Parameters(params): Parameters<ExecuteSqlParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
+        if self.state.settings.read_only && params.role.is_some() {
+            return Ok(Failure::new(
+                "`role` is refused in read-only mode",
+                "switching roles is how a read-only session would become a writing one",
+                "leave out `role`; read-only SQL runs on the read-only login",
+            )
+            .into_result());
+        }
         let database = match self.state.databases.get(params.instance.as_deref()) {
             Ok(database) => database,
             Err(failure) => return Ok(failure.into_result()),
@@ -182,14 +195,14 @@ impl SupamcpServer {
                 .collect(),
             role: report.role,
             read_only: report.read_only,
+            read_only_enforcement: report.enforcement,
             ran_outside_transaction: report.ran_outside_transaction,
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         };
         Ok(match serde_json::to_value(&reply) {
             Ok(value) => fenced_structured("query result", value),
             Err(e) => {
-                crate::failure::Failure::new("cannot encode the result", e.to_string(), "report this as a supamcp bug")
-                    .into_result()
+                Failure::new("cannot encode the result", e.to_string(), "report this as a supamcp bug").into_result()
             }
         })
     }
