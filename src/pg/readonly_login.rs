@@ -119,9 +119,10 @@ with me as (select * from pg_catalog.pg_roles where rolname = coalesce($2::text,
 writable as (
   select format('%I.%I', n.nspname, c.relname) as name
   from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace, me
-  where (c.relkind in ('r', 'p', 'f', 'v', 'm')
+  -- pg_catalog's one writable view, pg_settings, is SET by another name: role changes stay bounded by membership
+  where n.nspname not in ('pg_catalog', 'information_schema') and ((c.relkind in ('r', 'p', 'f', 'v', 'm')
          and pg_catalog.has_table_privilege(me.oid, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE'))
-     or (c.relkind = 'S' and pg_catalog.has_sequence_privilege(me.oid, c.oid, 'USAGE, UPDATE'))
+     or (c.relkind = 'S' and pg_catalog.has_sequence_privilege(me.oid, c.oid, 'USAGE, UPDATE')))
 )
 select array_remove(array[
     case when me.rolsuper then 'is a superuser' end,

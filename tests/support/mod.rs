@@ -107,6 +107,11 @@ impl TestDb {
         self.cluster.url(&self.name, user)
     }
 
+    /// A URL for the bootstrap superuser, supabase_admin.
+    pub fn admin_url(&self) -> String {
+        self.url_as(BOOTSTRAP_USER)
+    }
+
     /// A client as `postgres`.
     pub async fn client(&self) -> tokio_postgres::Client {
         self.client_as("postgres").await
@@ -121,4 +126,22 @@ impl TestDb {
     pub async fn client_as(&self, user: &str) -> tokio_postgres::Client {
         self.cluster.connect(&self.name, user).await.unwrap_or_else(|failure| panic!("{failure}"))
     }
+}
+
+static PLAIN_CLUSTER: OnceCell<LocalCluster> = OnceCell::const_new();
+
+/// A database of its own on a plain cluster of this test binary: no Supabase roles, only the bootstrap
+/// superuser (named supabase_admin, as in Supabase's image).
+pub async fn fresh_database_on_plain_cluster(name_hint: &str) -> TestDb {
+    let cluster = PLAIN_CLUSTER
+        .get_or_init(|| async {
+            tokio::task::spawn_blocking(|| LocalCluster::start(&ClusterOptions::default()))
+                .await
+                .expect("cluster start task")
+                .unwrap_or_else(|failure| panic!("{failure}"))
+        })
+        .await;
+    let name = database_name(name_hint);
+    cluster.create_database(&name, None).await.unwrap_or_else(|failure| panic!("{failure}"));
+    TestDb { cluster, name }
 }

@@ -1,7 +1,9 @@
-//! `test_connection`: connects to an instance and reports the server, or diagnoses why it cannot.
+//! `test_connection`: connects to an instance and reports the server and who enforces read-only SQL on it,
+//! or diagnoses why it cannot connect.
 
 use crate::failure::Failure;
 use crate::pg::diagnose;
+use crate::pg::readonly_login::Enforcement;
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, schema_of, structured};
 use rmcp::handler::server::wrapper::Parameters;
@@ -35,6 +37,13 @@ pub struct ConnectionReport {
     pub failure_kind: Option<String>,
     pub failure: Option<String>,
     pub configured_instances: Vec<String>,
+    /// Who enforces read-only SQL (read-only mode, `read_only: true`): "database" on a login PostgreSQL
+    /// restricts, "supamcp" when only the guard and the read-only transaction do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_only_enforcement: Option<Enforcement>,
+    /// Why the configured read-only login cannot be used (read-only SQL is refused until it is fixed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_only_problem: Option<String>,
 }
 
 #[tool_router(router = core_connection_router, vis = "pub(crate)")]
@@ -68,6 +77,8 @@ impl SupamcpServer {
             failure_kind: None,
             failure: None,
             configured_instances: self.state.databases.names(),
+            read_only_enforcement: None,
+            read_only_problem: None,
         };
         let outcome: Result<(), (diagnose::FailureKind, Failure)> = async {
             let client = database.client_diagnosed().await?;
@@ -88,7 +99,16 @@ impl SupamcpServer {
         .await;
         report.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         match outcome {
-            Ok(()) => report.ok = true,
+            Ok(()) => {
+                report.ok = true;
+                match database.read_only_client().await {
+                    Ok(read_only) => {
+                        report.read_only_enforcement = Some(read_only.enforcement);
+                        crate::pg::pool::release_clean(read_only.client, database.transaction_pooler()).await;
+                    }
+                    Err(failure) => report.read_only_problem = Some(failure.text()),
+                }
+            }
             Err((kind, failure)) => {
                 report.failure_kind = Some(kind.name().to_owned());
                 report.failure = Some(failure.text());

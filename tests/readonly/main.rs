@@ -1,0 +1,18 @@
+//! Read-only mode under attack, through the real binary over MCP and on real PostgreSQL: the corpus of
+//! write and side-effect attempts on every login (a plain superuser with only the guard; the Supabase
+//! layout as supabase_admin, as postgres, and on a read-only login PostgreSQL restricts), the database
+//! wall itself (the restricted login cannot do what the guard refuses, a privileged login is refused as a
+//! wall, `supamcp setup read-only-role`), and a property test that the guard's lexer and PostgreSQL agree on
+//! the statements of random SQL and the functions it calls.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+#[path = "../mcp_client/mod.rs"]
+mod mcp_client;
+#[path = "../support/mod.rs"]
+mod support;
+
+mod agreement;
+mod corpus;
+mod fingerprint;
+mod wall;
