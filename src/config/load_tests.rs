@@ -108,3 +108,56 @@ fn backup_directory_and_key_follow_the_layers() {
     assert_eq!(layered.backup_key.as_ref().map(Secret::expose), Some("env passphrase 456"));
     assert!(!format!("{layered:?}").contains("passphrase 456"), "the key is redacted in Debug");
 }
+
+fn login_of(settings: &Settings, name: &str) -> Option<(String, LoginOrigin)> {
+    let instance = settings.instances.get(name)?;
+    let main = instance.database.as_ref()?;
+    let login = instance.read_only_login.as_ref()?;
+    Some((login.spec(main).user, login.origin()))
+}
+
+#[test]
+fn read_only_logins_layer_and_the_stored_one_is_picked_up() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let config = write(
+        dir.path(),
+        "supamcp.toml",
+        "[instances.a]\ndatabase_url = \"postgres://postgres@h/d\"\nread_only_database_url = \"postgres://reader@h/d\"\n\
+         [instances.b]\ndatabase_url = \"postgres://postgres.tenant@h:6543/d\"\nread_only_password = \"pw\"\n\
+         [instances.c]\ndatabase_url = \"postgres://postgres@h/d\"\n",
+    );
+    let data_dir = dir.path().join("data");
+    std::fs::create_dir_all(data_dir.join("read-only")).unwrap_or_else(|e| panic!("{e}"));
+    let stored = write(&data_dir.join("read-only"), "c.json", r#"{"user":"supamcp_read_only","password":"x"}"#);
+    std::fs::set_permissions(&stored, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut overrides = Overrides {
+        config_path: Some(config),
+        data_dir: Some(data_dir),
+        instance: Some("a".into()),
+        ..Default::default()
+    };
+    let settings = Settings::load(&overrides, &lookup(&[])).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(login_of(&settings, "a"), Some(("reader".into(), LoginOrigin::ReadOnlyDatabaseUrl)));
+    assert_eq!(
+        login_of(&settings, "b"),
+        Some(("supabase_read_only_user.tenant".into(), LoginOrigin::SupabaseReadOnlyUser))
+    );
+    assert_eq!(login_of(&settings, "c"), Some(("supamcp_read_only".into(), LoginOrigin::SetupReadOnlyRole)));
+
+    // The environment gives the default instance supabase_read_only_user; the command line's URL beats it.
+    let env = [("SUPAMCP_READ_ONLY_PASSWORD", "pw")];
+    overrides.instance = Some("c".into());
+    let settings = Settings::load(&overrides, &lookup(&env)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(login_of(&settings, "c"), Some(("supabase_read_only_user".into(), LoginOrigin::SupabaseReadOnlyUser)));
+    overrides.read_only_database_url = Some(Secret::new("postgres://cli_reader@h/d"));
+    let settings = Settings::load(&overrides, &lookup(&env)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(login_of(&settings, "c"), Some(("cli_reader".into(), LoginOrigin::ReadOnlyDatabaseUrl)));
+
+    // A stored login others may read is refused, not used.
+    std::fs::set_permissions(&stored, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .unwrap_or_else(|e| panic!("{e}"));
+    overrides.read_only_database_url = None;
+    let error = Settings::load(&overrides, &lookup(&[])).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(error.contains("chmod 600"), "{error}");
+}

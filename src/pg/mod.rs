@@ -6,6 +6,7 @@ pub mod advisors;
 pub mod catalog;
 pub mod client_programs;
 pub mod conninfo;
+pub mod destructive;
 pub mod diagnose;
 pub mod execute;
 pub mod ident;

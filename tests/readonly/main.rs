@@ -3,7 +3,7 @@
 //! layout as supabase_admin, as postgres, and on a read-only login PostgreSQL restricts), the database
 //! wall itself (the restricted login cannot do what the guard refuses, a privileged login is refused as a
 //! wall, `supamcp setup read-only-role`), and a property test that the guard's lexer and PostgreSQL agree on
-//! the statements of random SQL and the functions it calls.
+//! the statements of random SQL and the functions it calls. Also: execute_sql asks before destroying data.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -13,6 +13,7 @@ mod mcp_client;
 mod support;
 
 mod agreement;
+mod confirm;
 mod corpus;
 mod fingerprint;
 mod wall;
