@@ -1,6 +1,7 @@
 //! The Dokploy client against the stateful fake: version detection and the pre-0.25 shapes, both error
 //! bodies, 415 and wrong-method 404s, retries (idempotent calls only, on 5xx, 429 and timeouts), the
-//! template, the asynchronous deploy and its status machine, env replacement, containers and logs.
+//! template, the queued deploy and its status machine (nothing changes until the worker starts it), the
+//! wait for the deployment a request made (`dokploy::watch`), env replacement, containers and logs.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 #[path = "support/dokploy_fake/mod.rs"]
@@ -8,6 +9,7 @@ mod dokploy_fake;
 
 use dokploy_fake::{API_KEY, Fake};
 use std::time::Duration;
+use supamcp::dokploy::watch::{Baseline, Outcome, Request, deploy_and_wait, wait_for_new};
 use supamcp::dokploy::{Client, ClientOptions, ComposeStatus, DeploymentStatus, DokployError, DomainSpec, Parent};
 use supamcp::secret::Secret;
 
@@ -16,16 +18,7 @@ fn client(fake: &Fake) -> Client {
     Client::new("test", &fake.url, Secret::new(API_KEY), options).unwrap()
 }
 
-async fn wait_settled(client: &Client, compose_id: &str) -> ComposeStatus {
-    for _ in 0..400 {
-        let status = client.compose_one(compose_id).await.unwrap().compose_status;
-        if status != ComposeStatus::Running {
-            return status;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the deploy never settled");
-}
+const LONG: Duration = Duration::from_secs(60);
 
 #[tokio::test]
 async fn current_version_uses_environments() {
@@ -162,16 +155,62 @@ async fn timeouts_are_retried_for_reads_only() {
 }
 
 #[tokio::test]
+async fn a_queued_deploy_changes_nothing_until_the_worker_starts_it() {
+    let fake = Fake::start().await;
+    let client = client(&fake);
+    let compose_id = fake.seed_supabase("shop", false);
+    fake.pause_queue();
+    client.compose_deploy(&compose_id, "first").await.unwrap();
+    assert_eq!(client.compose_one(&compose_id).await.unwrap().compose_status, ComposeStatus::Idle);
+    assert!(client.deployment_all_by_compose(&compose_id).await.unwrap().is_empty());
+    let quiet = &mut |_: String| {};
+    let short = Duration::from_millis(300);
+    let waited = wait_for_new(&client, &compose_id, &Baseline::default(), "first", short, quiet).await.unwrap();
+    assert_eq!((waited.status, waited.deployment.is_none()), (Outcome::NotStarted, true));
+    assert!(waited.message.contains("queued and not started"), "{}", waited.message);
+    fake.resume_queue();
+    let mut notes = Vec::new();
+    let waited =
+        wait_for_new(&client, &compose_id, &Baseline::default(), "first", LONG, &mut |m| notes.push(m)).await.unwrap();
+    assert_eq!(waited.status, Outcome::Done);
+    let first = waited.deployment.unwrap();
+    assert_eq!((first.title.as_deref(), first.status), (Some("first"), DeploymentStatus::Done));
+    assert!(notes.iter().any(|n| n.contains(&first.deployment_id)), "{notes:?}");
+    assert_eq!(client.compose_one(&compose_id).await.unwrap().compose_status, ComposeStatus::Done);
+}
+
+#[tokio::test]
+async fn deploy_and_wait_follows_its_own_deployment_behind_another() {
+    let fake = Fake::start().await;
+    let client = client(&fake);
+    let compose_id = fake.seed_supabase("shop", true);
+    let seed = client.deployment_all_by_compose(&compose_id).await.unwrap().remove(0);
+    fake.set_deploy_delays(Duration::ZERO, Duration::from_millis(400));
+    client.compose_deploy(&compose_id, "someone else").await.unwrap();
+    let quiet = &mut |_: String| {};
+    let waited = deploy_and_wait(&client, &compose_id, Request::Redeploy, "ours", LONG, quiet).await.unwrap();
+    assert_eq!(waited.status, Outcome::Done);
+    assert_eq!(waited.deployment.as_ref().and_then(|d| d.title.as_deref()), Some("ours"));
+    let listed = client.deployment_all_by_compose(&compose_id).await.unwrap();
+    let titles: Vec<(Option<&str>, DeploymentStatus)> = listed.iter().map(|d| (d.title.as_deref(), d.status)).collect();
+    assert_eq!(titles[..2], [(Some("ours"), DeploymentStatus::Done), (Some("someone else"), DeploymentStatus::Done)]);
+    // The baseline was read after the other request: its newest is the seed or the other deployment.
+    let previous = waited.previous_deployment_id.unwrap();
+    assert!(previous == seed.deployment_id || previous == listed[1].deployment_id, "{previous}");
+}
+
+#[tokio::test]
 async fn deploy_runs_the_status_machine_and_fills_containers_and_logs() {
     let fake = Fake::start().await;
     let client = client(&fake);
     let compose_id = fake.seed_supabase("shop", false);
     assert_eq!(client.compose_one(&compose_id).await.unwrap().compose_status, ComposeStatus::Idle);
-    client.compose_deploy(&compose_id, "first").await.unwrap();
-    assert_eq!(client.compose_one(&compose_id).await.unwrap().compose_status, ComposeStatus::Running);
-    assert_eq!(wait_settled(&client, &compose_id).await, ComposeStatus::Done);
-    client.compose_redeploy(&compose_id, "second").await.unwrap();
-    assert_eq!(wait_settled(&client, &compose_id).await, ComposeStatus::Done);
+    let quiet = &mut |_: String| {};
+    let first = deploy_and_wait(&client, &compose_id, Request::Deploy, "first", LONG, quiet).await.unwrap();
+    assert_eq!((first.status, first.previous_deployment_id.clone()), (Outcome::Done, None));
+    let second = deploy_and_wait(&client, &compose_id, Request::Redeploy, "second", LONG, quiet).await.unwrap();
+    assert_eq!(second.status, Outcome::Done);
+    assert_eq!(second.previous_deployment_id, first.deployment.map(|d| d.deployment_id));
     let deployments = client.deployment_all_by_compose(&compose_id).await.unwrap();
     assert_eq!(deployments.iter().map(|d| d.title.as_deref().unwrap()).collect::<Vec<_>>(), ["second", "first"]);
     assert!(deployments.iter().all(|d| d.status == DeploymentStatus::Done));
@@ -196,10 +235,14 @@ async fn a_failing_deploy_ends_in_error_with_the_log_line() {
     let client = client(&fake);
     let compose_id = fake.seed_supabase("shop", false);
     fake.state().faults.deploy_fails = true;
-    client.compose_deploy(&compose_id, "t").await.unwrap();
-    assert_eq!(wait_settled(&client, &compose_id).await, ComposeStatus::Error);
+    let quiet = &mut |_: String| {};
+    let waited = deploy_and_wait(&client, &compose_id, Request::Deploy, "t", LONG, quiet).await.unwrap();
+    assert_eq!(waited.status, Outcome::Error);
+    assert_eq!(client.compose_one(&compose_id).await.unwrap().compose_status, ComposeStatus::Error);
     let latest = client.compose_one(&compose_id).await.unwrap().latest_deployment().cloned().unwrap();
     assert_eq!(latest.status, DeploymentStatus::Error);
+    assert_eq!(Some(&latest.deployment_id), waited.deployment.as_ref().map(|d| &d.deployment_id));
+    assert!(waited.message.contains(latest.error_message.as_deref().unwrap()), "{}", waited.message);
     let log = client.deployment_read_logs(&latest.deployment_id, 100).await.unwrap();
     assert!(log.contains("Error occurred ❌"), "{log}");
 }

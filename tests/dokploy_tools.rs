@@ -1,6 +1,7 @@
 //! The `dokploy` tools through the real binary against the fake Dokploy: listing across two servers,
 //! validation of a fresh template deployment, Dokploy's broken keys detected and repaired, env update
-//! with snapshot and rollback, health with one unhealthy container, restart, filtered logs.
+//! with snapshot and rollback, health with one unhealthy container, restart, filtered logs, and redeploys
+//! that wait for the deployment Dokploy queued (started late, ended in error, never started).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 #[path = "support/dokploy_fake/mod.rs"]
@@ -10,6 +11,7 @@ mod mcp_client;
 use dokploy_fake::{API_KEY, Fake};
 use mcp_client::{Server, start_with_env, text};
 use serde_json::{Value, json};
+use std::time::Duration;
 
 async fn serve(fake: &Fake) -> Server {
     start_with_env(&["--features", "dokploy"], &[("DOKPLOY_URL", &fake.url), ("DOKPLOY_API_KEY", API_KEY)]).await
@@ -137,6 +139,7 @@ async fn update_env_then_roll_back() {
         .ok("dokploy_rollback", json!({"compose_id": compose_id, "snapshot_id": snapshot, "confirm": true}))
         .await;
     assert_eq!(rolled["redeploy"]["status"], "done");
+    assert_eq!(rolled["redeploy"]["deployment"]["title"], "supamcp: rollback");
     assert_eq!(fake.env_of(&compose_id), original);
     let history = server.ok("dokploy_history", json!({"compose_id": compose_id})).await;
     let reasons: Vec<&str> =
@@ -145,11 +148,51 @@ async fn update_env_then_roll_back() {
     server.stop().await;
 }
 
+/// The newest deployment the fake holds for `compose_id`.
+fn newest(fake: &Fake, compose_id: &str) -> Value {
+    fake.deployments_of(compose_id).first().cloned().unwrap()
+}
+
+#[tokio::test]
+async fn redeploys_wait_for_the_deployment_dokploy_starts_late() {
+    let fake = Fake::start().await;
+    fake.state().faults.broken_template_keys = true;
+    let compose_id = fake.seed_supabase("shop", true);
+    let seed = newest(&fake, &compose_id)["deploymentId"].clone();
+    // Dokploy's worker picks the queued job up 1.5 s after the request; until then the compose says "done".
+    fake.set_deploy_delays(Duration::from_millis(1500), Duration::from_millis(300));
+    let server = serve(&fake).await;
+    let repaired = server.ok("dokploy_regenerate_keys", json!({"compose_id": compose_id, "confirm": true})).await;
+    let made = newest(&fake, &compose_id);
+    assert_eq!((made["title"].as_str(), made["status"].as_str()), (Some("supamcp: regenerate keys"), Some("done")));
+    let redeploy = &repaired["redeploy"];
+    assert_eq!((redeploy["status"].as_str(), repaired["verified"].as_bool()), (Some("done"), Some(true)), "{repaired}");
+    assert_eq!(redeploy["deployment"]["deploymentId"], made["deploymentId"]);
+    assert_eq!(redeploy["deployment"]["logPath"], made["logPath"]);
+    assert_eq!(redeploy["previous_deployment_id"], seed);
+    assert!(redeploy["queued_seconds"].as_f64().is_some(), "{redeploy}");
+    assert!(redeploy["message"].as_str().unwrap().contains("finished: done"), "{redeploy}");
+    let updated = server
+        .ok(
+            "dokploy_update_env",
+            json!({"compose_id": compose_id, "set": {"DISABLE_SIGNUP": "true"}, "redeploy": true}),
+        )
+        .await;
+    let made = newest(&fake, &compose_id);
+    assert_eq!((made["title"].as_str(), made["status"].as_str()), (Some("supamcp: env update"), Some("done")));
+    assert_eq!(updated["redeploy"]["deployment"]["deploymentId"], made["deploymentId"], "{updated}");
+    assert_eq!(updated["redeploy"]["health"]["verdict"], "healthy");
+    assert_eq!(fake.count("compose.redeploy"), 2);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_failing_redeploy_reports_the_log_tail() {
     let fake = Fake::start().await;
     let compose_id = fake.seed_supabase("shop", true);
+    let seed = newest(&fake, &compose_id)["deploymentId"].clone();
     fake.state().faults.deploy_fails = true;
+    fake.set_deploy_delays(Duration::from_millis(1000), Duration::from_millis(200));
     let server = serve(&fake).await;
     let updated = server
         .ok(
@@ -157,9 +200,38 @@ async fn a_failing_redeploy_reports_the_log_tail() {
             json!({"compose_id": compose_id, "set": {"DISABLE_SIGNUP": "true"}, "redeploy": true}),
         )
         .await;
-    assert_eq!(updated["redeploy"]["status"], "error");
-    assert!(updated["redeploy"]["log_tail"].as_str().unwrap().contains("Error occurred"), "{updated}");
-    assert_eq!(updated["redeploy"]["health"]["verdict"], "degraded");
+    let redeploy = &updated["redeploy"];
+    assert_eq!(redeploy["status"], "error", "{updated}");
+    assert_ne!(redeploy["deployment"]["deploymentId"], seed);
+    assert_eq!(redeploy["deployment"]["deploymentId"], newest(&fake, &compose_id)["deploymentId"]);
+    assert_eq!(redeploy["deployment"]["status"], "error");
+    let message = redeploy["message"].as_str().unwrap();
+    assert!(message.contains("ended in error") && message.contains("kong"), "{message}");
+    assert!(redeploy["log_tail"].as_str().unwrap().contains("Error occurred"), "{updated}");
+    assert_eq!(redeploy["health"]["verdict"], "degraded");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_redeploy_dokploy_never_starts_is_reported_as_not_started() {
+    let fake = Fake::start().await;
+    fake.state().faults.broken_template_keys = true;
+    let compose_id = fake.seed_supabase("shop", true);
+    let seed = newest(&fake, &compose_id)["deploymentId"].clone();
+    fake.pause_queue();
+    let server = serve(&fake).await;
+    let repaired = server
+        .ok("dokploy_regenerate_keys", json!({"compose_id": compose_id, "confirm": true, "wait_seconds": 1}))
+        .await;
+    let redeploy = &repaired["redeploy"];
+    assert_eq!(redeploy["status"], "not_started", "{repaired}");
+    assert_eq!((redeploy["deployment"].clone(), redeploy["log_tail"].clone()), (Value::Null, Value::Null));
+    assert_eq!(redeploy["previous_deployment_id"], seed);
+    let message = redeploy["message"].as_str().unwrap();
+    assert!(message.contains("queued and not started") && message.contains(seed.as_str().unwrap()), "{message}");
+    assert_eq!(repaired["verified"], false);
+    assert_eq!((fake.count("compose.redeploy"), fake.deployments_of(&compose_id).len()), (1, 1));
+    fake.resume_queue();
     server.stop().await;
 }
 
@@ -230,6 +302,7 @@ async fn manage_domain_moves_the_domain_and_the_urls() {
         (Some(true), Some("letsencrypt"))
     );
     assert_eq!(moved["redeploy"]["status"], "done");
+    assert_eq!(moved["redeploy"]["deployment"]["title"], "supamcp: domain change");
     let env = fake.env_of(&compose_id);
     for line in [
         "API_EXTERNAL_URL=https://db.example.com",

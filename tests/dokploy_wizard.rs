@@ -1,6 +1,7 @@
 //! The setup wizard `dokploy_deploy_supabase` through the real binary against the fake Dokploy: the dry
 //! run, the whole run, name sanitising and conflicts, and failures at the create, domain and wait steps
-//! followed by resume or by `dokploy_rollback` with the deploy id.
+//! followed by resume or by `dokploy_rollback` with the deploy id; a deploy Dokploy starts late is waited
+//! for, and one it has not started is waited for again on resume, not queued twice.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 #[path = "support/dokploy_fake/mod.rs"]
@@ -10,6 +11,7 @@ mod mcp_client;
 use dokploy_fake::{API_KEY, Fake};
 use mcp_client::{Server, start_with_env};
 use serde_json::{Value, json};
+use std::time::Duration;
 use supamcp::supabase::keys::jwt;
 
 async fn serve(fake: &Fake) -> Server {
@@ -48,11 +50,18 @@ async fn dry_run_plans_and_changes_nothing() {
 #[tokio::test]
 async fn the_whole_run_deploys_a_working_stack() {
     let fake = Fake::start().await;
+    fake.set_deploy_delays(Duration::from_millis(1500), Duration::from_millis(300));
     let server = serve(&fake).await;
     let smtp = json!({"host": "smtp.example.com", "port": 587, "user": "mailer", "pass": "smtp-secret-password-1", "admin_email": "admin@shop.example.com"});
     let done = server.ok("dokploy_deploy_supabase", args("shop", json!({"smtp": smtp}))).await;
     assert_eq!(done["health"]["verdict"], "healthy", "{done}");
     let compose_id = done["compose_id"].as_str().unwrap();
+    let deployments = fake.deployments_of(compose_id);
+    assert_eq!(deployments.len(), 1);
+    assert_eq!(
+        (deployments[0]["title"].as_str(), deployments[0]["status"].as_str()),
+        (Some("supamcp: first deploy"), Some("done"))
+    );
     let env = fake.env_of(compose_id);
     assert!(env.contains("SMTP_HOST=smtp.example.com") && env.contains("SITE_URL=https://db.example.com"));
     assert!(!env.contains("fake_mail_password"));
@@ -123,6 +132,27 @@ async fn a_failed_deploy_reports_the_log_and_resumes() {
     assert_eq!(resumed["health"]["verdict"], "healthy", "{resumed}");
     assert_eq!(fake.count("compose.deploy"), 2);
     assert_eq!(fake.count("project.create"), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_deploy_not_started_in_time_is_waited_for_on_resume_not_queued_again() {
+    let fake = Fake::start().await;
+    fake.pause_queue();
+    let server = serve(&fake).await;
+    let error = server.err("dokploy_deploy_supabase", args("shop", json!({"wait_seconds": 1}))).await;
+    assert!(error.contains("stopped at step 'wait'") && error.contains("did not start"), "{error}");
+    assert!(error.contains("queued and not started"), "{error}");
+    let compose_id = fake.state().composes[0]["composeId"].as_str().unwrap().to_owned();
+    assert!(fake.deployments_of(&compose_id).is_empty());
+    fake.resume_queue();
+    let resumed =
+        server.ok("dokploy_deploy_supabase", json!({"resume": deploy_id(&error), "check_endpoints": false})).await;
+    assert_eq!(resumed["health"]["verdict"], "healthy", "{resumed}");
+    assert_eq!(fake.count("compose.deploy"), 1);
+    let deployments = fake.deployments_of(&compose_id);
+    assert_eq!(deployments.len(), 1);
+    assert_eq!(deployments[0]["status"], "done");
     server.stop().await;
 }
 
@@ -199,6 +229,7 @@ async fn the_wizard_reports_progress_when_asked() {
     for step in ["create: done", "env: done", "domain: done", "deploy: done", "wait: done"] {
         assert!(messages.iter().any(|m| m == step), "{step} missing from {messages:?}");
     }
-    assert!(messages.iter().any(|m| m.starts_with("wait: Done; log: ")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.starts_with("wait: done; log: ")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.starts_with("wait: deployment ") && m.contains("started")), "{messages:?}");
     let _ = client.cancel().await;
 }

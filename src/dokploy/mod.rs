@@ -14,6 +14,7 @@ pub mod setup;
 pub mod tls;
 pub mod types;
 pub mod version;
+pub mod watch;
 pub mod wizard;
 
 pub use client::{Call, Client, ClientOptions, Idempotency};

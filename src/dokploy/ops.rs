@@ -1,10 +1,7 @@
-//! Work the Dokploy tools share: waiting for a deploy to settle, planning an env change (validated,
-//! http→https fixed when the domain is https, changes that break a running stack named), and
-//! repairing broken keys while keeping a sound JWT_SECRET.
+//! Work the Dokploy tools share: planning an env change (validated, http→https fixed when the domain
+//! is https, changes that break a running stack named), and repairing broken keys while keeping a
+//! sound JWT_SECRET. Waiting for a deploy is in `watch`.
 
-use super::client::Client;
-use super::error::DokployError;
-use super::types::{ComposeStatus, Deployment};
 use crate::failure::Failure;
 use crate::secret::redact_hint;
 use crate::supabase::env::url::{Protocol, UrlChange, convert_protocols};
@@ -13,27 +10,6 @@ use crate::supabase::finding::{Finding, Severity, is_secret_variable};
 use crate::supabase::keys::{legacy_keys, random_alnum, validate_keys};
 use serde::Serialize;
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
-
-/// Polls `compose.one` until the compose leaves `running` or `timeout` passes; returns the last status
-/// and the newest deployment.
-pub async fn wait_settled(
-    client: &Client,
-    compose_id: &str,
-    timeout: Duration,
-) -> Result<(ComposeStatus, Option<Deployment>), DokployError> {
-    let started = Instant::now();
-    let mut delay = Duration::from_millis(200);
-    loop {
-        let compose = client.compose_one(compose_id).await?;
-        let latest = client.deployment_all_by_compose(compose_id).await?.into_iter().next();
-        if compose.compose_status != ComposeStatus::Running || started.elapsed() >= timeout {
-            return Ok((compose.compose_status, latest));
-        }
-        tokio::time::sleep(delay.min(timeout.saturating_sub(started.elapsed()))).await;
-        delay = (delay * 2).min(Duration::from_secs(3));
-    }
-}
 
 /// One variable change, with secret values shown only as hints.
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]

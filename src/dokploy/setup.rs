@@ -1,21 +1,25 @@
 //! The setup wizard's remote steps, run in order and recorded one by one so a failure can be resumed
 //! or rolled back: create the project (and environment) and the compose from the template, replace the
-//! template's env with ours, set the kong domain to https with Let's Encrypt, deploy, wait for the
-//! status machine to settle (reporting the log tail), and check the containers. Progress lines go to
+//! template's env with ours, set the kong domain to https with Let's Encrypt, deploy (after noting the
+//! deployments there were), wait for the deployment that deploy queued to start and settle (reporting
+//! the log tail), and check the containers. Progress lines go to
 //! a channel; the tool layer turns them into MCP progress notifications.
 
 use super::client::Client;
 use super::inspect::{Health, assess};
-use super::ops::wait_settled;
-use super::types::{ComposeStatus, DomainSpec, Parent};
+use super::types::{DeploymentStatus, DomainSpec, Parent};
+use super::watch::{self, Baseline, wait_for_new};
 use super::wizard::{Record, Records, apply};
 use crate::failure::Failure;
 use crate::supabase::env::EnvFile;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
 /// The remote steps, in order.
 pub const STEPS: [&str; 5] = ["create", "env", "domain", "deploy", "wait"];
+
+/// The title of the wizard's deployment.
+const DEPLOY_TITLE: &str = "supamcp: first deploy";
 
 /// How a run ended.
 pub struct Outcome {
@@ -32,8 +36,7 @@ pub async fn run(
     progress: &UnboundedSender<String>,
 ) -> Result<Outcome, Failure> {
     let dokploy = |e: super::error::DokployError| e.failure(client.name());
-    if record.failed.as_deref() == Some("wait") {
-        // The deployment ended in error or did not finish: a resume deploys again.
+    if record.failed.as_deref() == Some("wait") && deploy_again(client, record).await? {
         record.done.retain(|step| step != "deploy");
     }
     for step in STEPS {
@@ -46,10 +49,7 @@ pub async fn run(
             "create" => create(client, record).await.map_err(dokploy),
             "env" => replace_env(client, record).await,
             "domain" => set_domain(client, record).await.map_err(dokploy),
-            "deploy" => {
-                let id = record.compose_id.clone().unwrap_or_default();
-                client.compose_deploy(&id, "supamcp: first deploy").await.map_err(dokploy)
-            }
+            "deploy" => deploy(client, record).await.map_err(dokploy),
             "wait" => wait_done(client, record, wait, progress).await,
             _ => Ok(()),
         };
@@ -99,6 +99,24 @@ async fn create(client: &Client, record: &mut Record) -> Result<(), super::error
     Ok(())
 }
 
+/// Notes the deployments there are, then queues the deploy (sent once).
+async fn deploy(client: &Client, record: &mut Record) -> Result<(), super::error::DokployError> {
+    let compose_id = record.compose_id.clone().unwrap_or_default();
+    record.deploy_baseline = Some(Baseline::take(client, &compose_id).await?);
+    client.compose_deploy(&compose_id, DEPLOY_TITLE).await
+}
+
+/// After a failed wait: deploy again only when the deployment ended in error or was cancelled (or the
+/// record predates baselines); one still queued or running is waited for again, not doubled.
+async fn deploy_again(client: &Client, record: &Record) -> Result<bool, Failure> {
+    let (Some(baseline), Some(compose_id)) = (&record.deploy_baseline, &record.compose_id) else {
+        return Ok(true);
+    };
+    let deployments = client.deployment_all_by_compose(compose_id).await.map_err(|e| e.failure(client.name()))?;
+    let ours = baseline.pick(&deployments, DEPLOY_TITLE);
+    Ok(ours.is_some_and(|d| matches!(d.status, DeploymentStatus::Error | DeploymentStatus::Cancelled)))
+}
+
 async fn replace_env(client: &Client, record: &Record) -> Result<(), Failure> {
     let compose_id = record.compose_id.clone().unwrap_or_default();
     let compose = client.compose_one(&compose_id).await.map_err(|e| e.failure(client.name()))?;
@@ -126,36 +144,38 @@ async fn wait_done(
     progress: &UnboundedSender<String>,
 ) -> Result<(), Failure> {
     let compose_id = record.compose_id.clone().unwrap_or_default();
-    let started = Instant::now();
-    loop {
-        let slice = Duration::from_secs(15).min(wait.saturating_sub(started.elapsed()));
-        let (status, latest) = wait_settled(client, &compose_id, slice).await.map_err(|e| e.failure(client.name()))?;
-        let tail = match &latest {
-            Some(d) => client.deployment_read_logs(&d.deployment_id, 5).await.unwrap_or_default(),
-            None => String::new(),
-        };
-        let tail = crate::audit::redact_text(&tail);
-        let _ = progress.send(format!("wait: {status:?}; log: {}", tail.lines().last().unwrap_or("")));
-        match status {
-            ComposeStatus::Done => return Ok(()),
-            ComposeStatus::Error => {
-                let why =
-                    latest.and_then(|d| d.error_message).unwrap_or_else(|| "the deployment ended in error".to_owned());
-                return Err(Failure::new(
-                    "the deployment failed",
-                    format!("{why}; log tail:\n{tail}"),
-                    "read the full log with dokploy_get_logs and fix the cause",
-                ));
-            }
-            _ if started.elapsed() >= wait => {
-                return Err(Failure::new(
-                    "the deployment did not finish in time",
-                    format!("still {status:?} after {}s", wait.as_secs()),
-                    "wait longer (wait_seconds) and resume; the first deploy pulls 13 images",
-                ));
-            }
-            _ => {}
-        }
+    let baseline = record.deploy_baseline.clone().unwrap_or_default();
+    let mut note = |message: String| {
+        let _ = progress.send(format!("wait: {message}"));
+    };
+    let waited = wait_for_new(client, &compose_id, &baseline, DEPLOY_TITLE, wait, &mut note).await.map_err(|e| {
+        let failure = e.failure(client.name());
+        Failure::new(format!("the deployment's progress could not be read: {}", failure.what), failure.why, failure.fix)
+    })?;
+    let tail = match &waited.deployment {
+        Some(d) => client.deployment_read_logs(&d.deployment_id, 5).await.unwrap_or_default(),
+        None => String::new(),
+    };
+    let tail = crate::audit::redact_text(&tail);
+    let status = serde_json::to_value(waited.status).ok().and_then(|v| v.as_str().map(str::to_owned));
+    let _ = progress.send(format!("wait: {}; log: {}", status.unwrap_or_default(), tail.lines().last().unwrap_or("")));
+    match waited.status {
+        watch::Outcome::Done => Ok(()),
+        watch::Outcome::Error | watch::Outcome::Cancelled => Err(Failure::new(
+            "the deployment failed",
+            format!("{}; log tail:\n{tail}", waited.message),
+            "read the full log with dokploy_get_logs and fix the cause",
+        )),
+        watch::Outcome::Running => Err(Failure::new(
+            "the deployment did not finish in time",
+            waited.message,
+            "resume with a longer wait_seconds (it waits for the same deployment; the first deploy pulls 13 images)",
+        )),
+        watch::Outcome::NotStarted => Err(Failure::new(
+            "the deployment did not start in time",
+            waited.message,
+            "resume once Dokploy has started it (the resume waits for the queued deployment, it does not queue another)",
+        )),
     }
 }
 

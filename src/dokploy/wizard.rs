@@ -134,6 +134,9 @@ pub struct Record {
     pub environment_id: Option<String>,
     pub compose_id: Option<String>,
     pub app_name: Option<String>,
+    /// The deployments there were before the deploy step (the wait looks for the one made after).
+    #[serde(default)]
+    pub deploy_baseline: Option<super::watch::Baseline>,
     /// Names of the steps completed.
     pub done: Vec<String>,
     pub failed: Option<String>,

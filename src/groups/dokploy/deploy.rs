@@ -49,7 +49,7 @@ pub struct DeployParams {
     /// Continue a failed run: the deploy_id its error named.
     #[serde(default)]
     pub resume: Option<String>,
-    /// How long to wait for the deployment, in seconds (default 900).
+    /// How long to wait for Dokploy to start the queued deployment and finish it, in seconds (default 900).
     #[serde(default = "default_wait_seconds")]
     pub wait_seconds: u64,
     /// Call /auth/v1/health and /rest/v1/ on the domain after the deploy (default true; skipped when unreachable).

@@ -37,7 +37,7 @@ pub struct ManageDomainParams {
     /// Redeploy so Traefik and the services pick up the change (default true).
     #[serde(default = "default_true")]
     pub redeploy: bool,
-    /// How long to wait for the redeploy, in seconds (default 900).
+    /// How long to wait for Dokploy to start the queued redeploy and finish it, in seconds (default 900).
     #[serde(default = "default_wait_seconds")]
     pub wait_seconds: u64,
     /// Check the live TLS certificate on port 443 after the change (default true; skipped when unreachable).

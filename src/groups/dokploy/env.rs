@@ -5,10 +5,11 @@
 use super::{default_lifetime_days, default_true, default_wait_seconds};
 use crate::dokploy::history::{History, SnapshotInfo};
 use crate::dokploy::inspect::{Health, assess};
-use crate::dokploy::ops::{KeyRepair, VariableChange, key_problems, plan_env_update, repair_keys, wait_settled};
+use crate::dokploy::ops::{KeyRepair, VariableChange, key_problems, plan_env_update, repair_keys};
 use crate::dokploy::setup;
+use crate::dokploy::watch::{DeploymentWait, Outcome, Request, deploy_and_wait, settled_compose};
 use crate::dokploy::wizard::Records;
-use crate::dokploy::{Client, Compose, ComposeStatus};
+use crate::dokploy::{Client, Compose};
 use crate::failure::Failure;
 use crate::secret::redact_hint;
 use crate::server::SupamcpServer;
@@ -42,17 +43,19 @@ pub struct UpdateEnvParams {
     /// Redeploy so the containers read the new env (default false: it applies on the next deploy).
     #[serde(default)]
     pub redeploy: bool,
-    /// How long to wait for the redeploy to finish, in seconds (default 900).
+    /// How long to wait for Dokploy to start the queued redeploy and finish it, in seconds (default 900).
     #[serde(default = "default_wait_seconds")]
     pub wait_seconds: u64,
 }
 
-/// The end of a redeploy.
+/// The end of a redeploy: the deployment Dokploy made for it (not the previous one), how it ended.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub(super) struct Redeploy {
-    status: ComposeStatus,
-    /// The tail of the deployment log when the deploy failed or did not finish.
+    #[serde(flatten)]
+    wait: DeploymentWait,
+    /// The tail of the new deployment's log when it failed, was cancelled or did not finish.
     log_tail: Option<String>,
+    /// The stack after the wait (with not_started: still the previous deployment's containers).
     health: Option<Health>,
 }
 
@@ -106,7 +109,7 @@ pub struct RollbackParams {
     /// Redeploy after restoring (default true).
     #[serde(default = "default_true")]
     pub redeploy: bool,
-    /// How long to wait for the redeploy, in seconds (default 900).
+    /// How long to wait for Dokploy to start the queued redeploy and finish it, in seconds (default 900).
     #[serde(default = "default_wait_seconds")]
     pub wait_seconds: u64,
 }
@@ -139,7 +142,7 @@ pub struct RegenerateKeysParams {
     /// Lifetime of the new keys in days (default 1826).
     #[serde(default = "default_lifetime_days")]
     pub lifetime_days: u32,
-    /// How long to wait for the redeploy, in seconds (default 900).
+    /// How long to wait for Dokploy to start the queued redeploy and finish it, in seconds (default 900).
     #[serde(default = "default_wait_seconds")]
     pub wait_seconds: u64,
 }
@@ -155,7 +158,7 @@ struct RegenerateReply {
     anon_key: Option<String>,
     snapshot: Option<SnapshotInfo>,
     redeploy: Option<Redeploy>,
-    /// True when the stored env passes the key checks after the change.
+    /// True when the stored env passes the key checks and the redeploy made for the change finished done.
     verified: bool,
 }
 
@@ -179,23 +182,23 @@ impl SupamcpServer {
         title: &str,
         wait: u64,
     ) -> Result<Redeploy, Failure> {
-        client.compose_redeploy(compose_id, title).await.map_err(dokploy_failure(client))?;
-        let (status, latest) =
-            wait_settled(client, compose_id, Duration::from_secs(wait)).await.map_err(dokploy_failure(client))?;
-        let log_tail = match (&latest, status) {
-            (Some(deployment), ComposeStatus::Error | ComposeStatus::Running) => client
+        let timeout = Duration::from_secs(wait);
+        let wait = deploy_and_wait(client, compose_id, Request::Redeploy, title, timeout, &mut |_| {}).await?;
+        let log_tail = match (&wait.deployment, wait.status) {
+            (Some(deployment), Outcome::Error | Outcome::Cancelled | Outcome::Running) => client
                 .deployment_read_logs(&deployment.deployment_id, 40)
                 .await
                 .ok()
                 .map(|t| crate::audit::redact_text(&t)),
             _ => None,
         };
-        let compose = client.compose_one(compose_id).await.map_err(dokploy_failure(client))?;
+        let compose = settled_compose(client, compose_id, wait.status).await.map_err(dokploy_failure(client))?;
         let containers = client
             .docker_containers(&compose.app_name, compose.server_id.as_deref())
             .await
             .map_err(dokploy_failure(client))?;
-        Ok(Redeploy { status, log_tail, health: Some(assess(&compose, &containers, latest.as_ref())) })
+        let health = assess(&compose, &containers, compose.latest_deployment());
+        Ok(Redeploy { wait, log_tail, health: Some(health) })
     }
 
     async fn update_env(&self, params: UpdateEnvParams) -> Result<UpdateReply, Failure> {
@@ -345,8 +348,8 @@ impl SupamcpServer {
                 .await?,
         );
         let (_, stored) = self.dokploy_compose(client, &compose.compose_id).await?;
-        reply.verified = key_problems(&stored).is_empty()
-            && reply.redeploy.as_ref().is_some_and(|r| r.status == ComposeStatus::Done);
+        reply.verified =
+            key_problems(&stored).is_empty() && reply.redeploy.as_ref().is_some_and(|r| r.wait.status == Outcome::Done);
         Ok(reply)
     }
 }
@@ -357,7 +360,8 @@ impl SupamcpServer {
     /// change that introduces a critical problem is refused), public URLs switch to https when the domain is https,
     /// and the previous env and compose file are snapshotted locally (see dokploy_history). Changes that break a
     /// running stack (POSTGRES_PASSWORD after the first boot, JWT_SECRET without new keys) need confirm: true.
-    /// With redeploy it redeploys and waits for the result.
+    /// With redeploy it redeploys and waits for the deployment Dokploy queued for it to start and finish (or reports
+    /// that it did not start in time).
     #[tool(
         annotations(title = "Update Dokploy env", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true),
         output_schema = schema_of::<UpdateReply>()

@@ -3,8 +3,13 @@
 //! parameters, POST with JSON (415 without the content type), 404 for a wrong method, zod-style 400s,
 //! appName suffixes, project → environment → compose (or project → compose when it pretends to be
 //! older than v0.25), `deployTemplate` with env, mounts and a kong domain with https off, the
-//! asynchronous deploy (idle → running → done|error) with deployments newest first, containers per
-//! appName and deployment log text.
+//! asynchronous deploy with deployments newest first, containers per appName and deployment log text.
+//!
+//! Deploys are queued as Dokploy's BullMQ worker runs them: `compose.deploy`/`redeploy` answer at once
+//! ("Deployment queued"); nothing changes until the worker picks the job up `queue_delay` later (one
+//! job at a time, in order), which sets the compose `running` and inserts the deployment (`running`);
+//! `deploy_time` after that both settle to `done` or `error`. Until then the compose shows the previous
+//! deploy's status. `pause_queue` holds every queued job until `resume_queue`.
 //!
 //! Faults: the next N requests fail with a 5xx, the next N hang past the client's timeout, deploys end
 //! in error, the key expires, one service reports unhealthy, the template makes Dokploy's broken keys.
@@ -64,8 +69,18 @@ pub struct State {
     /// The restartContainer calls, by containerId.
     pub restarts: Vec<String>,
     pub faults: Faults,
-    /// How long the asynchronous deploy stays `running`.
+    /// How long a queued deploy waits before the worker starts it (the compose keeps its old status).
+    pub queue_delay: Duration,
+    /// How long a started deploy stays `running`.
     pub deploy_time: Duration,
+    /// While true the worker starts no queued job.
+    pub queue_paused: bool,
+    /// The worker runs queued jobs one at a time, in order (the fake models concurrency 1): each request takes
+    /// the ticket `queued`, and the job starts when `served` reaches it.
+    pub queued: u64,
+    pub served: u64,
+    /// The createdAt of the last deployment (kept strictly increasing, as Dokploy's clock is in practice).
+    pub last_created: Option<chrono::DateTime<chrono::Utc>>,
     pub next_id: u64,
 }
 
@@ -115,6 +130,7 @@ impl Fake {
     pub async fn with_version(version: &str) -> Fake {
         let state = State {
             version: version.to_owned(),
+            queue_delay: Duration::from_millis(50),
             deploy_time: Duration::from_millis(150),
             faults: Faults { hang_for: Duration::from_secs(5), ..Faults::default() },
             ..State::default()
@@ -137,6 +153,28 @@ impl Fake {
     /// How many requests reached `procedure`.
     pub fn count(&self, procedure: &str) -> usize {
         self.state().requests.iter().filter(|(_, p)| p == procedure).count()
+    }
+
+    /// Sets how long queued deploys wait before they start and how long they then run.
+    pub fn set_deploy_delays(&self, queue_delay: Duration, deploy_time: Duration) {
+        let mut state = self.state();
+        state.queue_delay = queue_delay;
+        state.deploy_time = deploy_time;
+    }
+
+    /// Holds every queued deploy (they are accepted but do not start) until `resume_queue`.
+    pub fn pause_queue(&self) {
+        self.state().queue_paused = true;
+    }
+
+    /// Lets the worker start queued deploys again.
+    pub fn resume_queue(&self) {
+        self.state().queue_paused = false;
+    }
+
+    /// The deployments of a compose as the fake stores them, newest first.
+    pub fn deployments_of(&self, compose_id: &str) -> Vec<Value> {
+        self.state().deployments.iter().filter(|d| d["composeId"] == compose_id).cloned().collect()
     }
 
     /// Creates a project (and its production environment on v0.25+) with a Supabase compose from the

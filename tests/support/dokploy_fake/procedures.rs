@@ -59,12 +59,18 @@ fn project_view(state: &State, project: &Value) -> Value {
     view
 }
 
+/// What the worker does when it picks a job up: the compose turns `running` and the deployment row is
+/// inserted (`running`, createdAt now as an ISO string with milliseconds).
 pub fn start_deployment(state: &mut State, compose_id: &str, title: &str) -> String {
     let deployment_id = state.id("D");
     let app_name = state.compose(compose_id).and_then(|c| c["appName"].as_str()).unwrap_or_default().to_owned();
-    let now = chrono::Utc::now();
+    let mut now = chrono::Utc::now();
+    if let Some(last) = state.last_created.filter(|last| now <= *last) {
+        now = last + chrono::Duration::milliseconds(1);
+    }
+    state.last_created = Some(now);
     let log_path = format!("/etc/dokploy/logs/{app_name}/{app_name}-{}.log", now.format("%Y-%m-%d:%H:%M:%S"));
-    let created = format!("{}{:06}", now.format("%Y-%m-%dT%H:%M:%S%.3fZ"), state.next_id);
+    let created = now.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
     state.deployments.insert(
         0,
         json!({"deploymentId": deployment_id, "title": title, "description": null, "status": "running", "logPath": log_path,
@@ -105,19 +111,38 @@ pub fn finish_deployment(state: &mut State, compose_id: &str, deployment_id: &st
     state.containers.insert(app_name, containers);
 }
 
+fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, State> {
+    shared.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Queues the deploy and answers at once; a task plays Dokploy's worker (see the module doc of the fake).
 fn deploy(shared: &Shared, state: &mut State, input: &Value, title: &str, queued: &str) -> Result<Reply, Fail> {
     let compose_id = text(input, "composeId").to_owned();
     if state.compose(&compose_id).is_none() {
         return Err(not_found("Compose"));
     }
     let title = input["title"].as_str().unwrap_or(title).to_owned();
-    let deployment_id = start_deployment(state, &compose_id, &title);
-    let delay = state.deploy_time;
+    let (queue_delay, ticket) = (state.queue_delay, state.queued);
+    state.queued += 1;
     let shared = shared.clone();
     tokio::spawn(async move {
-        tokio::time::sleep(delay).await;
-        let mut state = shared.lock().unwrap_or_else(|p| p.into_inner());
-        finish_deployment(&mut state, &compose_id, &deployment_id);
+        tokio::time::sleep(queue_delay).await;
+        while !{
+            let state = lock(&shared);
+            state.served == ticket && !state.queue_paused
+        } {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let started = {
+            let mut state = lock(&shared);
+            let exists = state.compose(&compose_id).is_some();
+            exists.then(|| (start_deployment(&mut state, &compose_id, &title), state.deploy_time))
+        };
+        if let Some((deployment_id, deploy_time)) = started {
+            tokio::time::sleep(deploy_time).await;
+            finish_deployment(&mut lock(&shared), &compose_id, &deployment_id);
+        }
+        lock(&shared).served += 1;
     });
     if state.parsed_version() <= Version::new(0, 25, 6) {
         return Ok(Reply::Json(json!(true)));
