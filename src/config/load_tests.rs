@@ -108,3 +108,15 @@ fn backup_directory_and_key_follow_the_layers() {
     assert_eq!(layered.backup_key.as_ref().map(Secret::expose), Some("env passphrase 456"));
     assert!(!format!("{layered:?}").contains("passphrase 456"), "the key is redacted in Debug");
 }
+
+#[test]
+fn absolute_paths_are_allowed_by_the_file_or_the_command_line() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let defaults = Settings::load(&Overrides::default(), &lookup(&[])).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!defaults.allow_absolute_paths, "off by default");
+    let config = write(dir.path(), "supamcp.toml", "allow_absolute_paths = true\n");
+    let overrides = Overrides { config_path: Some(config), ..Default::default() };
+    assert!(Settings::load(&overrides, &lookup(&[])).is_ok_and(|s| s.allow_absolute_paths));
+    let flag = Overrides { allow_absolute_paths: true, ..Default::default() };
+    assert!(Settings::load(&flag, &lookup(&[])).is_ok_and(|s| s.allow_absolute_paths));
+}
