@@ -10,8 +10,8 @@ mod private;
 
 pub use outpath::{output_dir, output_file, output_file_in};
 pub use private::{
-    create_new, create_replacing, ensure_dir, open_append, open_read, tighten_existing_dir, write_atomic,
-    write_atomic_with_mode, write_new,
+    create_new, create_replacing, ensure_dir, open_append, open_read, remove_temporaries_of, tighten_existing_dir,
+    write_atomic, write_atomic_with_mode, write_new,
 };
 
 use crate::failure::Failure;

@@ -192,6 +192,20 @@ pub fn write_atomic_with_mode(path: &Path, bytes: &[u8], mode: u32, setting: &st
     })
 }
 
+/// Removes the temporary files [`write_atomic`] left beside `path` when its process was killed mid-write. Only
+/// for a file with one writer: another writer's temporary file would go too.
+pub fn remove_temporaries_of(path: &Path) {
+    let (Some(name), Some(dir)) = (path.file_name(), path.parent()) else { return };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file.starts_with(&prefix) && file.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// `.<name>.<random>.tmp` in the directory of `path`.
 fn temporary_beside(path: &Path) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

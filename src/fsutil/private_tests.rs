@@ -118,4 +118,11 @@ fn atomic_writes_keep_0600_and_leave_no_temporary_file() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["journal.json"]);
+
+    let stale = root.path().join(".journal.json.0123abcd.tmp");
+    std::fs::write(&stale, "killed mid-write").unwrap_or_else(|e| panic!("{e}"));
+    let other = root.path().join(".other.json.0123abcd.tmp");
+    std::fs::write(&other, "").unwrap_or_else(|e| panic!("{e}"));
+    remove_temporaries_of(&path);
+    assert!(!stale.exists() && other.exists() && path.exists());
 }

@@ -59,7 +59,9 @@ impl Journal {
         crate::fsutil::write_atomic(&self.path, &bytes, setting)
     }
 
+    /// Removes the journal, and the temporary file a run killed mid-save may have left beside it.
     pub fn remove(&self) {
         let _ = std::fs::remove_file(&self.path);
+        crate::fsutil::remove_temporaries_of(&self.path);
     }
 }
