@@ -118,16 +118,17 @@ impl AuditLog {
     pub fn append(&self, entry: &AuditEntry) -> std::io::Result<()> {
         let line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
         let _guard = self.write_lock.lock().map_err(|_| std::io::Error::other("audit log lock poisoned"))?;
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)?;
+        let setting = "the data directory (--data-dir, SUPAMCP_DATA_DIR)";
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::fsutil::ensure_dir(dir, setting).map_err(std::io::Error::other)?;
         }
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&self.path)?;
+        let mut file = crate::fsutil::open_append(&self.path, setting).map_err(std::io::Error::other)?;
         file.write_all(format!("{line}\n").as_bytes())
     }
 
     /// The newest `limit` entries (oldest first), optionally only those of `tool`. A missing log is empty.
     pub fn recent(&self, limit: usize, tool: Option<&str>) -> std::io::Result<Vec<AuditEntry>> {
-        let file = match std::fs::File::open(&self.path) {
+        let file = match crate::fsutil::open_read(&self.path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),

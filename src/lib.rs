@@ -8,6 +8,7 @@ pub mod config;
 pub mod diff;
 pub mod dokploy;
 pub mod failure;
+pub mod fsutil;
 pub mod groups;
 pub mod health;
 pub mod migrate;

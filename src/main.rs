@@ -23,6 +23,7 @@ fn log_filter() -> EnvFilter {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    supamcp::fsutil::ignore_file_size_signal();
     tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).with_env_filter(log_filter()).init();
     supamcp::cli::run(supamcp::cli::Cli::parse()).await
 }

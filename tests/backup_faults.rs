@@ -7,8 +7,6 @@
 mod mcp_client;
 mod support;
 
-use rmcp::ServiceExt;
-use rmcp::transport::TokioChildProcess;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -109,52 +107,22 @@ async fn pg_dump_terminated_mid_stream_leaves_nothing() {
     server.stop().await;
 }
 
-/// The real binary with a file-size limit (RLIMIT_FSIZE) and SIGXFSZ ignored, so a write past the limit fails
-/// with EFBIG as a full disk fails with ENOSPC.
-async fn limited_server(
-    args: &[&str],
-    data_dir: &Path,
-    limit: u64,
-) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_supamcp"));
-    command.args(args).arg("--data-dir").arg(data_dir).env("SUPAMCP_LOG", "warn").env_remove("SUPAMCP_BACKUP_KEY");
-    // SAFETY: between fork and exec only async-signal-safe calls (signal, setrlimit).
-    unsafe {
-        command.pre_exec(move || {
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            let limit = libc::rlimit { rlim_cur: limit, rlim_max: limit };
-            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let (transport, _) = TokioChildProcess::builder(command).stderr(std::process::Stdio::inherit()).spawn().unwrap();
-    ().serve(transport).await.unwrap()
-}
-
 #[tokio::test]
 async fn a_full_disk_fails_the_backup_cleanly() {
     let db = big_database("bkf_full").await;
     let dir = tempfile::tempdir().unwrap();
     let backups = dir.path().join("b");
     let url = db.url_as("supabase_admin");
-    let client =
-        limited_server(&["--database-url", &url, "--backup-dir", backups.to_str().unwrap()], dir.path(), 4 << 20).await;
-    let call = |name: &str, args: Value| {
-        client.call_tool(
-            rmcp::model::CallToolRequestParams::new(name.to_owned()).with_arguments(args.as_object().unwrap().clone()),
-        )
-    };
-    let result = call("create_backup", json!({"encrypt": false, "compression": "none"})).await.unwrap();
-    let text = mcp_client::text(&result);
-    assert_eq!(result.is_error, Some(true), "{text}");
+    // The binary ignores SIGXFSZ itself, so a write past the limit fails with EFBIG as a full disk fails with ENOSPC.
+    let args = ["--database-url", url.as_str(), "--backup-dir", backups.to_str().unwrap()];
+    let server = mcp_client::start_limited_in(&args, dir.path(), 4 << 20).await;
+    let text = server.err("create_backup", json!({"encrypt": false, "compression": "none"})).await;
     assert!(text.contains("File too large") && text.contains("ulimit"), "{text}");
     assert_nothing_left(&backups);
-    let listed = call("list_backups", json!({})).await.unwrap();
-    assert_eq!(listed.structured_content.unwrap()["backups"], json!([]));
+    let listed = server.ok("list_backups", json!({})).await;
+    assert_eq!(listed["backups"], json!([]));
     assert_no_pg_dump(&db).await;
-    let _ = client.cancel().await;
+    server.stop().await;
 }
 
 #[tokio::test]

@@ -62,9 +62,10 @@ async fn definitions(client: &tokio_postgres::Client) -> Vec<String> {
 fn wait_for_journal(journal_dir: &std::path::Path, table: &str, child: &mut std::process::Child) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
+        // The journal itself, not the temporary file a save writes before renaming it over the journal.
         let journal = std::fs::read_dir(journal_dir)
             .ok()
-            .and_then(|mut d| d.next())
+            .and_then(|mut d| d.find(|e| e.as_ref().is_ok_and(|e| !e.file_name().to_string_lossy().starts_with('.'))))
             .and_then(|e| e.ok())
             .and_then(|e| std::fs::read_to_string(e.path()).ok());
         if journal.is_some_and(|text| text.contains(table)) {

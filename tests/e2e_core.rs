@@ -160,6 +160,59 @@ async fn large_results_spill_and_page() {
     server.stop().await;
 }
 
+/// Names of the files in `dir` (none when it does not exist).
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_file_size_limit_fails_the_spill_cleanly_and_the_server_lives_on() {
+    let db = support::fresh_database("spill_fsize").await;
+    let url = db.url();
+    let args = ["--database-url", url.as_str(), "--spill-threshold-bytes", "4096"];
+    let server = mcp_client::start_with_file_size_limit(&args, 64 * 1024).await;
+    let sql = "select g as n, md5(g::text) as h from generate_series(1, 20000) g";
+    let error = server.err("execute_sql", json!({"sql": sql})).await;
+    assert!(error.contains("EFBIG") && error.contains("ulimit -f"), "what, why and fix: {error}");
+    let results = server.data_dir.as_ref().unwrap().path().join("results");
+    assert_eq!(names_in(&results), Vec::<String>::new(), "no partial or half-written spill file is left");
+    let alive = server.ok("execute_sql", json!({"sql": "select 1 as one"})).await;
+    assert_eq!(alive["rows"][0]["one"], json!(1), "{alive}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn data_files_are_private_and_planted_links_are_not_followed() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777;
+    let db = support::fresh_database("private_files").await;
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    std::fs::create_dir(&data_dir).unwrap();
+    std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A link where the audit log goes, pointing at a file the attacker wants appended to.
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "untouched\n").unwrap();
+    std::os::unix::fs::symlink(&victim, data_dir.join("audit.jsonl")).unwrap();
+
+    let server =
+        mcp_client::start_in(&["--database-url", &db.url(), "--spill-threshold-bytes", "4096"], &data_dir).await;
+    let sql = "select g as n, md5(g::text) as h from generate_series(1, 2000) g";
+    let reply = server.ok("execute_sql", json!({"sql": sql})).await;
+    let spilled = std::path::PathBuf::from(reply["spilled"]["path"].as_str().unwrap());
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched\n", "the audit log did not follow the link");
+    assert_eq!(mode(&data_dir), 0o700, "an existing data directory is tightened");
+    assert_eq!(mode(spilled.parent().unwrap()), 0o700);
+    assert_eq!(mode(&spilled), 0o600);
+
+    std::fs::remove_file(data_dir.join("audit.jsonl")).unwrap();
+    server.ok("execute_sql", json!({"sql": "select 1"})).await;
+    assert_eq!(mode(&data_dir.join("audit.jsonl")), 0o600);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn stats_connections_and_the_audit_log() {
     let db = support::fresh_sample_database("stats").await;

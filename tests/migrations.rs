@@ -84,7 +84,13 @@ async fn apply_is_all_or_nothing_and_dry_runs_leave_nothing() {
     let client = db.client().await;
     let dir = tempfile::tempdir().unwrap();
     let directory = dir.path().to_str().unwrap();
-    let server = mcp_client::start(&["--database-url", &db.url()]).await;
+    let confined = mcp_client::start(&["--database-url", &db.url()]).await;
+    let refused =
+        confined.err("create_migration", json!({"name": "x", "sql": "select 1", "directory": directory})).await;
+    assert!(refused.contains("outside the working directory"), "{refused}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing was written");
+    confined.stop().await;
+    let server = mcp_client::start(&["--database-url", &db.url(), "--allow-absolute-paths"]).await;
 
     let created = server.ok("create_migration", json!({"name": "Add todos", "sql": "create table public.todos (id int primary key);\ninsert into public.todos values (1), (2);", "down_sql": "drop table public.todos;", "directory": directory})).await;
     let version = created["version"].as_str().unwrap().to_owned();

@@ -118,7 +118,9 @@ async fn generate_diff_and_create_migration_through_the_binary() {
     target.admin().await.batch_execute("CREATE TABLE public.extra (id int)").await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let migrations = dir.path().join("migrations");
-    let server = mcp_client::start(&["--config", &config(dir.path(), &source, &target)]).await;
+    // The migrations directory is a temporary one, outside the working directory of the test.
+    let server =
+        mcp_client::start(&["--config", &config(dir.path(), &source, &target), "--allow-absolute-paths"]).await;
 
     let diff = server.ok("generate_diff", json!({"source": "src", "target": "dst"})).await;
     assert_eq!(diff["empty"], json!(false));

@@ -11,7 +11,14 @@ use supamcp::supabase::keys::jwt::encode_hs256;
 use supamcp::supabase::keys::legacy_claims;
 
 fn call(extra: &[&str], tool: &str, arguments: Value) -> (bool, Value) {
+    call_in(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), extra, tool, arguments)
+}
+
+/// `supamcp [extra] call tool arguments` in the working directory `dir`.
+fn call_in(dir: &std::path::Path, extra: &[&str], tool: &str, arguments: Value) -> (bool, Value) {
     let output = Command::new(env!("CARGO_BIN_EXE_supamcp"))
+        .current_dir(dir)
+        .env_remove("SUPAMCP_ALLOW_ABSOLUTE_PATHS")
         .args(extra)
         .args(["--features", "core,development", "call", tool, &arguments.to_string()])
         .output()
@@ -41,13 +48,30 @@ async fn types_inline_spilled_and_written_match_the_command_line() {
     std::fs::write(&target, "old").unwrap();
     let data_dir = dir.path().join("data").display().to_string();
     let base = ["--database-url", url.as_str(), "--data-dir", data_dir.as_str()];
-    let (ok, reply) = call(&base, "generate_typescript_types", json!({"write_to": target.display().to_string()}));
+    let (ok, refused) =
+        call_in(dir.path(), &base, "generate_typescript_types", json!({"write_to": "database.types.ts"}));
+    assert!(!ok && refused.to_string().contains("refusing to overwrite"), "{refused}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "old", "an existing file needs confirm");
+    let arguments = json!({"write_to": "database.types.ts", "confirm": true});
+    let (ok, reply) = call_in(dir.path(), &base, "generate_typescript_types", arguments);
     assert!(ok, "{reply}");
     assert_eq!(reply["types"].as_str(), Some(expected.as_str()));
     assert_eq!(reply["schemas"], json!(["graphql_public", "public"]));
     assert_eq!(std::fs::read_to_string(&target).unwrap(), expected);
     let backup = reply["backup"].as_str().unwrap();
     assert_eq!(std::fs::read_to_string(backup).unwrap(), "old");
+
+    // The command line is the user at the terminal: `gen types -o` writes where it is told, replacing the file.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let cli_target = elsewhere.path().join("types.ts");
+    std::fs::write(&cli_target, "old").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_supamcp"))
+        .args(["--database-url", url.as_str(), "gen", "types", "-o"])
+        .arg(&cli_target)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(std::fs::read_to_string(&cli_target).unwrap(), expected);
 
     let small = [base.as_slice(), &["--spill-threshold-bytes", "4096"]].concat();
     let (ok, spilled) = call(&small, "generate_typescript_types", json!({"schemas": ["public"]}));

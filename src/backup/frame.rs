@@ -31,6 +31,12 @@ pub fn io_failure(failure: Failure) -> io::Error {
 pub fn failure_of(error: io::Error, what: &str) -> Failure {
     match error.get_ref().and_then(|inner| inner.downcast_ref::<Failure>()) {
         Some(failure) => failure.clone(),
+        None if error.raw_os_error() == Some(libc::EFBIG) => Failure::new(
+            what.to_owned(),
+            format!("{error} (EFBIG)"),
+            "the file-size limit (ulimit -f / RLIMIT_FSIZE) of this process is too low: raise or remove it where \
+             supamcp is started",
+        ),
         None => Failure::new(what.to_owned(), error.to_string(), "check the disk and the archive, then retry"),
     }
 }

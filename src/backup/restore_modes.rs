@@ -269,7 +269,7 @@ impl Restorer<'_> {
     async fn run_parallel(&self, spec: &ConnSpec) -> Result<u64, Failure> {
         let _timer = Elapsed(&self.restore_ms, Instant::now());
         let io = |what: &'static str| move |e: std::io::Error| super::super::frame::failure_of(e, what);
-        std::fs::create_dir_all(self.scratch_dir).map_err(io("cannot create the temporary directory"))?;
+        crate::fsutil::ensure_dir(self.scratch_dir, "the data directory (--data-dir, SUPAMCP_DATA_DIR)")?;
         let file = tempfile::Builder::new()
             .prefix(".supamcp-restore-")
             .tempfile_in(self.scratch_dir)

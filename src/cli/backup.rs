@@ -80,8 +80,8 @@ pub fn run(args: &BackupArgs) -> ExitCode {
             return Ok(bytes);
         }
         let partial = args.out.with_extension("partial");
-        let mut file =
-            std::io::BufWriter::new(std::fs::File::create(&partial).map_err(io("cannot create the output"))?);
+        // The plain archive holds the whole database: owner-only, and never through a planted symlink.
+        let mut file = std::io::BufWriter::new(crate::fsutil::create_replacing(&partial, "--out")?);
         let written = decrypt(input, &mut file, key.as_ref()).and_then(|bytes| {
             file.flush().map_err(io("cannot write the output"))?;
             std::fs::rename(&partial, &args.out).map_err(io("cannot write the output"))?;

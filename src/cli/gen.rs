@@ -42,10 +42,16 @@ pub async fn run(global: &GlobalArgs, args: &GenArgs) -> ExitCode {
     let GenWhat::Types(types) = &args.what;
     match types_text(global, types).await {
         Ok(text) => match &types.output {
-            Some(path) => match std::fs::write(path, text) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => super::startup_error(&format!("writing {} failed: {e}", path.display())),
-            },
+            // The user at the terminal names the file: any path, replaced without asking, as a shell redirect
+            // would; but whole or not at all, and with the old file's mode (0644 for a new one).
+            Some(path) => {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o644);
+                match crate::fsutil::write_atomic_with_mode(path, text.as_bytes(), mode, "-o") {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(failure) => super::startup_error(&failure.text()),
+                }
+            }
             None => {
                 use std::io::Write;
                 let mut stdout = std::io::stdout().lock();

@@ -47,6 +47,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "SUPAMCP_READ_ONLY", action = clap::ArgAction::SetTrue,
           value_parser = clap::builder::BoolishValueParser::new())]
     pub read_only: bool,
+    /// Let tool parameters that write files (write_to, directories) name paths outside the working directory
+    /// (SUPAMCP_ALLOW_ABSOLUTE_PATHS=1/true/yes/on).
+    #[arg(long, global = true, env = "SUPAMCP_ALLOW_ABSOLUTE_PATHS", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_absolute_paths: bool,
     /// The instance tools use when a call names none.
     #[arg(long, global = true, env = "SUPAMCP_INSTANCE")]
     pub instance: Option<String>,
@@ -153,6 +158,7 @@ impl GlobalArgs {
             database_url: self.database_url.clone().map(Secret::new),
             features: self.features.clone(),
             read_only: self.read_only,
+            allow_absolute_paths: self.allow_absolute_paths,
             instance: self.instance.clone(),
             data_dir: self.data_dir.clone(),
             read_only_role: self.read_only_role.clone(),

@@ -14,6 +14,8 @@ pub struct ConfigFile {
     /// Feature groups to enable, as on `--features`.
     pub features: Option<Vec<String>>,
     pub read_only: Option<bool>,
+    /// Let tool parameters that write files name paths outside the working directory.
+    pub allow_absolute_paths: Option<bool>,
     /// Where spilled results, the audit log and snapshots go.
     pub data_dir: Option<PathBuf>,
     pub spill_threshold_bytes: Option<usize>,

@@ -21,6 +21,7 @@ pub struct Overrides {
     pub database_url: Option<Secret>,
     pub features: Option<String>,
     pub read_only: bool,
+    pub allow_absolute_paths: bool,
     pub instance: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub read_only_role: Option<String>,
@@ -113,6 +114,7 @@ impl Settings {
             default_instance,
             features,
             read_only: overrides.read_only || file.read_only.unwrap_or(false),
+            allow_absolute_paths: overrides.allow_absolute_paths || file.allow_absolute_paths.unwrap_or(false),
             data_dir: data_dir.clone(),
             spill_threshold_bytes: overrides
                 .spill_threshold_bytes

@@ -161,3 +161,15 @@ fn read_only_logins_layer_and_the_stored_one_is_picked_up() {
     let error = Settings::load(&overrides, &lookup(&[])).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(error.contains("chmod 600"), "{error}");
 }
+
+#[test]
+fn absolute_paths_are_allowed_by_the_file_or_the_command_line() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let defaults = Settings::load(&Overrides::default(), &lookup(&[])).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!defaults.allow_absolute_paths, "off by default");
+    let config = write(dir.path(), "supamcp.toml", "allow_absolute_paths = true\n");
+    let overrides = Overrides { config_path: Some(config), ..Default::default() };
+    assert!(Settings::load(&overrides, &lookup(&[])).is_ok_and(|s| s.allow_absolute_paths));
+    let flag = Overrides { allow_absolute_paths: true, ..Default::default() };
+    assert!(Settings::load(&flag, &lookup(&[])).is_ok_and(|s| s.allow_absolute_paths));
+}

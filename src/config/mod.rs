@@ -48,6 +48,9 @@ pub struct Settings {
     /// Groups named by the user; `None` means "every group whose prerequisites are configured".
     pub features: Option<BTreeSet<Group>>,
     pub read_only: bool,
+    /// Tool parameters that write files (write_to, directories) may name any path; default false: only paths
+    /// inside the working directory of the process.
+    pub allow_absolute_paths: bool,
     pub data_dir: PathBuf,
     pub spill_threshold_bytes: usize,
     pub spill_max_age: Duration,

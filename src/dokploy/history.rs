@@ -60,6 +60,8 @@ fn safe(part: &str) -> String {
     part.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
 }
 
+const SETTING: &str = "the data directory (--data-dir, SUPAMCP_DATA_DIR)";
+
 fn io_failure(what: &str, path: &Path, e: std::io::Error) -> Failure {
     Failure::new(what, format!("{}: {e}", path.display()), "check that the data directory (--data-dir) is writable")
 }
@@ -83,7 +85,7 @@ impl History {
         compose_file: &str,
     ) -> Result<SnapshotInfo, Failure> {
         let dir = self.dir(server, compose_id);
-        std::fs::create_dir_all(&dir).map_err(|e| io_failure("cannot create the snapshot directory", &dir, e))?;
+        crate::fsutil::ensure_dir(&dir, SETTING)?;
         let now = chrono::Utc::now();
         let mut id = now.format("%Y%m%dT%H%M%S%6fZ").to_string();
         let mut n = 1;
@@ -101,7 +103,7 @@ impl History {
         let path = dir.join(format!("{id}.json"));
         let text = serde_json::to_string_pretty(&snapshot)
             .map_err(|e| Failure::new("cannot encode the snapshot", e.to_string(), "report this as a supamcp bug"))?;
-        write_private(&path, &text).map_err(|e| io_failure("cannot write the snapshot", &path, e))?;
+        crate::fsutil::write_new(&path, text.as_bytes(), SETTING)?;
         Ok(snapshot.info())
     }
 
@@ -125,7 +127,7 @@ impl History {
     /// One snapshot by id.
     pub fn load(&self, server: &str, compose_id: &str, id: &str) -> Result<Snapshot, Failure> {
         let path = self.dir(server, compose_id).join(format!("{}.json", safe(id)));
-        let text = std::fs::read_to_string(&path).map_err(|_| {
+        let text = crate::fsutil::open_read(&path).and_then(std::io::read_to_string).map_err(|_| {
             Failure::new(
                 format!("no snapshot '{id}' for compose {compose_id}"),
                 format!("{} does not exist", path.display()),
@@ -136,18 +138,6 @@ impl History {
             Failure::new("a snapshot is unreadable", format!("{}: {e}", path.display()), "pick another snapshot")
         })
     }
-}
-
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)?.write_all(text.as_bytes())
 }
 
 #[cfg(test)]
@@ -168,5 +158,24 @@ mod tests {
         assert_eq!(history.load("main", "c1", &second.id).map(|s| s.env).ok().as_deref(), Some("A=3"));
         assert!(history.load("main", "c1", "nope").is_err());
         assert!(history.list("main", "other").unwrap_or_default().is_empty());
+    }
+
+    #[test]
+    fn snapshots_are_private_and_a_planted_link_is_not_followed() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777).unwrap_or_default();
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let history = History::new(dir.path());
+        let saved = history.save("main", "c1", "first", "SECRET=x", "").unwrap_or_else(|e| panic!("{e}"));
+        let folder = history.dir("main", "c1");
+        assert_eq!(mode(&folder), 0o700);
+        assert_eq!(mode(&folder.join(format!("{}.json", saved.id))), 0o600);
+
+        let elsewhere = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(history.root.join("main")).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(elsewhere.path(), history.dir("main", "c2")).unwrap_or_else(|e| panic!("{e}"));
+        let failure = history.save("main", "c2", "x", "SECRET=x", "").err().unwrap_or_else(|| panic!("followed"));
+        assert!(failure.why.contains("symbolic link"), "{failure}");
+        assert_eq!(std::fs::read_dir(elsewhere.path()).map(Iterator::count).unwrap_or_default(), 0);
     }
 }

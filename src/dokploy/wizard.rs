@@ -163,27 +163,16 @@ impl Records {
         let fail = |e: String| {
             Failure::new("cannot write the deploy record", e, "check that the data directory (--data-dir) is writable")
         };
-        std::fs::create_dir_all(&self.dir).map_err(|e| fail(e.to_string()))?;
+        let setting = "the data directory (--data-dir, SUPAMCP_DATA_DIR)";
+        crate::fsutil::ensure_dir(&self.dir, setting)?;
         let text = serde_json::to_string_pretty(record).map_err(|e| fail(e.to_string()))?;
-        let path = self.dir.join(format!("{}.json", record.id));
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        use std::io::Write;
-        options
-            .open(&path)
-            .and_then(|mut f| f.write_all(text.as_bytes()))
-            .map_err(|e| fail(format!("{}: {e}", path.display())))
+        crate::fsutil::write_atomic(&self.dir.join(format!("{}.json", record.id)), text.as_bytes(), setting)
     }
 
     pub fn load(&self, id: &str) -> Result<Record, Failure> {
         let safe: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
         let path = self.dir.join(format!("{safe}.json"));
-        let text = std::fs::read_to_string(&path).map_err(|_| {
+        let text = crate::fsutil::open_read(&path).and_then(std::io::read_to_string).map_err(|_| {
             Failure::new(
                 format!("no deploy record '{id}'"),
                 format!("{} does not exist", path.display()),

@@ -161,7 +161,17 @@ fn write_new(path: &Path, text: &str) -> Result<(), Failure> {
             "pick another name, or remove the old file",
         )
     })?;
-    file.write_all(text.as_bytes()).map_err(|e| read_failure(path, e))
+    file.write_all(text.as_bytes()).map_err(|e| {
+        // No half-written migration stays behind (a full disk, the file-size limit).
+        let _ = std::fs::remove_file(path);
+        crate::fsutil::io_failure(
+            format!("cannot write {}", path.display()),
+            path,
+            &e,
+            "the migrations directory",
+            "check the migrations directory",
+        )
+    })
 }
 
 #[cfg(test)]

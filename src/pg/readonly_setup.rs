@@ -10,8 +10,7 @@ use super::sql_errors::sql_failure;
 use crate::failure::Failure;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -46,7 +45,9 @@ pub fn stored_login(data_dir: &Path, instance: &str) -> Result<Option<ReadOnlyLo
             format!("chmod 600 {} (or delete it and run `supamcp setup read-only-role` again)", path.display()),
         ));
     }
-    let text = std::fs::read_to_string(&path)
+    let mut text = String::new();
+    crate::fsutil::open_read(&path)
+        .and_then(|mut file| std::io::Read::read_to_string(&mut file, &mut text))
         .map_err(|e| Failure::new(format!("cannot read {}", path.display()), e.to_string(), "fix its permissions"))?;
     let stored: StoredLogin = serde_json::from_str(&text).map_err(|e| {
         Failure::new(
@@ -166,32 +167,11 @@ pub async fn apply(client: &mut tokio_postgres::Client, plan: &SetupPlan) -> Res
     Ok((password, notes))
 }
 
-/// Writes the login owner-only (a new file renamed into place), creating the directory 0700.
+/// Writes the login owner-only (0600 through a temporary file and a rename, in a 0700 directory).
 pub fn store(plan: &SetupPlan, password: &Secret) -> Result<(), Failure> {
-    let io_failure = |e: std::io::Error| {
-        Failure::new(
-            format!("cannot store the read-only login in {}", plan.stored_at.display()),
-            e.to_string(),
-            "check that the data directory is writable (--data-dir)",
-        )
-    };
-    let dir = plan.stored_at.parent().ok_or_else(|| io_failure(std::io::Error::other("no parent directory")))?;
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io_failure)?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io_failure)?;
+    let dir = plan.stored_at.parent().unwrap_or(Path::new("."));
+    crate::fsutil::ensure_dir(dir, "--data-dir")?;
     let text = serde_json::to_string(&StoredLogin { user: plan.role.clone(), password: password.expose().to_owned() })
-        .map_err(|e| io_failure(std::io::Error::other(e)))?;
-    let temporary = dir.join(format!(".{}.{}.tmp", plan.role, std::process::id()));
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&temporary)
-        .map_err(io_failure)?;
-    let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
-    if let Err(e) = written.and_then(|()| std::fs::rename(&temporary, &plan.stored_at)) {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(io_failure(e));
-    }
-    Ok(())
+        .map_err(|e| Failure::new("cannot encode the read-only login", e.to_string(), "report this as a supamcp bug"))?;
+    crate::fsutil::write_atomic(&plan.stored_at, text.as_bytes(), "--data-dir")
 }

@@ -37,6 +37,13 @@ pub struct SupamcpServer {
 impl SupamcpServer {
     /// Builds the server and its tool router from `settings`. Group selection is resolved here, once.
     pub fn new(settings: Settings) -> Result<SupamcpServer, String> {
+        // Older versions left the data directory 0755: make an existing one private now. A symlinked or foreign
+        // one is only reported here; every write into it refuses it with the same reason.
+        if let Err(failure) =
+            crate::fsutil::tighten_existing_dir(&settings.data_dir, "the data directory (--data-dir, SUPAMCP_DATA_DIR)")
+        {
+            tracing::warn!("{failure}");
+        }
         let spill =
             SpillStore::new(settings.data_dir.join("results"), settings.spill_threshold_bytes, settings.spill_max_age);
         let audit = AuditLog::new(settings.data_dir.join("audit.jsonl"));

@@ -81,7 +81,7 @@ impl SpillStore {
         if !valid_handle(handle) {
             return Err(unknown());
         }
-        let file = std::fs::File::open(self.path_of(handle)).map_err(|_| unknown())?;
+        let file = crate::fsutil::open_read(&self.path_of(handle)).map_err(|_| unknown())?;
         let io_failure = |e: std::io::Error| {
             Failure::new("cannot read the spilled result", e.to_string(), "check the data directory")
         };

@@ -88,3 +88,44 @@ fn cleanup_removes_only_old_spill_files() {
     assert_eq!(store.cleanup().ok(), Some(1));
     assert!(!old.exists() && fresh.exists() && unrelated.exists());
 }
+
+#[test]
+fn spill_files_are_private_and_planted_links_are_not_followed() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| {
+        std::fs::symlink_metadata(p).map(|m| m.permissions().mode() & 0o777).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let results = dir.path().join("results");
+    std::fs::create_dir(&results).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&results, std::fs::Permissions::from_mode(0o755)).unwrap_or_else(|e| panic!("{e}"));
+    let store = store(dir.path(), 10);
+    let mut writer = store.writer(1);
+    writer.start(columns());
+    for i in 0..20 {
+        writer.push(vec![json!(i), json!("x")]).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let Ok(WrittenResult::Spilled(spilled)) = writer.finish() else { panic!("expected a spill") };
+    assert_eq!(mode(&results), 0o700, "an existing spill directory is tightened");
+    assert_eq!(mode(&spilled.path), 0o600);
+
+    // A result file replaced by a link to another file is not read through the link.
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "{\"columns\":[],\"rows\":1}\n[\"private\"]\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(&spilled.path).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(&secret, &spilled.path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(store.read(&spilled.handle, 0, 10).is_err());
+
+    // A spill directory that is a link is refused, naming it.
+    let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let linked_root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(other.path(), linked_root.path().join("results")).unwrap_or_else(|e| panic!("{e}"));
+    let linked = super::SpillStore::new(linked_root.path().join("results"), 10, Duration::from_secs(3600));
+    let mut writer = linked.writer(1);
+    writer.start(columns());
+    let failure = (0..20)
+        .find_map(|i| writer.push(vec![json!(i), json!("x")]).err())
+        .unwrap_or_else(|| panic!("spilled through a link"));
+    assert!(failure.why.contains("symbolic link"), "{failure}");
+    assert_eq!(std::fs::read_dir(other.path()).map(Iterator::count).unwrap_or_default(), 0);
+}

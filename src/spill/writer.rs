@@ -7,7 +7,7 @@ use crate::failure::Failure;
 use serde_json::Value;
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Where a finished result is.
 #[derive(Debug)]
@@ -47,12 +47,21 @@ pub struct ResultWriter<'a> {
     file: Option<SpillFile>,
 }
 
-fn io_failure(e: std::io::Error) -> Failure {
-    Failure::new(
-        "cannot write the spilled result",
-        e.to_string(),
-        "free disk space in the data directory (SUPAMCP_DATA_DIR) or lower the result size with a LIMIT",
-    )
+/// The option that places spill files, for the fixes.
+const SETTING: &str = "the data directory (--data-dir, SUPAMCP_DATA_DIR)";
+
+/// The failure of a write into the spill directory `dir`; the writer removes its partial file afterwards.
+fn io_failure(dir: &Path) -> impl Fn(std::io::Error) -> Failure + '_ {
+    move |e| {
+        let fix = crate::fsutil::known_fix(&e, &dir.join("x"), SETTING).unwrap_or_else(|| {
+            "free disk space in the data directory (SUPAMCP_DATA_DIR) or lower the result size with a LIMIT".to_owned()
+        });
+        let why = match e.raw_os_error() {
+            Some(libc::EFBIG) => format!("{e} (EFBIG); the partial file was removed"),
+            _ => e.to_string(),
+        };
+        Failure::new("cannot write the spilled result", why, fix)
+    }
 }
 
 impl<'a> ResultWriter<'a> {
@@ -101,21 +110,22 @@ impl<'a> ResultWriter<'a> {
             ));
         };
         self.scratch.clear();
-        encode(&mut self.scratch).map_err(|e| io_failure(std::io::Error::other(e.to_string())))?;
+        encode(&mut self.scratch).map_err(|e| io_failure(&self.store.dir)(std::io::Error::other(e.to_string())))?;
         self.count += 1;
         self.bytes += self.scratch.len() as u64;
-        file.out.write_all(&self.scratch).map_err(io_failure)
+        file.out.write_all(&self.scratch).map_err(io_failure(&self.store.dir))
     }
 
     /// Adds one row.
     pub fn push(&mut self, row: Vec<Value>) -> Result<(), Failure> {
         self.scratch.clear();
-        serde_json::to_writer(&mut self.scratch, &row).map_err(|e| io_failure(std::io::Error::other(e)))?;
+        serde_json::to_writer(&mut self.scratch, &row)
+            .map_err(|e| io_failure(&self.store.dir)(std::io::Error::other(e)))?;
         self.scratch.push(b'\n');
         self.count += 1;
         self.bytes += self.scratch.len() as u64;
         if let Some(file) = &mut self.file {
-            file.out.write_all(&self.scratch).map_err(io_failure)?;
+            file.out.write_all(&self.scratch).map_err(io_failure(&self.store.dir))?;
             if self.rows.len() < self.preview_rows {
                 self.rows.push(row);
             }
@@ -129,18 +139,20 @@ impl<'a> ResultWriter<'a> {
     }
 
     fn switch_to_file(&mut self) -> Result<(), Failure> {
-        std::fs::create_dir_all(&self.store.dir).map_err(io_failure)?;
+        crate::fsutil::ensure_dir(&self.store.dir, SETTING)?;
         let handle = uuid::Uuid::new_v4().to_string();
         let partial = self.store.dir.join(format!("{handle}.partial"));
-        let mut out = BufWriter::with_capacity(256 * 1024, File::create(&partial).map_err(io_failure)?);
+        let out = BufWriter::with_capacity(256 * 1024, crate::fsutil::create_new(&partial, SETTING)?);
+        // From here on the file is the writer's: any failure below (EFBIG, a full disk) removes it on discard.
+        let file = self.file.insert(SpillFile { handle, partial, out });
         // The header is rewritten with the final row count when the result is complete; reserve its line.
-        out.write_all(&header_line(&self.columns, 0)).map_err(io_failure)?;
+        file.out.write_all(&header_line(&self.columns, 0)).map_err(io_failure(&self.store.dir))?;
         for row in &self.rows {
-            serde_json::to_writer(&mut out, row).map_err(|e| io_failure(std::io::Error::other(e)))?;
-            out.write_all(b"\n").map_err(io_failure)?;
+            serde_json::to_writer(&mut file.out, row)
+                .map_err(|e| io_failure(&self.store.dir)(std::io::Error::other(e)))?;
+            file.out.write_all(b"\n").map_err(io_failure(&self.store.dir))?;
         }
         self.rows.truncate(self.preview_rows);
-        self.file = Some(SpillFile { handle, partial, out });
         Ok(())
     }
 
@@ -153,11 +165,16 @@ impl<'a> ResultWriter<'a> {
             });
         };
         let SpillFile { handle, partial, out } = file;
-        let mut inner = out.into_inner().map_err(|e| io_failure(e.into_error()))?;
-        finalize_header(&mut inner, &self.columns, self.count).map_err(io_failure)?;
-        inner.sync_data().map_err(io_failure)?;
         let path = self.store.path_of(&handle);
-        std::fs::rename(&partial, &path).map_err(io_failure)?;
+        let completed = out.into_inner().map_err(|e| e.into_error()).and_then(|mut inner| {
+            finalize_header(&mut inner, &self.columns, self.count)?;
+            inner.sync_data()?;
+            std::fs::rename(&partial, &path)
+        });
+        if let Err(e) = completed {
+            let _ = std::fs::remove_file(&partial);
+            return Err(io_failure(&self.store.dir)(e));
+        }
         Ok(WrittenResult::Spilled(Spilled {
             handle,
             path,

@@ -33,7 +33,40 @@ pub async fn start_in(args: &[&str], data_dir: &std::path::Path) -> Server {
     spawn(args, data_dir, &[]).await
 }
 
+/// Like [`start`], with the spawned binary's file-size limit (RLIMIT_FSIZE, `ulimit -f`) set to `bytes`. Only
+/// the limit is set: the binary itself must turn SIGXFSZ into EFBIG errors.
+pub async fn start_with_file_size_limit(args: &[&str], bytes: u64) -> Server {
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let mut server = start_limited_in(args, data_dir.path(), bytes).await;
+    server.data_dir = Some(data_dir);
+    server
+}
+
+/// [`start_with_file_size_limit`] with the data directory `data_dir`.
+pub async fn start_limited_in(args: &[&str], data_dir: &std::path::Path, bytes: u64) -> Server {
+    let mut command = command(args, data_dir, &[]);
+    let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+    // SAFETY: the closure runs in the forked child before exec and only calls setrlimit, which is
+    // async-signal-safe.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+        });
+    }
+    handshake(command).await
+}
+
 async fn spawn(args: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
+    handshake(command(args, data_dir, env)).await
+}
+
+async fn handshake(command: tokio::process::Command) -> Server {
+    let (transport, _) = TokioChildProcess::builder(command).stderr(Stdio::inherit()).spawn().expect("spawn supamcp");
+    let client = ().serve(transport).await.expect("MCP handshake");
+    Server { client, data_dir: None }
+}
+
+fn command(args: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_supamcp"));
     command
         .args(args)
@@ -46,15 +79,15 @@ async fn spawn(args: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) 
         .env_remove("SUPAMCP_READ_ONLY")
         .env_remove("SUPAMCP_READ_ONLY_DATABASE_URL")
         .env_remove("SUPAMCP_READ_ONLY_PASSWORD")
+        .env_remove("SUPAMCP_ALLOW_ABSOLUTE_PATHS")
+        .env_remove("SUPAMCP_BACKUP_KEY")
         .env_remove("SUPAMCP_FEATURES")
         .env_remove("SUPABASE_URL")
         .env_remove("SUPABASE_ANON_KEY")
         .env_remove("DOKPLOY_URL")
         .env_remove("DOKPLOY_API_KEY")
         .envs(env.iter().copied());
-    let (transport, _) = TokioChildProcess::builder(command).stderr(Stdio::inherit()).spawn().expect("spawn supamcp");
-    let client = ().serve(transport).await.expect("MCP handshake");
-    Server { client, data_dir: None }
+    command
 }
 
 impl Server {

@@ -1,13 +1,17 @@
 //! The local-directory store: an object is written to `<key>.partial`, synced, then renamed to `<key>` (and the
-//! directory synced), so a crash leaves at most a `.partial` file that listings never show.
+//! directory synced), so a crash leaves at most a `.partial` file that listings never show; a failed write
+//! (EFBIG, a full disk) removes it. The directory is kept 0700 and the files 0600 (`fsutil`); a stale
+//! `.partial`, even a planted symlink, is removed, never followed.
 
 use super::ObjectEntry;
 use crate::failure::Failure;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use tokio::io::{AsyncRead, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 const PARTIAL: &str = ".partial";
+/// The options that place local backups, for the fixes.
+const SETTING: &str = "the backup directory (--backup-dir, SUPAMCP_BACKUP_DIR)";
 
 pub struct LocalStore {
     root: PathBuf,
@@ -26,7 +30,10 @@ fn io_failure(what: String, error: &std::io::Error) -> Failure {
         Some(libc::ENOSPC) | Some(libc::EDQUOT) => {
             "free space on the backup disk or point SUPAMCP_BACKUP_DIR elsewhere"
         }
-        Some(libc::EFBIG) => "the file size limit (ulimit -f) of this process is too low for the archive",
+        Some(libc::EFBIG) => {
+            "the file-size limit (ulimit -f / RLIMIT_FSIZE) of this process is too low for the archive: raise or \
+             remove it where supamcp is started; the partial file was removed"
+        }
         Some(libc::EACCES) | Some(libc::EPERM) | Some(libc::EROFS) => {
             "make the backup directory writable by this user, or choose another with SUPAMCP_BACKUP_DIR"
         }
@@ -68,18 +75,15 @@ impl LocalStore {
 
     pub async fn writer(&self, key: &str) -> Result<LocalWriter, Failure> {
         let target = self.path(key)?;
-        tokio::fs::create_dir_all(&self.root)
-            .await
-            .map_err(|e| io_failure(format!("cannot create the backup directory {}", self.root.display()), &e))?;
-        let partial = self.root.join(format!("{key}{PARTIAL}"));
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&partial)
-            .await
-            .map_err(|e| io_failure(format!("cannot create {}", partial.display()), &e))?;
-        Ok(LocalWriter { file, partial, target, root: self.root.clone(), size: 0 })
+        let (root, partial) = (self.root.clone(), self.root.join(format!("{key}{PARTIAL}")));
+        let file = tokio::task::spawn_blocking(move || {
+            crate::fsutil::ensure_dir(&root, SETTING)?;
+            crate::fsutil::create_replacing(&partial, SETTING).map(|file| (file, partial))
+        })
+        .await
+        .map_err(|e| Failure::new("cannot create the backup file", e.to_string(), "retry"))?;
+        let (file, partial) = file?;
+        Ok(LocalWriter { file: tokio::fs::File::from_std(file), partial, target, root: self.root.clone(), size: 0 })
     }
 
     pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), Failure> {
@@ -94,14 +98,25 @@ impl LocalStore {
     }
 
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, Failure> {
-        let path = self.path(key)?;
-        tokio::fs::read(&path).await.map_err(|e| not_found_or(&path, &e))
+        let mut file = self.open(key).await?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).await.map_err(|e| io_failure(format!("cannot read backup object {key}"), &e))?;
+        Ok(bytes)
     }
 
     pub async fn reader(&self, key: &str) -> Result<Pin<Box<dyn AsyncRead + Send>>, Failure> {
+        Ok(Box::pin(self.open(key).await?))
+    }
+
+    /// Opens an object for reading; a symlink in its place is not followed.
+    async fn open(&self, key: &str) -> Result<tokio::fs::File, Failure> {
         let path = self.path(key)?;
-        let file = tokio::fs::File::open(&path).await.map_err(|e| not_found_or(&path, &e))?;
-        Ok(Box::pin(file))
+        tokio::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+            .await
+            .map_err(|e| not_found_or(&path, &e))
     }
 
     /// Objects whose key starts with `prefix`, partial files left out, sorted by key.
@@ -219,5 +234,30 @@ mod tests {
         for bad in ["../etc/passwd", ".hidden", "a/b", "x.archive.partial", ""] {
             assert!(store.writer(bad).await.is_err(), "{bad}");
         }
+    }
+
+    #[tokio::test]
+    async fn archives_are_private_and_a_planted_partial_link_is_not_followed() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("backups");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        std::os::unix::fs::symlink(&victim, root.join("x.archive.partial")).unwrap();
+        let store = LocalStore::new(root.clone());
+        store.put("x.archive", b"data".to_vec()).await.unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep", "the planted link's target is untouched");
+        assert_eq!(mode(&root), 0o700);
+        assert_eq!(mode(&root.join("x.archive")), 0o600);
+        std::os::unix::fs::symlink(&victim, root.join("z.manifest.json")).unwrap();
+        assert!(store.get("z.manifest.json").await.is_err(), "a planted link is not read through");
+
+        let linked = dir.path().join("linked");
+        std::os::unix::fs::symlink(dir.path().join("elsewhere"), &linked).unwrap();
+        let failure = LocalStore::new(linked).put("y.archive", Vec::new()).await.unwrap_err();
+        assert!(failure.why.contains("symbolic link"), "{failure}");
     }
 }

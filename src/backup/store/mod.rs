@@ -185,7 +185,8 @@ pub const S3_VARIABLES: [&str; 10] = [
 pub enum Destination {
     /// A local directory.
     Local {
-        /// The directory; default SUPAMCP_BACKUP_DIR, else backups/ in the data directory.
+        /// The directory; default SUPAMCP_BACKUP_DIR, else backups/ in the data directory. A directory named
+        /// here must lie inside the working directory unless allow_absolute_paths is configured.
         #[serde(default)]
         directory: Option<std::path::PathBuf>,
     },

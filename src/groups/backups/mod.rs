@@ -26,8 +26,16 @@ impl SupamcpServer {
         self.state.settings.backup_s3_env.get(name).map(|value| value.expose().to_owned())
     }
 
-    /// The store a call names; without one the configured S3 bucket, else the configured directory.
+    /// The store a call names; without one the configured S3 bucket, else the configured directory. A local
+    /// directory named by the call must lie inside the working directory unless allow_absolute_paths.
     pub(crate) async fn backup_store(&self, destination: Option<&Destination>) -> Result<Store, Failure> {
+        if let Some(Destination::Local { directory: Some(directory) }) = destination {
+            let raw = directory.display().to_string();
+            let allow = self.state.settings.allow_absolute_paths;
+            let confined = crate::fsutil::output_dir(&raw, "destination.directory", allow)?;
+            let local = Destination::Local { directory: Some(confined) };
+            return Destination::open(Some(&local), &self.state.settings.backup_dir, &|name| self.s3_env(name)).await;
+        }
         Destination::open(destination, &self.state.settings.backup_dir, &|name| self.s3_env(name)).await
     }
 

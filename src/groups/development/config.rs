@@ -2,7 +2,7 @@
 //! and `fix_config`, which corrects a file (broken keys and secrets regenerated, healthy ones kept), returns it
 //! with a unified diff, and with `write_to` writes it after backing up the old file.
 
-use super::{default_lifetime_days, default_max_connections, load_env};
+use super::{default_lifetime_days, default_max_connections, load_env, load_env_strict, reveal_refused};
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, structured};
 use crate::supabase::env::project::check_project_name;
@@ -13,7 +13,6 @@ use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -44,7 +43,8 @@ pub struct ConvertProtocolsParams {
     /// The .env text to convert.
     #[serde(default)]
     pub env_text: Option<String>,
-    /// Path of the .env file to convert (read only; the file is not written).
+    /// Path of the .env file to convert (read only; the file is not written). Only a .env is read: a file with
+    /// lines that are not KEY=value, comments or blank is refused.
     #[serde(default)]
     pub path: Option<String>,
     /// The scheme to convert to: "https" (default) or "http".
@@ -53,7 +53,7 @@ pub struct ConvertProtocolsParams {
     /// Also convert localhost/127.x URLs (default false: local URLs stay as they are).
     #[serde(default)]
     pub include_localhost: bool,
-    /// Return the file with its secrets; default false redacts them.
+    /// Return the file with its secrets; default false redacts them. Refused in read-only mode.
     #[serde(default)]
     pub reveal: bool,
 }
@@ -102,7 +102,8 @@ impl SupamcpServer {
 
     /// Convert the public URL variables (SITE_URL, API_EXTERNAL_URL, SUPABASE_PUBLIC_URL,
     /// ADDITIONAL_REDIRECT_URLS) between http:// and https://, leaving every other line untouched and local URLs
-    /// alone unless include_localhost. Returns the converted text and a diff; writes nothing.
+    /// alone unless include_localhost. Returns the converted text and a diff; writes nothing. A path must name a
+    /// .env; secrets are redacted unless reveal (refused in read-only mode).
     #[tool(
         annotations(title = "Convert URL protocols",
         read_only_hint = true,
@@ -115,7 +116,10 @@ impl SupamcpServer {
         &self,
         Parameters(params): Parameters<ConvertProtocolsParams>,
     ) -> Result<CallToolResult, McpError> {
-        let original = match load_env(params.env_text.as_deref(), params.path.as_deref()) {
+        if params.reveal && self.state.settings.read_only {
+            return Ok(reveal_refused("convert_protocols").into_result());
+        }
+        let original = match load_env_strict(params.env_text.as_deref(), params.path.as_deref()) {
             Ok(file) => file,
             Err(failure) => return Ok(failure.into_result()),
         };
@@ -158,12 +162,18 @@ pub struct FixConfigParams {
     /// The .env text to fix.
     #[serde(default)]
     pub env_text: Option<String>,
-    /// Path of the .env file to fix (read; written only when write_to names it).
+    /// Path of the .env file to fix (read; written only when write_to names it). Only a .env is read: a file
+    /// with lines that are not KEY=value, comments or blank is refused.
     #[serde(default)]
     pub path: Option<String>,
-    /// Write the fixed file here; an existing file is first copied to <write_to>.bak.<UTC timestamp>.
+    /// Write the fixed file here: a path inside the working directory (anywhere only with allow_absolute_paths
+    /// configured). An existing file is replaced only with confirm, after being copied to
+    /// <write_to>.bak.<UTC timestamp>. A new file gets mode 0600.
     #[serde(default)]
     pub write_to: Option<String>,
+    /// Confirm replacing an existing write_to file (default false: an existing file is refused).
+    #[serde(default)]
+    pub confirm: bool,
     /// Return the fixed file and diff with secrets; default false redacts them.
     #[serde(default)]
     pub reveal: bool,
@@ -194,7 +204,8 @@ impl SupamcpServer {
     /// Fix a self-hosted Supabase/Dokploy .env: regenerate broken or demo keys and default or weak secrets (healthy
     /// ones are kept), restore infrastructure values, switch public URLs to https, add required variables. Returns
     /// the file, a unified diff, what is left for a human and the follow-up steps; secrets are redacted unless
-    /// reveal. With write_to it writes the file after saving a timestamped backup of the old one.
+    /// reveal. With write_to it writes the file (inside the working directory; an existing one only with confirm,
+    /// after saving a timestamped backup of it).
     #[tool(
         annotations(title = "Fix .env",
         read_only_hint = false,
@@ -204,8 +215,12 @@ impl SupamcpServer {
         output_schema = crate::server::output::schema_of::<FixReply>()
     )]
     async fn fix_config(&self, Parameters(params): Parameters<FixConfigParams>) -> Result<CallToolResult, McpError> {
-        let original = match load_env(params.env_text.as_deref(), params.path.as_deref()) {
+        let original = match load_env_strict(params.env_text.as_deref(), params.path.as_deref()) {
             Ok(file) => file,
+            Err(failure) => return Ok(failure.into_result()),
+        };
+        let target = match self.write_target(params.write_to.as_deref(), params.confirm) {
+            Ok(target) => target,
             Err(failure) => return Ok(failure.into_result()),
         };
         let options = FixOptions {
@@ -214,8 +229,8 @@ impl SupamcpServer {
         };
         let outcome = env::fix(&original, &options);
         let mut backup = None;
-        if let Some(target) = &params.write_to {
-            match backup_and_write(Path::new(target), &outcome.fixed.to_string()) {
+        if let Some(target) = &target {
+            match backup_and_write(target, &outcome.fixed.to_string()) {
                 Ok(saved) => backup = saved.map(|p| p.display().to_string()),
                 Err(failure) => return Ok(failure.into_result()),
             }
@@ -232,7 +247,7 @@ impl SupamcpServer {
             remaining: outcome.remaining,
             follow_up: outcome.follow_up,
             revealed: params.reveal,
-            written_to: params.write_to,
+            written_to: target.map(|p| p.display().to_string()),
             backup,
         };
         Ok(structured(&reply))

@@ -6,14 +6,13 @@ use super::{default_true, load_env};
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
 use crate::spill::{ColumnInfo, WrittenResult};
-use crate::supabase::env::backup_and_write;
+use crate::supabase::env::backup_and_write_mode;
 use crate::supabase::public::{PublicKey, Withheld, classify};
 use crate::typegen::{self, DEFAULT_SCHEMAS, Options};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// Lines of the types kept in the reply when the whole text spills to a file.
 const PREVIEW_LINES: usize = 60;
@@ -39,10 +38,14 @@ pub struct GenerateTypesParams {
     /// Write `isOneToOne` in relationships (default true; false only for PostgREST 9 clients).
     #[serde(default = "default_true")]
     pub detect_one_to_one_relationships: bool,
-    /// Also write the types to this file (e.g. "src/database.types.ts"); an existing file is first copied to
-    /// `<file>.bak.<timestamp>`.
+    /// Also write the types to this file (e.g. "src/database.types.ts"): a path inside the working directory
+    /// (anywhere only with allow_absolute_paths configured). An existing file is replaced only with confirm,
+    /// after being copied to `<file>.bak.<timestamp>`.
     #[serde(default)]
     pub write_to: Option<String>,
+    /// Confirm replacing an existing write_to file (default false: an existing file is refused).
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -111,8 +114,9 @@ impl SupamcpServer {
     /// Generate the TypeScript types of the database, byte for byte what `supabase gen types typescript`
     /// prints (Tables with Row/Insert/Update/Relationships, Views, Functions, Enums, CompositeTypes, the
     /// Tables<>/TablesInsert<>/TablesUpdate<>/Enums<>/CompositeTypes<> helpers and Constants), without the
-    /// Supabase CLI, Docker or postgres-meta. Optionally writes the file (write_to). Large output spills to a
-    /// file with a preview and a read_result handle.
+    /// Supabase CLI, Docker or postgres-meta. Optionally writes the file (write_to, inside the working
+    /// directory; an existing file only with confirm). Large output spills to a file with a preview and a
+    /// read_result handle.
     #[tool(
         annotations(title = "Generate TypeScript types",
         read_only_hint = false,
@@ -125,6 +129,11 @@ impl SupamcpServer {
         &self,
         Parameters(params): Parameters<GenerateTypesParams>,
     ) -> Result<CallToolResult, McpError> {
+        // Where the file goes is settled before the database is read: a refused path costs nothing.
+        let target = match self.write_target(params.write_to.as_deref(), params.confirm) {
+            Ok(target) => target,
+            Err(failure) => return Ok(failure.into_result()),
+        };
         Ok(self
             .with_client(params.instance.as_deref(), |client| async move {
                 let catalog = typegen::introspect(&client, &params.schemas).await?;
@@ -133,10 +142,11 @@ impl SupamcpServer {
                     detect_one_to_one: params.detect_one_to_one_relationships,
                 };
                 let text = typegen::render(&catalog, &options);
-                let (written_to, backup) = match &params.write_to {
+                let (written_to, backup) = match &target {
                     Some(path) => {
-                        let backup = backup_and_write(Path::new(path), &text)?;
-                        (Some(path.clone()), backup.map(|b| b.display().to_string()))
+                        // Types are source code: a new file is 0644, an existing one keeps its mode.
+                        let backup = backup_and_write_mode(path, &text, 0o644)?;
+                        (Some(path.display().to_string()), backup.map(|b| b.display().to_string()))
                     }
                     None => (None, None),
                 };

@@ -233,13 +233,11 @@ impl SupamcpServer {
                     text.push_str("\n-- Held back (destructive): run after review.\n-- ");
                     text.push_str(&held.replace('\n', "\n-- "));
                 }
-                std::fs::write(&script_file, text).map_err(|e| {
-                    Failure::new(
-                        "cannot write the script file",
-                        e.to_string(),
-                        "check the data directory's permissions",
-                    )
-                })?;
+                crate::fsutil::write_new(
+                    &script_file,
+                    text.as_bytes(),
+                    "the data directory (--data-dir, SUPAMCP_DATA_DIR)",
+                )?;
                 reply.statements = result.statements.into_iter().take(PREVIEW_STATEMENTS).collect();
                 reply.held_back = result.held_back.into_iter().take(PREVIEW_STATEMENTS).collect();
                 reply.spilled =

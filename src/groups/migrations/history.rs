@@ -48,7 +48,8 @@ pub struct CreateMigrationParams {
     /// SQL that undoes it, written to <version>_<name>.down.sql for rollback_migration.
     #[serde(default)]
     pub down_sql: Option<String>,
-    /// The migrations directory.
+    /// The migrations directory: inside the working directory (anywhere only with allow_absolute_paths
+    /// configured).
     #[serde(default = "default_directory")]
     pub directory: String,
 }
@@ -158,6 +159,8 @@ impl SupamcpServer {
         Parameters(params): Parameters<CreateMigrationParams>,
     ) -> Result<CallToolResult, McpError> {
         let outcome = async {
+            let allow = self.state.settings.allow_absolute_paths;
+            let directory = crate::fsutil::output_dir(&params.directory, "directory", allow)?;
             let (sql, held_back, warnings) = match (params.sql, params.from_diff) {
                 (Some(sql), None) => (sql, Vec::new(), Vec::new()),
                 (None, Some(from)) => migration_from_diff(self, from).await?,
@@ -169,7 +172,6 @@ impl SupamcpServer {
                     ));
                 }
             };
-            let directory = PathBuf::from(&params.directory);
             let file = files::create(&directory, &params.name, &sql, params.down_sql.as_deref())?;
             Ok(CreatedMigration {
                 version: file.version,

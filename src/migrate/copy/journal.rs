@@ -34,7 +34,10 @@ impl Journal {
         }
         let key = hex::encode(&hasher.finalize()[..12]);
         let path = dir.join(format!("copy-{key}.json"));
-        let mut journal = match std::fs::read(&path) {
+        let mut journal = match crate::fsutil::open_read(&path).and_then(|mut file| {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut file, &mut bytes).map(|_| bytes)
+        }) {
             Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
             Err(_) => Journal::default(),
         };
@@ -48,16 +51,17 @@ impl Journal {
 
     /// Records progress durably (write to a temporary file, then rename).
     pub fn save(&self) -> Result<(), Failure> {
+        let setting = "the data directory (--data-dir, SUPAMCP_DATA_DIR)";
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io_failure(dir, e))?;
+            crate::fsutil::ensure_dir(dir, setting)?;
         }
-        let temporary = self.path.with_extension("tmp");
         let bytes = serde_json::to_vec(self).map_err(|e| io_failure(&self.path, std::io::Error::other(e)))?;
-        std::fs::write(&temporary, bytes).map_err(|e| io_failure(&temporary, e))?;
-        std::fs::rename(&temporary, &self.path).map_err(|e| io_failure(&self.path, e))
+        crate::fsutil::write_atomic(&self.path, &bytes, setting)
     }
 
+    /// Removes the journal, and the temporary file a run killed mid-save may have left beside it.
     pub fn remove(&self) {
         let _ = std::fs::remove_file(&self.path);
+        crate::fsutil::remove_temporaries_of(&self.path);
     }
 }

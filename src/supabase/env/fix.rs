@@ -11,7 +11,6 @@ use crate::secret::redact_hint;
 use crate::supabase::finding::{Finding, Severity, is_secret_variable, shown_value};
 use crate::supabase::keys::{self, GenerateOptions, fresh_secret};
 use serde::Serialize;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const LEGACY: [&str; 2] = ["ANON_KEY", "SERVICE_ROLE_KEY"];
@@ -222,29 +221,49 @@ pub fn unified_diff(before: &str, after: &str, name: &str) -> String {
         .to_string()
 }
 
-/// Writes `text` to `path` atomically. An existing file is first copied to `<path>.bak.<UTC timestamp>`,
-/// whose path is returned. New files get mode 0600: they hold secrets.
+/// Writes `text` to `path` whole: a temporary file beside it, renamed over it, so a failed write (full disk,
+/// file-size limit) leaves the old file and nothing else. An existing file is first copied to
+/// `<path>.bak.<UTC timestamp>` (owner-only, created exclusively), whose path is returned, and keeps its mode;
+/// a new file gets mode 0600 (a .env holds secrets). Where a tool may write is decided before
+/// (`fsutil::output_file`).
 pub fn backup_and_write(path: &Path, text: &str) -> Result<Option<PathBuf>, Failure> {
-    let failed = |what: String, e: std::io::Error| {
-        Failure::new(what, e.to_string(), "check the directory exists and is writable")
+    backup_and_write_mode(path, text, 0o600)
+}
+
+/// [`backup_and_write`] where a new file gets `new_mode`.
+pub fn backup_and_write_mode(path: &Path, text: &str, new_mode: u32) -> Result<Option<PathBuf>, Failure> {
+    use std::os::unix::fs::PermissionsExt;
+    let setting = "the path written";
+    let existing = std::fs::metadata(path).ok().filter(std::fs::Metadata::is_file);
+    let backup = match &existing {
+        Some(_) => {
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| ".env".into());
+            let backup = path.with_file_name(format!("{name}.bak.{stamp}"));
+            copy_private(path, &backup, setting)?;
+            Some(backup)
+        }
+        None => None,
     };
-    let backup = if path.exists() {
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| ".env".into());
-        let backup = path.with_file_name(format!("{name}.bak.{stamp}"));
-        std::fs::copy(path, &backup)
-            .map_err(|e| failed(format!("cannot back up {} to {}", path.display(), backup.display()), e))?;
-        Some(backup)
-    } else {
-        None
-    };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut temp =
-        tempfile::NamedTempFile::new_in(dir).map_err(|e| failed(format!("cannot write in {}", dir.display()), e))?;
-    temp.write_all(text.as_bytes()).map_err(|e| failed(format!("cannot write {}", path.display()), e))?;
-    if let Ok(metadata) = std::fs::metadata(path) {
-        let _ = temp.as_file().set_permissions(metadata.permissions());
-    }
-    temp.persist(path).map_err(|e| failed(format!("cannot replace {}", path.display()), e.error))?;
+    let mode = existing.map(|m| m.permissions().mode() & 0o7777).unwrap_or(new_mode);
+    crate::fsutil::write_atomic_with_mode(path, text.as_bytes(), mode, setting)?;
     Ok(backup)
+}
+
+/// Copies `from` to the new owner-only file `to`; a failed copy leaves no `to`.
+fn copy_private(from: &Path, to: &Path, setting: &str) -> Result<(), Failure> {
+    let mut source = std::fs::File::open(from).map_err(|e| {
+        crate::fsutil::io_failure(format!("cannot back up {}", from.display()), from, &e, setting, "check the file")
+    })?;
+    let mut copy = crate::fsutil::create_new(to, setting)?;
+    std::io::copy(&mut source, &mut copy).and_then(|_| copy.sync_all()).map_err(|e| {
+        let _ = std::fs::remove_file(to);
+        crate::fsutil::io_failure(
+            format!("cannot back up {} to {}", from.display(), to.display()),
+            to,
+            &e,
+            setting,
+            "check the directory is writable",
+        )
+    })
 }

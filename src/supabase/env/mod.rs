@@ -13,6 +13,9 @@ mod rules_tests;
 pub mod template;
 pub mod url;
 
-pub use check::{CheckOptions, DEFAULT_MAX_CONNECTIONS, Report, check, findings, load, parse_text, read_file};
-pub use fix::{Change, FixOptions, FixOutcome, backup_and_write, fix, redacted, unified_diff};
+pub use check::{
+    CheckOptions, DEFAULT_MAX_CONNECTIONS, Report, check, findings, load, load_strict, parse_text, read_file,
+    read_file_strict,
+};
+pub use fix::{Change, FixOptions, FixOutcome, backup_and_write, backup_and_write_mode, fix, redacted, unified_diff};
 pub use parse::{EnvEntry, EnvFile, EnvParseError, Quote};
