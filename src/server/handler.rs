@@ -61,6 +61,8 @@ impl ServerHandler for SupamcpServer {
         let arguments = audited.then(|| request.arguments.clone()).flatten();
         let started = Instant::now();
         let response = self.router().call(ToolCallContext::new(self, request, context)).await;
+        // The name and the duration only: arguments and results carry secrets and data.
+        tracing::debug!(tool = %name, duration_ms = started.elapsed().as_millis() as u64, "tool call finished");
         if audited {
             let outcome = match &response {
                 Ok(response) => response.is_error_outcome(),
