@@ -208,3 +208,54 @@ async fn failed_connections_are_diagnosed() {
     assert_eq!((ok["ok"].clone(), ok["current_user"].clone()), (json!(true), json!("postgres")));
     server.stop().await;
 }
+
+/// Lines the server cannot read (not JSON, nested 10,000 deep, invalid UTF-8, longer than the 16 MiB line
+/// limit) each get a JSON-RPC parse error at once, with a null id, and the server goes on serving.
+#[tokio::test]
+async fn unreadable_lines_are_answered_and_serving_goes_on() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut child = mcp_client::command(&[], data_dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let bad: Vec<Vec<u8>> = vec![
+        b"not json".to_vec(),
+        "[".repeat(10_000).into_bytes(),
+        b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\xfe\"}".to_vec(),
+        vec![b' '; 17 << 20],
+    ];
+    let writer = tokio::spawn(async move {
+        for line in &bad {
+            stdin.write_all(line).await.unwrap();
+            stdin.write_all(b"\n").await.unwrap();
+        }
+        let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}});
+        let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+        let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+        for message in [init, initialized, list] {
+            stdin.write_all(format!("{message}\n").as_bytes()).await.unwrap();
+        }
+        stdin
+    });
+    let mut replies = Vec::new();
+    for _ in 0..6 {
+        let line = stdout.next_line().await.unwrap().expect("a reply line");
+        replies.push(serde_json::from_str::<Value>(&line).unwrap());
+    }
+    for (index, reply) in replies[..4].iter().enumerate() {
+        assert_eq!(reply["error"]["code"], json!(-32700), "line {index}: {reply}");
+        assert_eq!(reply["id"], Value::Null, "line {index}: {reply}");
+    }
+    assert!(replies[3]["error"]["message"].as_str().unwrap().contains("longer than"), "{}", replies[3]);
+    assert_eq!((replies[4]["id"].clone(), replies[4]["result"]["serverInfo"]["name"].clone()), (json!(1), json!("supamcp")));
+    assert_eq!(replies[5]["id"], json!(2));
+    assert!(!replies[5]["result"]["tools"].as_array().unwrap().is_empty(), "{}", replies[5]);
+    drop(writer.await.unwrap());
+    assert!(child.wait().await.unwrap().success(), "the server ends cleanly when stdin closes");
+}

@@ -204,7 +204,7 @@ pub async fn serve(global: &GlobalArgs) -> ExitCode {
         Ok(removed) => tracing::info!(removed, "removed spilled results older than the configured age"),
         Err(e) => tracing::warn!("cannot clean the spilled results: {e}"),
     }
-    let running = match server.serve(rmcp::transport::stdio()).await {
+    let running = match server.serve(crate::server::stdio::stdio()).await {
         Ok(running) => running,
         Err(e) => return startup_error(&format!("MCP handshake failed: {e}")),
     };

@@ -34,6 +34,16 @@ pub async fn start_in(args: &[&str], data_dir: &std::path::Path) -> Server {
 }
 
 async fn spawn(args: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
+    let mut command = command(args, data_dir);
+    command.envs(env.iter().copied());
+    let (transport, _) = TokioChildProcess::builder(command).stderr(Stdio::inherit()).spawn().expect("spawn supamcp");
+    let client = ().serve(transport).await.expect("MCP handshake");
+    Server { client, data_dir: None }
+}
+
+/// The `supamcp` command the helpers spawn: `args`, the data directory, warn-level logs and none of the
+/// caller's configuration variables.
+pub fn command(args: &[&str], data_dir: &std::path::Path) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_supamcp"));
     command
         .args(args)
@@ -48,11 +58,8 @@ async fn spawn(args: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) 
         .env_remove("SUPABASE_URL")
         .env_remove("SUPABASE_ANON_KEY")
         .env_remove("DOKPLOY_URL")
-        .env_remove("DOKPLOY_API_KEY")
-        .envs(env.iter().copied());
-    let (transport, _) = TokioChildProcess::builder(command).stderr(Stdio::inherit()).spawn().expect("spawn supamcp");
-    let client = ().serve(transport).await.expect("MCP handshake");
-    Server { client, data_dir: None }
+        .env_remove("DOKPLOY_API_KEY");
+    command
 }
 
 impl Server {
