@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod child_env;
 pub mod cli;
 pub mod config;
 pub mod diff;

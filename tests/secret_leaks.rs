@@ -5,6 +5,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod mcp_client;
 mod support;
 
 use rmcp::ServiceExt;
@@ -128,6 +129,48 @@ async fn no_secret_reaches_logs_outputs_or_files() {
             assert!(!text.contains(&secret), "a secret ({}…) leaked into the {place}", &secret[..6]);
         }
     }
+}
+
+/// A child process (pg_dump here: a script that records its environment) sees none of supamcp's secrets: not
+/// SUPAMCP_*, not AWS_*, not the caller's tokens; it gets the password of its connection and nothing else.
+#[tokio::test]
+async fn child_processes_get_a_minimal_environment() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = support::fresh_sample_database("child_env").await;
+    let url = db.url().replacen("postgres://postgres@", &format!("postgres://postgres:{DB_PASSWORD}@"), 1);
+    let bin = tempfile::tempdir().unwrap();
+    let recorded = bin.path().join("environment.txt");
+    let fake = bin.path().join("pg_dump");
+    let script = format!(
+        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'pg_dump (PostgreSQL) 99.0'; exit 0; fi\nenv > '{}'\nexit 1\n",
+        recorded.display()
+    );
+    std::fs::write(&fake, script).unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let secrets = [
+        ("SUPAMCP_BACKUP_KEY", "Backup-Passphrase-That-Must-Not-Leak"),
+        ("AWS_ACCESS_KEY_ID", "AKIA-MUST-NOT-LEAK"),
+        ("AWS_SECRET_ACCESS_KEY", "Aws-Secret-That-Must-Not-Leak"),
+        ("SUPABASE_ACCESS_TOKEN", "sbp_token_that_must_not_leak"),
+        ("PGOPTIONS", "-c search_path=must_not_leak"),
+    ];
+    let mut env: Vec<(&str, &str)> = secrets.to_vec();
+    let bindir = bin.path().display().to_string();
+    env.push(("SUPAMCP_PG_BINDIR", &bindir));
+    let server = mcp_client::start_with_env(&["--database-url", &url, "--features", "core,backups"], &env).await;
+    let failed = server.err("create_backup", json!({"tables": ["public.todos"]})).await;
+    server.stop().await;
+
+    let seen = std::fs::read_to_string(&recorded).unwrap_or_else(|e| panic!("the fake pg_dump ran ({e}): {failed}"));
+    let names: Vec<&str> = seen.lines().filter_map(|line| line.split_once('=').map(|(name, _)| name)).collect();
+    for (name, value) in secrets {
+        assert!(!seen.contains(value), "{name}'s value reached pg_dump: {names:?}");
+    }
+    for name in &names {
+        assert!(!name.starts_with("SUPAMCP_") && !name.starts_with("AWS_"), "{name} reached pg_dump");
+    }
+    assert!(seen.contains(&format!("PGPASSWORD={DB_PASSWORD}")), "pg_dump gets its password: {names:?}");
+    assert!(names.contains(&"PATH") && names.contains(&"PGSSLMODE"), "{names:?}");
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
