@@ -1,9 +1,9 @@
 //! The environment of every child process supamcp starts (pg_dump, pg_restore, pg_config, initdb, postgres):
 //! cleared, then only what those programs need from ours: PATH, HOME (libpq's ~/.postgresql files), the locale,
-//! TZ, TMPDIR, LD_LIBRARY_PATH and the TLS file locations of libpq and OpenSSL. What a caller sets on purpose (PGPASSWORD,
-//! PGSSLMODE, PGOPTIONS ...) is added after. Nothing of supamcp's own configuration (SUPAMCP_*, AWS_*, keys,
-//! tokens, the caller's PG* connection settings) reaches a child, which may hand its environment on (a
-//! postmaster's is readable through /proc by SQL that may read server files).
+//! TZ, TMPDIR, LD_LIBRARY_PATH and the TLS file locations of libpq and OpenSSL. What a caller sets on purpose
+//! (PGPASSWORD, PGSSLMODE, PGOPTIONS ...) is added after. Nothing of supamcp's own configuration (SUPAMCP_*,
+//! AWS_*, keys, tokens, the caller's PG* connection settings) reaches a child, which may hand its environment
+//! on (a postmaster's is readable through /proc by SQL that may read server files).
 
 use std::ffi::{OsStr, OsString};
 use std::process::Command;
