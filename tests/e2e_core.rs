@@ -117,6 +117,11 @@ async fn timeouts_limits_and_roles() {
     let server = mcp_client::start(&["--database-url", &db.url()]).await;
     let slow = server.err("execute_sql", json!({"sql": "select pg_sleep(3)", "timeout_ms": 200})).await;
     assert!(slow.contains("57014") && slow.contains("200 ms"), "{slow}");
+    // 0 would switch PostgreSQL's timeout off and 2^31 ms is past its range: refused before they reach it.
+    for timeout_ms in [0_u64, 1 << 31] {
+        let refused = server.err("execute_sql", json!({"sql": "select 1", "timeout_ms": timeout_ms})).await;
+        assert!(refused.contains("timeout_ms") && refused.contains("1 to 2147483647"), "{refused}");
+    }
 
     let limited =
         server.ok("execute_sql", json!({"sql": "select g from generate_series(1, 100) g", "row_limit": 10})).await;

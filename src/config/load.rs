@@ -197,7 +197,8 @@ fn instance_from_file(name: &str, spec: &InstanceFile, config_path: Option<&Path
     instance.read_only_role = spec.read_only_role.clone();
     instance.pool_size = spec.pool_size.unwrap_or(DEFAULT_POOL_SIZE);
     instance.statement_timeout =
-        spec.statement_timeout_ms.map(Duration::from_millis).unwrap_or(DEFAULT_STATEMENT_TIMEOUT);
+        statement_timeout(spec.statement_timeout_ms, &format!("{origin} statement_timeout_ms"))?
+            .unwrap_or(DEFAULT_STATEMENT_TIMEOUT);
     validate_pool_size(instance.pool_size)?;
     Ok(instance)
 }
@@ -209,6 +210,13 @@ fn validate_pool_size(size: usize) -> Result<(), ConfigError> {
         )));
     }
     Ok(())
+}
+
+/// A configured statement timeout, in PostgreSQL's range.
+fn statement_timeout(ms: Option<u64>, origin: &str) -> Result<Option<Duration>, ConfigError> {
+    ms.map(|ms| crate::pg::timeout::pg_timeout("statement_timeout_ms", ms))
+        .transpose()
+        .map_err(|failure| ConfigError::Invalid(format!("{origin}: {}", failure.text())))
 }
 
 fn resolve_relative(path: &Path, config_path: Option<&Path>) -> PathBuf {
@@ -252,8 +260,8 @@ fn layer_default_instance(
         validate_pool_size(size)?;
         instance.pool_size = size;
     }
-    if let Some(ms) = overrides.statement_timeout_ms {
-        instance.statement_timeout = Duration::from_millis(ms);
+    if let Some(timeout) = statement_timeout(overrides.statement_timeout_ms, "--statement-timeout-ms")? {
+        instance.statement_timeout = timeout;
     }
     Ok(instance)
 }

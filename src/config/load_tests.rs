@@ -77,6 +77,16 @@ fn bad_values_are_named() {
     let bad_pool =
         Overrides { database_url: Some(Secret::new("postgres://h/d")), pool_size: Some(0), ..Default::default() };
     assert!(Settings::load(&bad_pool, &lookup(&[])).is_err());
+
+    for ms in [0, 1 << 31] {
+        let bad_timeout = Overrides {
+            database_url: Some(Secret::new("postgres://h/d")),
+            statement_timeout_ms: Some(ms),
+            ..Default::default()
+        };
+        let err = Settings::load(&bad_timeout, &lookup(&[])).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("--statement-timeout-ms") && err.contains("1 to 2147483647"), "{err}");
+    }
 }
 
 #[test]

@@ -20,5 +20,6 @@ pub mod server_programs;
 pub mod sql_errors;
 pub mod sql_lex;
 pub mod supabase_fixture;
+pub mod timeout;
 pub mod tls;
 pub mod value;

@@ -11,7 +11,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Rows kept in the reply when a result spills to a file.
 const PREVIEW_ROWS: usize = 20;
@@ -139,10 +139,14 @@ impl SupamcpServer {
             Ok(database) => database,
             Err(failure) => return Ok(failure.into_result()),
         };
+        let timeout = match crate::pg::timeout::pg_timeout_or("timeout_ms", params.timeout_ms, database.statement_timeout()) {
+            Ok(timeout) => timeout,
+            Err(failure) => return Ok(failure.into_result()),
+        };
         let options = ExecuteOptions {
             read_only: self.state.settings.read_only || params.read_only,
             role: params.role,
-            timeout: params.timeout_ms.map(Duration::from_millis).unwrap_or_else(|| database.statement_timeout()),
+            timeout,
             row_limit: params.row_limit,
             params: params.params,
         };
