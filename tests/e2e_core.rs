@@ -264,3 +264,16 @@ async fn unreadable_lines_are_answered_and_serving_goes_on() {
     drop(writer.await.unwrap());
     assert!(child.wait().await.unwrap().success(), "the server ends cleanly when stdin closes");
 }
+
+/// An empty .env describes no database: a database tool says so and what to set, instead of "tool not found".
+#[tokio::test]
+async fn an_env_file_without_database_settings_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join(".env");
+    std::fs::write(&env_file, "").unwrap();
+    let server = mcp_client::start(&["--env-file", env_file.to_str().unwrap()]).await;
+    let refused = server.err("execute_sql", json!({"sql": "select 1"})).await;
+    assert!(refused.contains("no database settings") && refused.contains(env_file.to_str().unwrap()), "{refused}");
+    assert!(refused.contains("POSTGRES_PASSWORD") && refused.contains("DATABASE_URL"), "{refused}");
+    server.stop().await;
+}

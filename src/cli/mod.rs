@@ -160,6 +160,9 @@ impl GlobalArgs {
     pub fn build_server(&self) -> Result<SupamcpServer, String> {
         let env = |key: &str| std::env::var(key).ok();
         let settings = Settings::load(&self.overrides(), &env).map_err(|e| e.to_string())?;
+        for warning in &settings.warnings {
+            tracing::warn!("{warning}");
+        }
         SupamcpServer::new(settings)
     }
 }

@@ -15,4 +15,4 @@ pub mod url;
 
 pub use check::{CheckOptions, DEFAULT_MAX_CONNECTIONS, Report, check, findings, load, parse_text, read_file};
 pub use fix::{Change, FixOptions, FixOutcome, backup_and_write, fix, redacted, unified_diff};
-pub use parse::{EnvEntry, EnvFile, EnvParseError, Quote};
+pub use parse::{DuplicateKey, EnvEntry, EnvFile, EnvParseError, Quote};

@@ -43,6 +43,30 @@ pub struct EnvFile {
     lines: Vec<Line>,
 }
 
+/// A key assigned on more than one line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub key: String,
+    /// 1-based line numbers of every assignment, in file order; the last one wins.
+    pub lines: Vec<usize>,
+}
+
+impl DuplicateKey {
+    /// "lines 3 and 9" / "lines 3, 5 and 9".
+    pub fn lines_text(&self) -> String {
+        let numbers: Vec<String> = self.lines.iter().map(usize::to_string).collect();
+        match numbers.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("lines {} and {last}", rest.join(", ")),
+            _ => format!("line {}", numbers.join("")),
+        }
+    }
+
+    /// The line whose value is used.
+    pub fn winning_line(&self) -> usize {
+        self.lines.last().copied().unwrap_or_default()
+    }
+}
+
 /// A line that looks like an assignment but cannot be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("line {line}: {reason}")]
@@ -90,18 +114,39 @@ impl EnvFile {
         })
     }
 
+    /// Each line with its 1-based number in the file (a multi-line value counts all its lines).
+    fn numbered(&self) -> impl Iterator<Item = (usize, &Line)> {
+        self.lines.iter().scan(1, |next, line| {
+            let number = *next;
+            *next += 1 + line.raw.matches('\n').count();
+            Some((number, line))
+        })
+    }
+
     /// 1-based numbers of non-blank, non-comment lines that are not assignments.
     pub fn unparsed_lines(&self) -> Vec<usize> {
-        let mut number = 1;
-        let mut found = Vec::new();
-        for line in &self.lines {
-            let trimmed = line.raw.trim();
-            if matches!(line.kind, LineKind::Verbatim) && !trimmed.is_empty() && !trimmed.starts_with('#') {
-                found.push(number);
+        self.numbered()
+            .filter(|(_, line)| {
+                let trimmed = line.raw.trim();
+                matches!(line.kind, LineKind::Verbatim) && !trimmed.is_empty() && !trimmed.starts_with('#')
+            })
+            .map(|(number, _)| number)
+            .collect()
+    }
+
+    /// Keys assigned more than once, in the order of their first assignment, each with the line numbers of all
+    /// its assignments (the last one is the value docker compose and [`EnvFile::get`] use).
+    pub fn duplicate_keys(&self) -> Vec<DuplicateKey> {
+        let mut keys: Vec<DuplicateKey> = Vec::new();
+        for (number, line) in self.numbered() {
+            let LineKind::Entry(entry) = &line.kind else { continue };
+            match keys.iter_mut().find(|k| k.key == entry.key) {
+                Some(known) => known.lines.push(number),
+                None => keys.push(DuplicateKey { key: entry.key.clone(), lines: vec![number] }),
             }
-            number += 1 + line.raw.matches('\n').count();
         }
-        found
+        keys.retain(|k| k.lines.len() > 1);
+        keys
     }
 
     /// Sets `key` to `value`: rewrites the last line that assigns it (keeping its `export` and quote
@@ -365,6 +410,19 @@ mod tests {
         assert_eq!(file.get("K"), Some("a\nb"));
         assert_eq!(file.get("N"), Some("2"));
         assert_eq!(file.to_string(), text);
+    }
+
+    #[test]
+    fn duplicate_keys_name_every_line() {
+        let file = parsed("A=1\nK=\"x\ny\"\nB=2\nA=3\n# A=4\nB=2\nA=5\n");
+        let found = file.duplicate_keys();
+        assert_eq!(found.iter().map(|d| (d.key.as_str(), d.lines.clone())).collect::<Vec<_>>(), [
+            ("A", vec![1, 5, 8]),
+            ("B", vec![4, 7])
+        ]);
+        assert_eq!(found[0].lines_text(), "lines 1, 5 and 8");
+        assert_eq!(found[1].lines_text(), "lines 4 and 7");
+        assert_eq!(found[0].winning_line(), 8);
     }
 
     #[test]
