@@ -62,7 +62,9 @@ fn is_secret_name(name: &str) -> bool {
 /// Argument names that hold SQL: their password literals are redacted, the rest is kept.
 fn is_sql_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower == "sql" || lower.ends_with("_sql") || ["query", "statement", "statements", "script"].contains(&lower.as_str())
+    lower == "sql"
+        || lower.ends_with("_sql")
+        || ["query", "statement", "statements", "script"].contains(&lower.as_str())
 }
 
 /// The argument that carries bound parameters (execute_sql's `params`): values go, their count stays.
@@ -88,9 +90,9 @@ fn redact_value(value: Value, removed: &mut Vec<String>) -> Value {
                     } else if name == PARAMS_NAME {
                         collect_strings(&inner, removed);
                         match inner {
-                            Value::Array(items) => Value::Array(
-                                items.iter().map(|_| Value::String(redact::REDACTED.to_owned())).collect(),
-                            ),
+                            Value::Array(items) => {
+                                Value::Array(items.iter().map(|_| Value::String(redact::REDACTED.to_owned())).collect())
+                            }
                             _ => Value::String(redact::REDACTED.to_owned()),
                         }
                     } else if is_sql_name(&name) {

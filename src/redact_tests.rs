@@ -18,7 +18,10 @@ fn every_quoting_form_after_password_is_redacted() {
         ("CREATE ROLE x LOGIN PASSWORD $pw$hunter2-'secret$pw$;", "CREATE ROLE x LOGIN PASSWORD '[redacted]';"),
         ("ALTER ROLE x PASSWORD U&'hunter2\\0041' UESCAPE '\\'", ""),
         ("alter role x password u&'hunter2-secret'", "alter role x password '[redacted]'"),
-        ("CREATE ROLE x WITH LOGIN PASSWORD 'it''s hunter2', CREATEDB", "CREATE ROLE x WITH LOGIN PASSWORD '[redacted]', CREATEDB"),
+        (
+            "CREATE ROLE x WITH LOGIN PASSWORD 'it''s hunter2', CREATEDB",
+            "CREATE ROLE x WITH LOGIN PASSWORD '[redacted]', CREATEDB",
+        ),
         ("ALTER ROLE x PASSWORD\n  -- the new one\n  'hunter2-secret'", ""),
         ("CREATE USER MAPPING FOR x SERVER s OPTIONS (user 'u', password 'hunter2-secret')", ""),
         ("ALTER ROLE a PASSWORD 'hunter2-a'; ALTER ROLE b PASSWORD 'hunter2-b'", ""),

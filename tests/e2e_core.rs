@@ -258,7 +258,10 @@ async fn unreadable_lines_are_answered_and_serving_goes_on() {
         assert_eq!(reply["id"], Value::Null, "line {index}: {reply}");
     }
     assert!(replies[3]["error"]["message"].as_str().unwrap().contains("longer than"), "{}", replies[3]);
-    assert_eq!((replies[4]["id"].clone(), replies[4]["result"]["serverInfo"]["name"].clone()), (json!(1), json!("supamcp")));
+    assert_eq!(
+        (replies[4]["id"].clone(), replies[4]["result"]["serverInfo"]["name"].clone()),
+        (json!(1), json!("supamcp"))
+    );
     assert_eq!(replies[5]["id"], json!(2));
     assert!(!replies[5]["result"]["tools"].as_array().unwrap().is_empty(), "{}", replies[5]);
     drop(writer.await.unwrap());

@@ -176,7 +176,9 @@ fn read_env_file_noting(path: &Path, warnings: &mut Vec<String>) -> Result<EnvFi
 /// True when a .env names a database: DATABASE_URL, or POSTGRES_HOST or POSTGRES_PASSWORD (what
 /// [`ConnSpec::from_components`] needs).
 fn describes_database(env_file: &EnvFile) -> bool {
-    ["DATABASE_URL", "POSTGRES_HOST", "POSTGRES_PASSWORD"].iter().any(|key| env_file.get(key).is_some_and(|v| !v.is_empty()))
+    ["DATABASE_URL", "POSTGRES_HOST", "POSTGRES_PASSWORD"]
+        .iter()
+        .any(|key| env_file.get(key).is_some_and(|v| !v.is_empty()))
 }
 
 fn empty_instance(name: &str) -> Instance {

@@ -146,6 +146,9 @@ fn duplicate_env_keys_are_warned_about_with_both_lines() {
     assert_eq!(password.as_ref().map(Secret::expose), Some("second"), "the last assignment wins, as in compose");
     assert_eq!(settings.warnings.len(), 1, "{:?}", settings.warnings);
     let warning = &settings.warnings[0];
-    assert!(warning.contains("POSTGRES_PASSWORD is assigned on lines 1 and 3") && warning.contains("line 3"), "{warning}");
+    assert!(
+        warning.contains("POSTGRES_PASSWORD is assigned on lines 1 and 3") && warning.contains("line 3"),
+        "{warning}"
+    );
     assert!(!warning.contains("first") && !warning.contains("second"), "values stay out: {warning}");
 }

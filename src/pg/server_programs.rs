@@ -67,7 +67,8 @@ fn has_programs(dir: &Path) -> bool {
 }
 
 fn pg_config_bindir() -> Option<PathBuf> {
-    let output = child_env::command("pg_config").arg("--bindir").stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
+    let output =
+        child_env::command("pg_config").arg("--bindir").stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
     let text = String::from_utf8(output.stdout).ok()?;
     let dir = text.trim();
     (output.status.success() && !dir.is_empty()).then(|| PathBuf::from(dir))

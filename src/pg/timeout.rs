@@ -22,7 +22,11 @@ pub fn milliseconds(param: &str, ms: u64, max: u64) -> Result<Duration, Failure>
     } else {
         format!("{ms} ms is more than the largest accepted value")
     };
-    Err(Failure::new(format!("{param} = {ms} is out of range"), why, format!("pass {param} from 1 to {max} (milliseconds)")))
+    Err(Failure::new(
+        format!("{param} = {ms} is out of range"),
+        why,
+        format!("pass {param} from 1 to {max} (milliseconds)"),
+    ))
 }
 
 /// A PostgreSQL statement or lock timeout (`param` names the argument in the error).

@@ -55,7 +55,13 @@ impl ServerHandler for SupamcpServer {
             return Ok(read_only_refusal(&name).into());
         }
         if let Some(reason) = self.catalog.not_offered.get(&name) {
-            return Ok(Failure::new(format!("tool '{name}' is not available"), reason.clone(), "configure what the reason names and restart supamcp").into_result().into());
+            return Ok(Failure::new(
+                format!("tool '{name}' is not available"),
+                reason.clone(),
+                "configure what the reason names and restart supamcp",
+            )
+            .into_result()
+            .into());
         }
         let audited = self
             .router()

@@ -36,14 +36,17 @@ fn prerequisite_gap(settings: &Settings, prerequisite: Prerequisite) -> Option<S
                 None => "no database configured (--database-url, SUPAMCP_DATABASE_URL, POSTGRES_* variables, --env-file or a config instance)".to_owned(),
             });
         }
-        Prerequisite::DokployUrl => {
-            settings.dokploy.is_empty().then_some("no Dokploy server configured (DOKPLOY_URL and DOKPLOY_API_KEY, or [dokploy.<name>])")
-        }
-        Prerequisite::AccessToken => {
-            settings.access_token.is_none().then_some("no Supabase access token (SUPABASE_ACCESS_TOKEN or access_token)")
-        }
-        Prerequisite::SupabaseApi => (!settings.has_supabase_api())
-            .then_some("no Supabase API URL and service role key (SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, or --env-file)"),
+        Prerequisite::DokployUrl => settings
+            .dokploy
+            .is_empty()
+            .then_some("no Dokploy server configured (DOKPLOY_URL and DOKPLOY_API_KEY, or [dokploy.<name>])"),
+        Prerequisite::AccessToken => settings
+            .access_token
+            .is_none()
+            .then_some("no Supabase access token (SUPABASE_ACCESS_TOKEN or access_token)"),
+        Prerequisite::SupabaseApi => (!settings.has_supabase_api()).then_some(
+            "no Supabase API URL and service role key (SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, or --env-file)",
+        ),
     };
     gap.map(str::to_owned)
 }
@@ -56,7 +59,8 @@ impl ToolCatalog {
         let mut not_offered = BTreeMap::new();
         let mut note_not_offered = |group: Group, reason: &str| {
             for tool in group.router().map(|router| router.list_all()).unwrap_or_default() {
-                not_offered.insert(tool.name.to_string(), format!("its group '{}' is not offered: {reason}", group.name()));
+                not_offered
+                    .insert(tool.name.to_string(), format!("its group '{}' is not offered: {reason}", group.name()));
             }
         };
         for group in Group::ALL {

@@ -139,10 +139,11 @@ impl SupamcpServer {
             Ok(database) => database,
             Err(failure) => return Ok(failure.into_result()),
         };
-        let timeout = match crate::pg::timeout::pg_timeout_or("timeout_ms", params.timeout_ms, database.statement_timeout()) {
-            Ok(timeout) => timeout,
-            Err(failure) => return Ok(failure.into_result()),
-        };
+        let timeout =
+            match crate::pg::timeout::pg_timeout_or("timeout_ms", params.timeout_ms, database.statement_timeout()) {
+                Ok(timeout) => timeout,
+                Err(failure) => return Ok(failure.into_result()),
+            };
         let options = ExecuteOptions {
             read_only: self.state.settings.read_only || params.read_only,
             role: params.role,

@@ -416,10 +416,10 @@ mod tests {
     fn duplicate_keys_name_every_line() {
         let file = parsed("A=1\nK=\"x\ny\"\nB=2\nA=3\n# A=4\nB=2\nA=5\n");
         let found = file.duplicate_keys();
-        assert_eq!(found.iter().map(|d| (d.key.as_str(), d.lines.clone())).collect::<Vec<_>>(), [
-            ("A", vec![1, 5, 8]),
-            ("B", vec![4, 7])
-        ]);
+        assert_eq!(
+            found.iter().map(|d| (d.key.as_str(), d.lines.clone())).collect::<Vec<_>>(),
+            [("A", vec![1, 5, 8]), ("B", vec![4, 7])]
+        );
         assert_eq!(found[0].lines_text(), "lines 1, 5 and 8");
         assert_eq!(found[1].lines_text(), "lines 4 and 7");
         assert_eq!(found[0].winning_line(), 8);
