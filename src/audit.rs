@@ -49,6 +49,16 @@ impl AuditEntry {
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
         }
     }
+
+    /// The redaction run again over a stored entry: one written before a rule existed loses its secrets on read.
+    fn redacted_again(mut self) -> Self {
+        let mut removed = Vec::new();
+        self.arguments = redact_value(self.arguments, &mut removed);
+        if let Some(text) = self.outcome.strip_prefix("error: ") {
+            self.outcome = format!("error: {}", redact::scrub(&redact_text(text), &removed));
+        }
+        self
+    }
 }
 
 /// Argument names whose values are never written.
@@ -184,7 +194,8 @@ impl AuditLog {
         file.write_all(format!("{line}\n").as_bytes())
     }
 
-    /// The newest `limit` entries (oldest first), optionally only those of `tool`. A missing log is empty.
+    /// The newest `limit` entries (oldest first), optionally only those of `tool`, redacted again (older
+    /// versions wrote SQL passwords and parameters as given). A missing log is empty.
     pub fn recent(&self, limit: usize, tool: Option<&str>) -> std::io::Result<Vec<AuditEntry>> {
         let file = match std::fs::File::open(&self.path) {
             Ok(file) => file,
@@ -207,7 +218,7 @@ impl AuditLog {
                 newest.push_back(entry);
             }
         }
-        Ok(newest.into())
+        Ok(newest.into_iter().map(AuditEntry::redacted_again).collect())
     }
 }
 
@@ -249,6 +260,18 @@ mod tests {
         assert_eq!(entry.arguments["sql"], "ALTER ROLE app PASSWORD '[redacted]'; select $1::int");
         assert_eq!(entry.arguments["params"], json!(["[redacted]", "[redacted]", "[redacted]"]));
         assert_eq!(entry.outcome, "error: invalid input syntax for type integer: \"[redacted]\"; [redacted]");
+    }
+
+    #[test]
+    fn entries_written_before_the_sql_rules_are_redacted_on_read() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let log = AuditLog::new(dir.path().join("audit.jsonl"));
+        let old = r#"{"time":"t","instance":"dev","tool":"execute_sql","arguments":{"sql":"alter role x password 'hunter2-old'","params":["old-param-secret"]},"outcome":"error: bad \"old-param-secret\"","duration_ms":1}"#;
+        std::fs::write(log.path(), format!("{old}\n")).unwrap_or_else(|e| panic!("{e}"));
+        let read = log.recent(10, None).unwrap_or_else(|e| panic!("{e}"));
+        let text = serde_json::to_string(&read).unwrap_or_default();
+        assert!(!text.contains("hunter2") && !text.contains("old-param-secret"), "{text}");
+        assert_eq!(read[0].outcome, "error: bad \"[redacted]\"");
     }
 
     #[test]
