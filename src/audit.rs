@@ -1,6 +1,10 @@
 //! The audit log: one JSON line per call of a tool that is not read-only (time, instance, tool,
 //! arguments with secrets redacted, outcome, duration), appended to `audit.jsonl` in the data directory.
+//! Redacted before anything is written: secret-named arguments, bound parameters (`params`, count kept),
+//! password literals in SQL arguments (`crate::redact`), JWTs, `sb_secret_` keys and URL passwords; the
+//! outcome loses whatever the arguments lost.
 
+use crate::redact;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -29,19 +33,31 @@ impl AuditEntry {
         duration: Duration,
         default_instance: &str,
     ) -> Self {
-        let arguments = redact_arguments(Value::Object(arguments.unwrap_or_default()));
+        let mut removed = Vec::new();
+        let arguments = redact_value(Value::Object(arguments.unwrap_or_default()), &mut removed);
         let instance = arguments.get("instance").and_then(Value::as_str).unwrap_or(default_instance).to_owned();
         AuditEntry {
             time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             instance,
             tool: tool.to_owned(),
             arguments,
+            // An error message may echo what the arguments held (PostgreSQL quotes a parameter it cannot read).
             outcome: match error {
                 None => "ok".to_owned(),
-                Some(text) => format!("error: {text}"),
+                Some(text) => format!("error: {}", redact::scrub(&redact_text(&text), &removed)),
             },
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
         }
+    }
+
+    /// The redaction run again over a stored entry: one written before a rule existed loses its secrets on read.
+    fn redacted_again(mut self) -> Self {
+        let mut removed = Vec::new();
+        self.arguments = redact_value(self.arguments, &mut removed);
+        if let Some(text) = self.outcome.strip_prefix("error: ") {
+            self.outcome = format!("error: {}", redact::scrub(&redact_text(text), &removed));
+        }
+        self
     }
 }
 
@@ -53,24 +69,77 @@ fn is_secret_name(name: &str) -> bool {
     SECRET_NAME_PARTS.iter().any(|part| lower.contains(part))
 }
 
-/// Replaces secret-named fields, JWT-shaped strings and passwords inside connection URLs.
+/// Argument names that hold SQL: their password literals are redacted, the rest is kept.
+fn is_sql_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "sql"
+        || lower.ends_with("_sql")
+        || ["query", "statement", "statements", "script"].contains(&lower.as_str())
+}
+
+/// The argument that carries bound parameters (execute_sql's `params`): values go, their count stays.
+const PARAMS_NAME: &str = "params";
+
+/// Replaces secret-named fields, bound parameters, passwords in SQL, JWT-shaped strings and passwords inside
+/// connection URLs.
 pub fn redact_arguments(value: Value) -> Value {
+    redact_value(value, &mut Vec::new())
+}
+
+/// [`redact_arguments`], collecting the removed values in `removed`.
+fn redact_value(value: Value, removed: &mut Vec<String>) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .map(|(name, inner)| {
-                    let redacted = if is_secret_name(&name) && !inner.is_null() {
-                        Value::String("[redacted]".to_owned())
+                    let redacted = if inner.is_null() {
+                        inner
+                    } else if is_secret_name(&name) {
+                        collect_strings(&inner, removed);
+                        Value::String(redact::REDACTED.to_owned())
+                    } else if name == PARAMS_NAME {
+                        collect_strings(&inner, removed);
+                        match inner {
+                            Value::Array(items) => {
+                                Value::Array(items.iter().map(|_| Value::String(redact::REDACTED.to_owned())).collect())
+                            }
+                            _ => Value::String(redact::REDACTED.to_owned()),
+                        }
+                    } else if is_sql_name(&name) {
+                        redact_sql_value(inner, removed)
                     } else {
-                        redact_arguments(inner)
+                        redact_value(inner, removed)
                     };
                     (name, redacted)
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.into_iter().map(redact_arguments).collect()),
+        Value::Array(items) => Value::Array(items.into_iter().map(|item| redact_value(item, removed)).collect()),
         Value::String(text) => Value::String(redact_text(&text)),
         other => other,
+    }
+}
+
+fn redact_sql_value(value: Value, removed: &mut Vec<String>) -> Value {
+    match value {
+        Value::String(sql) => {
+            let redacted = redact::sql_passwords(&sql);
+            removed.extend(redacted.removed);
+            Value::String(redact_text(&redacted.text))
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(|item| redact_sql_value(item, removed)).collect()),
+        other => redact_value(other, removed),
+    }
+}
+
+/// Every string and number inside `value`, as text.
+fn collect_strings(value: &Value, into: &mut Vec<String>) {
+    match value {
+        Value::String(text) => into.push(text.clone()),
+        Value::Number(number) => into.push(number.to_string()),
+        Value::Array(items) => items.iter().for_each(|item| collect_strings(item, into)),
+        Value::Object(map) => map.values().for_each(|item| collect_strings(item, into)),
+        Value::Bool(_) | Value::Null => {}
     }
 }
 
@@ -126,7 +195,8 @@ impl AuditLog {
         file.write_all(format!("{line}\n").as_bytes())
     }
 
-    /// The newest `limit` entries (oldest first), optionally only those of `tool`. A missing log is empty.
+    /// The newest `limit` entries (oldest first), optionally only those of `tool`, redacted again (older
+    /// versions wrote SQL passwords and parameters as given). A missing log is empty.
     pub fn recent(&self, limit: usize, tool: Option<&str>) -> std::io::Result<Vec<AuditEntry>> {
         let file = match crate::fsutil::open_read(&self.path) {
             Ok(file) => file,
@@ -149,7 +219,7 @@ impl AuditLog {
                 newest.push_back(entry);
             }
         }
-        Ok(newest.into())
+        Ok(newest.into_iter().map(AuditEntry::redacted_again).collect())
     }
 }
 
@@ -173,6 +243,36 @@ mod tests {
         }
         assert_eq!(redacted["sql"], "select 1");
         assert_eq!(redacted["nested"]["note"], "postgres://u:[redacted]@h:5432/d and [redacted]");
+    }
+
+    #[test]
+    fn sql_passwords_and_parameters_are_redacted_and_scrubbed_from_the_outcome() {
+        let args = json!({
+            "sql": "ALTER ROLE app PASSWORD 'hunter2-secret'; select $1::int",
+            "params": ["param-secret-1", 987654321, null],
+            "down_sql": "alter user app with encrypted password $$hunter2-other$$",
+        });
+        let error = "invalid input syntax for type integer: \"param-secret-1\"; hunter2-secret".to_owned();
+        let entry = AuditEntry::new("execute_sql", args.as_object().cloned(), Some(error), Duration::ZERO, "dev");
+        let text = serde_json::to_string(&entry).unwrap_or_default();
+        for secret in ["hunter2", "param-secret", "987654321"] {
+            assert!(!text.contains(secret), "{secret} leaked in {text}");
+        }
+        assert_eq!(entry.arguments["sql"], "ALTER ROLE app PASSWORD '[redacted]'; select $1::int");
+        assert_eq!(entry.arguments["params"], json!(["[redacted]", "[redacted]", "[redacted]"]));
+        assert_eq!(entry.outcome, "error: invalid input syntax for type integer: \"[redacted]\"; [redacted]");
+    }
+
+    #[test]
+    fn entries_written_before_the_sql_rules_are_redacted_on_read() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let log = AuditLog::new(dir.path().join("audit.jsonl"));
+        let old = r#"{"time":"t","instance":"dev","tool":"execute_sql","arguments":{"sql":"alter role x password 'hunter2-old'","params":["old-param-secret"]},"outcome":"error: bad \"old-param-secret\"","duration_ms":1}"#;
+        std::fs::write(log.path(), format!("{old}\n")).unwrap_or_else(|e| panic!("{e}"));
+        let read = log.recent(10, None).unwrap_or_else(|e| panic!("{e}"));
+        let text = serde_json::to_string(&read).unwrap_or_default();
+        assert!(!text.contains("hunter2") && !text.contains("old-param-secret"), "{text}");
+        assert_eq!(read[0].outcome, "error: bad \"[redacted]\"");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod child_env;
 pub mod cli;
 pub mod config;
 pub mod diff;
@@ -11,8 +12,10 @@ pub mod failure;
 pub mod fsutil;
 pub mod groups;
 pub mod health;
+pub mod logging;
 pub mod migrate;
 pub mod pg;
+pub mod redact;
 pub mod s3;
 pub mod secret;
 pub mod server;

@@ -117,6 +117,11 @@ async fn timeouts_limits_and_roles() {
     let server = mcp_client::start(&["--database-url", &db.url()]).await;
     let slow = server.err("execute_sql", json!({"sql": "select pg_sleep(3)", "timeout_ms": 200})).await;
     assert!(slow.contains("57014") && slow.contains("200 ms"), "{slow}");
+    // 0 would switch PostgreSQL's timeout off and 2^31 ms is past its range: refused before they reach it.
+    for timeout_ms in [0_u64, 1 << 31] {
+        let refused = server.err("execute_sql", json!({"sql": "select 1", "timeout_ms": timeout_ms})).await;
+        assert!(refused.contains("timeout_ms") && refused.contains("1 to 2147483647"), "{refused}");
+    }
 
     let limited =
         server.ok("execute_sql", json!({"sql": "select g from generate_series(1, 100) g", "row_limit": 10})).await;
@@ -259,5 +264,72 @@ async fn failed_connections_are_diagnosed() {
     let server = mcp_client::start(&["--database-url", &db.url()]).await;
     let ok = server.ok("test_connection", json!({})).await;
     assert_eq!((ok["ok"].clone(), ok["current_user"].clone()), (json!(true), json!("postgres")));
+    server.stop().await;
+}
+
+/// Lines the server cannot read (not JSON, nested 10,000 deep, invalid UTF-8, longer than the 16 MiB line
+/// limit) each get a JSON-RPC parse error at once, with a null id, and the server goes on serving.
+#[tokio::test]
+async fn unreadable_lines_are_answered_and_serving_goes_on() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut child = mcp_client::command(&[], data_dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let bad: Vec<Vec<u8>> = vec![
+        b"not json".to_vec(),
+        "[".repeat(10_000).into_bytes(),
+        b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\xfe\"}".to_vec(),
+        vec![b' '; 17 << 20],
+    ];
+    let writer = tokio::spawn(async move {
+        for line in &bad {
+            stdin.write_all(line).await.unwrap();
+            stdin.write_all(b"\n").await.unwrap();
+        }
+        let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}});
+        let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+        let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+        for message in [init, initialized, list] {
+            stdin.write_all(format!("{message}\n").as_bytes()).await.unwrap();
+        }
+        stdin
+    });
+    let mut replies = Vec::new();
+    for _ in 0..6 {
+        let line = stdout.next_line().await.unwrap().expect("a reply line");
+        replies.push(serde_json::from_str::<Value>(&line).unwrap());
+    }
+    for (index, reply) in replies[..4].iter().enumerate() {
+        assert_eq!(reply["error"]["code"], json!(-32700), "line {index}: {reply}");
+        assert_eq!(reply["id"], Value::Null, "line {index}: {reply}");
+    }
+    assert!(replies[3]["error"]["message"].as_str().unwrap().contains("longer than"), "{}", replies[3]);
+    assert_eq!(
+        (replies[4]["id"].clone(), replies[4]["result"]["serverInfo"]["name"].clone()),
+        (json!(1), json!("supamcp"))
+    );
+    assert_eq!(replies[5]["id"], json!(2));
+    assert!(!replies[5]["result"]["tools"].as_array().unwrap().is_empty(), "{}", replies[5]);
+    drop(writer.await.unwrap());
+    assert!(child.wait().await.unwrap().success(), "the server ends cleanly when stdin closes");
+}
+
+/// An empty .env describes no database: a database tool says so and what to set, instead of "tool not found".
+#[tokio::test]
+async fn an_env_file_without_database_settings_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join(".env");
+    std::fs::write(&env_file, "").unwrap();
+    let server = mcp_client::start(&["--env-file", env_file.to_str().unwrap()]).await;
+    let refused = server.err("execute_sql", json!({"sql": "select 1"})).await;
+    assert!(refused.contains("no database settings") && refused.contains(env_file.to_str().unwrap()), "{refused}");
+    assert!(refused.contains("POSTGRES_PASSWORD") && refused.contains("DATABASE_URL"), "{refused}");
     server.stop().await;
 }

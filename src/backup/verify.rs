@@ -48,7 +48,7 @@ pub async fn verify(
 ) -> Result<VerifyReport, Failure> {
     let manifest: Manifest = read::manifest(store, id).await?;
     let pg_restore = client_programs::for_server("pg_restore", manifest.server_major, "")?;
-    let mut command = std::process::Command::new(&pg_restore);
+    let mut command = crate::child_env::command(&pg_restore);
     command.arg("--list").stdin(std::process::Stdio::piped());
     command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
     let mut process = DumpProcess::spawn(command, "pg_restore", no_events(), 0)?;

@@ -174,6 +174,9 @@ impl GlobalArgs {
     pub fn build_server(&self) -> Result<SupamcpServer, String> {
         let env = |key: &str| std::env::var(key).ok();
         let settings = Settings::load(&self.overrides(), &env).map_err(|e| e.to_string())?;
+        for warning in &settings.warnings {
+            tracing::warn!("{warning}");
+        }
         SupamcpServer::new(settings)
     }
 }
@@ -219,7 +222,7 @@ pub async fn serve(global: &GlobalArgs) -> ExitCode {
         Ok(removed) => tracing::info!(removed, "removed spilled results older than the configured age"),
         Err(e) => tracing::warn!("cannot clean the spilled results: {e}"),
     }
-    let running = match server.serve(rmcp::transport::stdio()).await {
+    let running = match server.serve(crate::server::stdio::stdio()).await {
         Ok(running) => running,
         Err(e) => return startup_error(&format!("MCP handshake failed: {e}")),
     };

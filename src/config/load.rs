@@ -59,14 +59,19 @@ impl Settings {
             Some(path) => read_config_file(path)?,
             None => ConfigFile::default(),
         };
+        let mut warnings = Vec::new();
         let env_file = match &overrides.env_file {
-            Some(path) => Some(read_env_file(path)?),
+            Some(path) => Some(read_env_file_noting(path, &mut warnings)?),
             None => None,
+        };
+        let env_file_without_database = match (&env_file, &overrides.env_file) {
+            (Some(parsed), Some(path)) if !describes_database(parsed) => Some(path.clone()),
+            _ => None,
         };
 
         let mut instances = BTreeMap::new();
         for (name, spec) in &file.instances {
-            instances.insert(name.clone(), instance_from_file(name, spec, config_path.as_deref())?);
+            instances.insert(name.clone(), instance_from_file(name, spec, config_path.as_deref(), &mut warnings)?);
         }
         let default_instance = overrides
             .instance
@@ -86,6 +91,15 @@ impl Settings {
         let has_anything = layered.database.is_some() || layered.supabase_url.is_some() || layered.dokploy.is_some();
         if has_anything || !instances.is_empty() {
             instances.insert(default_instance.clone(), layered);
+        }
+        let has_database = instances.values().any(|instance| instance.database.is_some());
+        let env_file_without_database = env_file_without_database.filter(|_| !has_database);
+        if let Some(path) = &env_file_without_database {
+            warnings.push(format!(
+                "--env-file {}: no database settings (none of DATABASE_URL, POSTGRES_HOST, POSTGRES_PASSWORD) and no \
+                 other source names a database, so the tools that need one are not offered",
+                path.display()
+            ));
         }
 
         let features = match overrides.features.clone().or_else(|| file.features.as_ref().map(|f| f.join(","))) {
@@ -132,6 +146,8 @@ impl Settings {
                 .iter()
                 .filter_map(|name| env(name).map(|value| ((*name).to_owned(), Secret::new(value))))
                 .collect(),
+            env_file_without_database,
+            warnings,
         })
     }
 }
@@ -145,6 +161,30 @@ fn read_config_file(path: &Path) -> Result<ConfigFile, ConfigError> {
 pub fn read_env_file(path: &Path) -> Result<EnvFile, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
     EnvFile::parse(&text).map_err(|e| ConfigError::EnvFile { path: path.to_owned(), message: e.to_string() })
+}
+
+/// [`read_env_file`], adding a warning per key assigned more than once (the last assignment is used, as docker
+/// compose does) to `warnings`.
+fn read_env_file_noting(path: &Path, warnings: &mut Vec<String>) -> Result<EnvFile, ConfigError> {
+    let parsed = read_env_file(path)?;
+    for duplicate in parsed.duplicate_keys() {
+        warnings.push(format!(
+            "env file {}: {} is assigned on {}; the last one (line {}) is used, as docker compose does; remove the others",
+            path.display(),
+            duplicate.key,
+            duplicate.lines_text(),
+            duplicate.winning_line()
+        ));
+    }
+    Ok(parsed)
+}
+
+/// True when a .env names a database: DATABASE_URL, or POSTGRES_HOST or POSTGRES_PASSWORD (what
+/// [`ConnSpec::from_components`] needs).
+fn describes_database(env_file: &EnvFile) -> bool {
+    ["DATABASE_URL", "POSTGRES_HOST", "POSTGRES_PASSWORD"]
+        .iter()
+        .any(|key| env_file.get(key).is_some_and(|v| !v.is_empty()))
 }
 
 fn empty_instance(name: &str) -> Instance {
@@ -181,12 +221,17 @@ fn from_env_file(env_file: &EnvFile, origin: &str) -> Result<EnvFileInstance, Co
     Ok((database, url, get("ANON_KEY").map(Secret::new), get("SERVICE_ROLE_KEY").map(Secret::new)))
 }
 
-fn instance_from_file(name: &str, spec: &InstanceFile, config_path: Option<&Path>) -> Result<Instance, ConfigError> {
+fn instance_from_file(
+    name: &str,
+    spec: &InstanceFile,
+    config_path: Option<&Path>,
+    warnings: &mut Vec<String>,
+) -> Result<Instance, ConfigError> {
     let mut instance = empty_instance(name);
     let origin = format!("[instances.{name}]");
     if let Some(path) = &spec.env_file {
         let path = resolve_relative(path, config_path);
-        let parsed = read_env_file(&path)?;
+        let parsed = read_env_file_noting(&path, warnings)?;
         let (database, url, anon, service) = from_env_file(&parsed, &format!("{origin} env_file {}", path.display()))?;
         instance.database = database;
         instance.supabase_url = url;
@@ -206,7 +251,8 @@ fn instance_from_file(name: &str, spec: &InstanceFile, config_path: Option<&Path
         read_only_login(spec.read_only_database_url.as_ref(), spec.read_only_password.as_ref(), &origin)?;
     instance.pool_size = spec.pool_size.unwrap_or(DEFAULT_POOL_SIZE);
     instance.statement_timeout =
-        spec.statement_timeout_ms.map(Duration::from_millis).unwrap_or(DEFAULT_STATEMENT_TIMEOUT);
+        statement_timeout(spec.statement_timeout_ms, &format!("{origin} statement_timeout_ms"))?
+            .unwrap_or(DEFAULT_STATEMENT_TIMEOUT);
     validate_pool_size(instance.pool_size)?;
     Ok(instance)
 }
@@ -218,6 +264,13 @@ fn validate_pool_size(size: usize) -> Result<(), ConfigError> {
         )));
     }
     Ok(())
+}
+
+/// A configured statement timeout, in PostgreSQL's range.
+fn statement_timeout(ms: Option<u64>, origin: &str) -> Result<Option<Duration>, ConfigError> {
+    ms.map(|ms| crate::pg::timeout::pg_timeout("statement_timeout_ms", ms))
+        .transpose()
+        .map_err(|failure| ConfigError::Invalid(format!("{origin}: {}", failure.text())))
 }
 
 fn resolve_relative(path: &Path, config_path: Option<&Path>) -> PathBuf {
@@ -265,8 +318,8 @@ fn layer_default_instance(
         validate_pool_size(size)?;
         instance.pool_size = size;
     }
-    if let Some(ms) = overrides.statement_timeout_ms {
-        instance.statement_timeout = Duration::from_millis(ms);
+    if let Some(timeout) = statement_timeout(overrides.statement_timeout_ms, "--statement-timeout-ms")? {
+        instance.statement_timeout = timeout;
     }
     Ok(instance)
 }

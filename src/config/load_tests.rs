@@ -77,6 +77,16 @@ fn bad_values_are_named() {
     let bad_pool =
         Overrides { database_url: Some(Secret::new("postgres://h/d")), pool_size: Some(0), ..Default::default() };
     assert!(Settings::load(&bad_pool, &lookup(&[])).is_err());
+
+    for ms in [0, 1 << 31] {
+        let bad_timeout = Overrides {
+            database_url: Some(Secret::new("postgres://h/d")),
+            statement_timeout_ms: Some(ms),
+            ..Default::default()
+        };
+        let err = Settings::load(&bad_timeout, &lookup(&[])).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("--statement-timeout-ms") && err.contains("1 to 2147483647"), "{err}");
+    }
 }
 
 #[test]
@@ -172,4 +182,38 @@ fn absolute_paths_are_allowed_by_the_file_or_the_command_line() {
     assert!(Settings::load(&overrides, &lookup(&[])).is_ok_and(|s| s.allow_absolute_paths));
     let flag = Overrides { allow_absolute_paths: true, ..Default::default() };
     assert!(Settings::load(&flag, &lookup(&[])).is_ok_and(|s| s.allow_absolute_paths));
+}
+
+#[test]
+fn an_env_file_without_database_settings_is_named_with_what_to_set() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let empty = write(dir.path(), ".env", "");
+    let overrides = Overrides { env_file: Some(empty.clone()), ..Default::default() };
+    let settings = Settings::load(&overrides, &lookup(&[])).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(settings.env_file_without_database.as_deref(), Some(empty.as_path()));
+    let reason = settings.instance(None).err().unwrap_or_default();
+    assert!(reason.contains(&empty.display().to_string()) && reason.contains("no database settings"), "{reason}");
+    assert!(reason.contains("POSTGRES_PASSWORD") && reason.contains("DATABASE_URL"), "{reason}");
+    assert!(settings.warnings.iter().any(|w| w.contains("no database settings")), "{:?}", settings.warnings);
+
+    let with_url = Overrides { database_url: Some(Secret::new("postgres://u@h/d")), ..overrides };
+    let settings = Settings::load(&with_url, &lookup(&[])).unwrap_or_else(|e| panic!("{e}"));
+    assert!(settings.env_file_without_database.is_none() && settings.warnings.is_empty(), "{:?}", settings.warnings);
+}
+
+#[test]
+fn duplicate_env_keys_are_warned_about_with_both_lines() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env_file = write(dir.path(), ".env", "POSTGRES_PASSWORD=first\nPOSTGRES_HOST=h\nPOSTGRES_PASSWORD=second\n");
+    let overrides = Overrides { env_file: Some(env_file), ..Default::default() };
+    let settings = Settings::load(&overrides, &lookup(&[])).unwrap_or_else(|e| panic!("{e}"));
+    let password = settings.instance(None).ok().and_then(|i| i.database.as_ref()).and_then(|d| d.password.clone());
+    assert_eq!(password.as_ref().map(Secret::expose), Some("second"), "the last assignment wins, as in compose");
+    assert_eq!(settings.warnings.len(), 1, "{:?}", settings.warnings);
+    let warning = &settings.warnings[0];
+    assert!(
+        warning.contains("POSTGRES_PASSWORD is assigned on lines 1 and 3") && warning.contains("line 3"),
+        "{warning}"
+    );
+    assert!(!warning.contains("first") && !warning.contains("second"), "values stay out: {warning}");
 }

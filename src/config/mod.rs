@@ -62,6 +62,11 @@ pub struct Settings {
     pub backup_key: Option<Secret>,
     /// The S3 variables of the environment (`backup::store::S3_VARIABLES`), for S3 backup destinations.
     pub backup_s3_env: BTreeMap<String, Secret>,
+    /// The --env-file, when it describes no database (neither DATABASE_URL nor POSTGRES_HOST/POSTGRES_PASSWORD).
+    pub env_file_without_database: Option<PathBuf>,
+    /// What the loader noticed and the user should hear (duplicate keys in env files, an env file without
+    /// database settings); logged as warnings when the server starts.
+    pub warnings: Vec<String>,
 }
 
 pub const DEFAULT_POOL_SIZE: usize = 10;
@@ -76,11 +81,28 @@ impl Settings {
         self.instances.get(wanted).ok_or_else(|| {
             let known: Vec<&str> = self.instances.keys().map(String::as_str).collect();
             if known.is_empty() {
-                "no database instance is configured: pass --database-url, set SUPAMCP_DATABASE_URL or POSTGRES_HOST/POSTGRES_PASSWORD, use --env-file with a Supabase .env, or add [instances.<name>] to the config file".to_owned()
+                self.no_database_reason()
             } else {
                 format!("instance '{wanted}' is not configured; configured instances: {}", known.join(", "))
             }
         })
+    }
+
+    /// Why no database is configured, and what to set.
+    pub fn no_database_reason(&self) -> String {
+        match &self.env_file_without_database {
+            Some(path) => format!(
+                "no database is configured: the env file {} has no database settings (none of DATABASE_URL, \
+                 POSTGRES_HOST, POSTGRES_PASSWORD); set POSTGRES_PASSWORD in it (with POSTGRES_HOST, POSTGRES_PORT, \
+                 POSTGRES_DB and POSTGRES_USER where they differ from localhost, 5432, postgres and postgres) or \
+                 DATABASE_URL, or pass --database-url",
+                path.display()
+            ),
+            None => "no database instance is configured: pass --database-url, set SUPAMCP_DATABASE_URL or \
+                     POSTGRES_HOST/POSTGRES_PASSWORD, use --env-file with a Supabase .env, or add [instances.<name>] \
+                     to the config file"
+                .to_owned(),
+        }
     }
 
     pub fn has_database(&self) -> bool {

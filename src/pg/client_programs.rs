@@ -4,13 +4,14 @@
 
 use super::conninfo::{ConnSpec, Host};
 use super::server_programs::{BINDIR_ENV, ServerPrograms};
+use crate::child_env;
 use crate::failure::Failure;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The major version a client program reports with `--version`.
 fn major_of(program: &Path) -> Option<u32> {
-    let output = Command::new(program).arg("--version").stdin(Stdio::null()).output().ok()?;
+    let output = child_env::command(program).arg("--version").stdin(Stdio::null()).output().ok()?;
     let text = String::from_utf8(output.stdout).ok()?;
     text.split_whitespace().find_map(|word| word.split('.').next()?.parse().ok())
 }
@@ -60,15 +61,16 @@ pub fn for_server(name: &str, server_major: u32, alternative: &str) -> Result<Pa
 }
 
 /// A command for `program` connected to `spec`: connection options as argv, the password in PGPASSWORD (never on
-/// the command line, which other users can read), stdin closed and stdout/stderr piped.
+/// the command line, which other users can read), the minimal environment (`crate::child_env`), stdin closed and
+/// stdout/stderr piped.
 pub fn command(program: &Path, spec: &ConnSpec) -> Command {
-    let mut command = Command::new(program);
+    let mut command = child_env::command(program);
     let host = match &spec.host {
         Host::Tcp(host) => host.clone(),
         Host::Socket(dir) => dir.display().to_string(),
     };
     command.args(["--host", &host, "--port", &spec.port.to_string(), "--username", &spec.user]);
-    command.env_remove("PGPASSWORD").env("PGSSLMODE", spec.sslmode.name()).env("PGCONNECT_TIMEOUT", "10");
+    command.env("PGSSLMODE", spec.sslmode.name()).env("PGCONNECT_TIMEOUT", "10");
     if let Some(password) = &spec.password {
         command.env("PGPASSWORD", password.expose());
     }
@@ -78,7 +80,7 @@ pub fn command(program: &Path, spec: &ConnSpec) -> Command {
 
 /// What `program --version` prints (`pg_dump (PostgreSQL) 15.8`), or the path when it prints nothing.
 pub fn version_text(program: &Path) -> String {
-    Command::new(program)
+    child_env::command(program)
         .arg("--version")
         .stdin(Stdio::null())
         .output()

@@ -101,7 +101,7 @@ impl ConnSpec {
                     "scheme '{scheme}://' is not PostgreSQL; use postgres:// or postgresql://"
                 )));
             } else {
-                parse_keyword_value(trimmed)?
+                kv::parse(trimmed)?
             };
         from_pairs(pairs)
     }
@@ -223,12 +223,13 @@ fn from_pairs(mut pairs: BTreeMap<String, String>) -> Result<ConnSpec, ConnInfoE
         host,
         port,
         user,
-        password: pairs.remove("password").map(Secret::new),
+        // libpq treats an empty password, application_name or options as not given.
+        password: pairs.remove("password").filter(|p| !p.is_empty()).map(Secret::new),
         dbname,
         sslmode,
-        application_name: pairs.remove("application_name"),
+        application_name: pairs.remove("application_name").filter(|a| !a.is_empty()),
         connect_timeout_secs,
-        options: pairs.remove("options"),
+        options: pairs.remove("options").filter(|o| !o.is_empty()),
     };
     // Keywords libpq knows that change nothing for us are accepted; anything else is a typo worth naming.
     const IGNORED: &[&str] = &[
@@ -317,51 +318,8 @@ fn parse_url(rest: &str) -> Result<BTreeMap<String, String>, ConnInfoError> {
     Ok(pairs)
 }
 
-fn parse_keyword_value(raw: &str) -> Result<BTreeMap<String, String>, ConnInfoError> {
-    let mut pairs = BTreeMap::new();
-    let mut chars = raw.chars().peekable();
-    loop {
-        while chars.next_if(|c| c.is_whitespace()).is_some() {}
-        let mut key = String::new();
-        while let Some(c) = chars.next_if(|c| *c != '=' && !c.is_whitespace()) {
-            key.push(c);
-        }
-        if key.is_empty() {
-            break;
-        }
-        while chars.next_if(|c| c.is_whitespace()).is_some() {}
-        if chars.next() != Some('=') {
-            return Err(ConnInfoError::new(format!("'{key}' has no '=value'; write {key}=value")));
-        }
-        while chars.next_if(|c| c.is_whitespace()).is_some() {}
-        let mut value = String::new();
-        if chars.next_if_eq(&'\'').is_some() {
-            loop {
-                match chars.next() {
-                    Some('\\') => value.extend(chars.next()),
-                    Some('\'') => break,
-                    Some(c) => value.push(c),
-                    None => {
-                        return Err(ConnInfoError::new(format!("the quoted value of '{key}' is never closed")));
-                    }
-                }
-            }
-        } else {
-            while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
-                if c == '\\' {
-                    value.extend(chars.next());
-                } else {
-                    value.push(c);
-                }
-            }
-        }
-        pairs.insert(key, value);
-    }
-    if pairs.is_empty() {
-        return Err(ConnInfoError::new("no key=value pairs found; give a postgres:// URL or host=... user=..."));
-    }
-    Ok(pairs)
-}
+#[path = "conninfo_kv.rs"]
+mod kv;
 
 #[cfg(test)]
 #[path = "conninfo_tests.rs"]

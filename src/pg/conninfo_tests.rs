@@ -83,3 +83,33 @@ fn ordinary_hosts_get_no_docker_hint() {
     assert!(spec("postgres://supabase-db/x").docker_internal_hint().is_some());
     assert!(spec("postgres://host.docker.internal/x").docker_internal_hint().is_some());
 }
+
+#[test]
+fn empty_values_follow_libpq() {
+    // libpq skips the blanks after '=', so `host= port=5432` would make the host 'port=5432': refused with the fix.
+    for raw in ["host= port=5432", "host= port=", "user=me password=\tdbname=x"] {
+        let err = ConnSpec::parse(raw).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("=''") && err.contains("libpq"), "{raw:?} gave {err:?}");
+    }
+    // Quoted empty values are empty; empty host and port take the defaults.
+    let s = spec("host='' port='' user=me password='' application_name=''");
+    assert_eq!((s.host, s.port, s.user.as_str()), (Host::Tcp("localhost".into()), 5432, "me"));
+    assert_eq!((s.password, s.application_name), (None, None), "libpq treats empty as not given");
+    // A trailing `key=` is empty too, and `password=a=b` (no blank) is the password 'a=b', as in libpq.
+    assert_eq!(spec("user=me host=").host, Host::Tcp("localhost".into()));
+    assert_eq!(spec("password=user=x").password.as_ref().map(Secret::expose), Some("user=x"));
+    assert_eq!(spec("postgres://u:@h/d").password, None);
+}
+
+#[test]
+fn keyword_value_blanks_and_quotes_follow_libpq() {
+    // Vertical tab and form feed separate pairs (C's isspace); a non-breaking space does not.
+    let s = spec("host=a\x0Bport=5433\x0Cuser=me");
+    assert_eq!((s.host, s.port, s.user.as_str()), (Host::Tcp("a".into()), 5433, "me"));
+    assert_eq!(spec("host=a\u{a0}b").host, Host::Tcp("a\u{a0}b".into()));
+    // No blank is needed after a closing quote; escapes work in and out of quotes; a later keyword wins.
+    let s = spec("host='a b'port=6000 dbname=my\\ db user=x user=y");
+    assert_eq!((s.host, s.port, s.dbname.as_str(), s.user.as_str()), (Host::Tcp("a b".into()), 6000, "my db", "y"));
+    let err = ConnSpec::parse("host=a =b").err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("no keyword"), "{err}");
+}

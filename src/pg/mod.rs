@@ -24,5 +24,6 @@ pub mod sql_errors;
 pub mod sql_lex;
 pub mod sql_unicode;
 pub mod supabase_fixture;
+pub mod timeout;
 pub mod tls;
 pub mod value;

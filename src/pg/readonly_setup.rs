@@ -172,6 +172,8 @@ pub fn store(plan: &SetupPlan, password: &Secret) -> Result<(), Failure> {
     let dir = plan.stored_at.parent().unwrap_or(Path::new("."));
     crate::fsutil::ensure_dir(dir, "--data-dir")?;
     let text = serde_json::to_string(&StoredLogin { user: plan.role.clone(), password: password.expose().to_owned() })
-        .map_err(|e| Failure::new("cannot encode the read-only login", e.to_string(), "report this as a supamcp bug"))?;
+        .map_err(|e| {
+            Failure::new("cannot encode the read-only login", e.to_string(), "report this as a supamcp bug")
+        })?;
     crate::fsutil::write_atomic(&plan.stored_at, text.as_bytes(), "--data-dir")
 }

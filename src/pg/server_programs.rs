@@ -2,6 +2,7 @@
 //! as an OS user they accept (they refuse root, so as root they run as `postgres`), with stdin closed,
 //! and, for the long-running postmaster, tied to our process so it shuts down when we die.
 
+use crate::child_env;
 use crate::failure::Failure;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -66,7 +67,8 @@ fn has_programs(dir: &Path) -> bool {
 }
 
 fn pg_config_bindir() -> Option<PathBuf> {
-    let output = Command::new("pg_config").arg("--bindir").stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
+    let output =
+        child_env::command("pg_config").arg("--bindir").stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
     let text = String::from_utf8(output.stdout).ok()?;
     let dir = text.trim();
     (output.status.success() && !dir.is_empty()).then(|| PathBuf::from(dir))
@@ -123,9 +125,10 @@ fn passwd_entry(passwd: &str, name: &str) -> Option<OsUser> {
     })
 }
 
-/// A command for a server program: stdin closed, running as `user` when given.
+/// A command for a server program: the minimal environment (`crate::child_env`), stdin closed, running as
+/// `user` when given.
 pub fn command(program: &Path, user: Option<OsUser>) -> Command {
-    let mut command = Command::new(program);
+    let mut command = child_env::command(program);
     command.stdin(Stdio::null());
     if let Some(user) = user {
         command.uid(user.uid).gid(user.gid);

@@ -54,6 +54,15 @@ impl ServerHandler for SupamcpServer {
         if self.catalog.hidden_by_read_only.contains(&name) {
             return Ok(read_only_refusal(&name).into());
         }
+        if let Some(reason) = self.catalog.not_offered.get(&name) {
+            return Ok(Failure::new(
+                format!("tool '{name}' is not available"),
+                reason.clone(),
+                "configure what the reason names and restart supamcp",
+            )
+            .into_result()
+            .into());
+        }
         let audited = self
             .router()
             .get(&name)
@@ -61,6 +70,8 @@ impl ServerHandler for SupamcpServer {
         let arguments = audited.then(|| request.arguments.clone()).flatten();
         let started = Instant::now();
         let response = self.router().call(ToolCallContext::new(self, request, context)).await;
+        // The name and the duration only: arguments and results carry secrets and data.
+        tracing::debug!(tool = %name, duration_ms = started.elapsed().as_millis() as u64, "tool call finished");
         if audited {
             let outcome = match &response {
                 Ok(response) => response.is_error_outcome(),

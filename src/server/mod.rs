@@ -4,6 +4,7 @@
 mod handler;
 pub mod output;
 mod registry;
+pub mod stdio;
 
 pub use registry::{GroupStatus, ToolCatalog};
 

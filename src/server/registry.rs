@@ -6,7 +6,7 @@ use crate::config::Settings;
 use crate::groups::{ADAPT_TO_READ_ONLY, Group, Prerequisite};
 use rmcp::handler::server::router::tool::ToolRouter;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Why a group is or is not offered.
 #[derive(Clone, Debug, Serialize)]
@@ -23,22 +23,32 @@ pub struct ToolCatalog {
     pub groups: Vec<GroupStatus>,
     /// Tools left out because they are not read-only and the server runs with `--read-only`.
     pub hidden_by_read_only: BTreeSet<String>,
+    /// Tools of groups that are not offered, with the reason (a call names it instead of "tool not found").
+    pub not_offered: BTreeMap<String, String>,
 }
 
-fn prerequisite_gap(settings: &Settings, prerequisite: Prerequisite) -> Option<&'static str> {
-    match prerequisite {
+fn prerequisite_gap(settings: &Settings, prerequisite: Prerequisite) -> Option<String> {
+    let gap = match prerequisite {
         Prerequisite::Nothing => None,
-        Prerequisite::Database => (!settings.has_database())
-            .then_some("no database configured (--database-url, SUPAMCP_DATABASE_URL, POSTGRES_* variables, --env-file or a config instance)"),
-        Prerequisite::DokployUrl => {
-            settings.dokploy.is_empty().then_some("no Dokploy server configured (DOKPLOY_URL and DOKPLOY_API_KEY, or [dokploy.<name>])")
+        Prerequisite::Database => {
+            return (!settings.has_database()).then(|| match &settings.env_file_without_database {
+                Some(_) => settings.no_database_reason(),
+                None => "no database configured (--database-url, SUPAMCP_DATABASE_URL, POSTGRES_* variables, --env-file or a config instance)".to_owned(),
+            });
         }
-        Prerequisite::AccessToken => {
-            settings.access_token.is_none().then_some("no Supabase access token (SUPABASE_ACCESS_TOKEN or access_token)")
-        }
-        Prerequisite::SupabaseApi => (!settings.has_supabase_api())
-            .then_some("no Supabase API URL and service role key (SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, or --env-file)"),
-    }
+        Prerequisite::DokployUrl => settings
+            .dokploy
+            .is_empty()
+            .then_some("no Dokploy server configured (DOKPLOY_URL and DOKPLOY_API_KEY, or [dokploy.<name>])"),
+        Prerequisite::AccessToken => settings
+            .access_token
+            .is_none()
+            .then_some("no Supabase access token (SUPABASE_ACCESS_TOKEN or access_token)"),
+        Prerequisite::SupabaseApi => (!settings.has_supabase_api()).then_some(
+            "no Supabase API URL and service role key (SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, or --env-file)",
+        ),
+    };
+    gap.map(str::to_owned)
 }
 
 impl ToolCatalog {
@@ -46,6 +56,13 @@ impl ToolCatalog {
         let mut router = ToolRouter::new();
         let mut groups = Vec::new();
         let mut hidden_by_read_only = BTreeSet::new();
+        let mut not_offered = BTreeMap::new();
+        let mut note_not_offered = |group: Group, reason: &str| {
+            for tool in group.router().map(|router| router.list_all()).unwrap_or_default() {
+                not_offered
+                    .insert(tool.name.to_string(), format!("its group '{}' is not offered: {reason}", group.name()));
+            }
+        };
         for group in Group::ALL {
             let selected = settings.features.as_ref().is_none_or(|chosen| chosen.contains(&group));
             let explicit = settings.features.as_ref().is_some_and(|chosen| chosen.contains(&group));
@@ -56,6 +73,7 @@ impl ToolCatalog {
                 tools,
             };
             if !selected {
+                note_not_offered(group, "not selected by --features (SUPAMCP_FEATURES)");
                 groups.push(status(false, "not selected by --features".to_owned(), Vec::new()));
                 continue;
             }
@@ -63,7 +81,8 @@ impl ToolCatalog {
                 if explicit {
                     tracing::warn!(group = group.name(), "group requested but not offered: {gap}");
                 }
-                groups.push(status(false, gap.to_owned(), Vec::new()));
+                note_not_offered(group, &gap);
+                groups.push(status(false, gap, Vec::new()));
                 continue;
             }
             let Some(mut group_router) = group.router() else {
@@ -92,7 +111,7 @@ impl ToolCatalog {
             groups.push(status(true, reason.to_owned(), tools));
             router.merge(group_router);
         }
-        Ok(ToolCatalog { router, groups, hidden_by_read_only })
+        Ok(ToolCatalog { router, groups, hidden_by_read_only, not_offered })
     }
 
     /// One line per group for the startup log and `supamcp tools`.

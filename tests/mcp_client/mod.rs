@@ -44,7 +44,7 @@ pub async fn start_with_file_size_limit(args: &[&str], bytes: u64) -> Server {
 
 /// [`start_with_file_size_limit`] with the data directory `data_dir`.
 pub async fn start_limited_in(args: &[&str], data_dir: &std::path::Path, bytes: u64) -> Server {
-    let mut command = command(args, data_dir, &[]);
+    let mut command = command(args, data_dir);
     let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
     // SAFETY: the closure runs in the forked child before exec and only calls setrlimit, which is
     // async-signal-safe.
@@ -57,7 +57,9 @@ pub async fn start_limited_in(args: &[&str], data_dir: &std::path::Path, bytes: 
 }
 
 async fn spawn(args: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
-    handshake(command(args, data_dir, env)).await
+    let mut command = command(args, data_dir);
+    command.envs(env.iter().copied());
+    handshake(command).await
 }
 
 async fn handshake(command: tokio::process::Command) -> Server {
@@ -66,7 +68,9 @@ async fn handshake(command: tokio::process::Command) -> Server {
     Server { client, data_dir: None }
 }
 
-fn command(args: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) -> tokio::process::Command {
+/// The `supamcp` command the helpers spawn: `args`, the data directory, warn-level logs and none of the
+/// caller's configuration variables.
+pub fn command(args: &[&str], data_dir: &std::path::Path) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_supamcp"));
     command
         .args(args)
@@ -85,8 +89,7 @@ fn command(args: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) -> t
         .env_remove("SUPABASE_URL")
         .env_remove("SUPABASE_ANON_KEY")
         .env_remove("DOKPLOY_URL")
-        .env_remove("DOKPLOY_API_KEY")
-        .envs(env.iter().copied());
+        .env_remove("DOKPLOY_API_KEY");
     command
 }
 

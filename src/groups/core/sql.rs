@@ -206,10 +206,15 @@ impl SupamcpServer {
             Ok(database) => database,
             Err(failure) => return Ok(failure.into_result()),
         };
+        let timeout =
+            match crate::pg::timeout::pg_timeout_or("timeout_ms", params.timeout_ms, database.statement_timeout()) {
+                Ok(timeout) => timeout,
+                Err(failure) => return Ok(failure.into_result()),
+            };
         let options = ExecuteOptions {
             read_only,
             role: params.role,
-            timeout: params.timeout_ms.map(Duration::from_millis).unwrap_or_else(|| database.statement_timeout()),
+            timeout,
             row_limit: params.row_limit,
             params: params.params,
         };

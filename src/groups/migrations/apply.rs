@@ -135,7 +135,8 @@ impl SupamcpServer {
             if let Some(refusal) = needs_confirm(&file).filter(|_| !params.confirm && !params.dry_run) {
                 return Err(refusal);
             }
-            let (lock_timeout, statement_timeout) = timeouts(params.lock_timeout_ms, params.statement_timeout_ms, database.statement_timeout());
+            let (lock_timeout, statement_timeout) =
+                timeouts(params.lock_timeout_ms, params.statement_timeout_ms, database.statement_timeout())?;
             runner::apply(&database, &file, ApplyOptions { dry_run: params.dry_run, lock_timeout, statement_timeout }).await
         }
         .await;
@@ -178,7 +179,7 @@ impl SupamcpServer {
                 return Err(refusal);
             }
             let (lock_timeout, statement_timeout) =
-                timeouts(params.lock_timeout_ms, params.statement_timeout_ms, database.statement_timeout());
+                timeouts(params.lock_timeout_ms, params.statement_timeout_ms, database.statement_timeout())?;
             let options = ApplyOptions { dry_run: false, lock_timeout, statement_timeout };
             let mut reply =
                 PendingReply { applied: Vec::new(), remaining: pending.iter().map(|f| f.version.clone()).collect() };
@@ -234,7 +235,7 @@ impl SupamcpServer {
                 ));
             }
             let (lock_timeout, statement_timeout) =
-                timeouts(params.lock_timeout_ms, params.statement_timeout_ms, database.statement_timeout());
+                timeouts(params.lock_timeout_ms, params.statement_timeout_ms, database.statement_timeout())?;
             runner::revert(&database, &file, ApplyOptions { dry_run: params.dry_run, lock_timeout, statement_timeout })
                 .await
         }

@@ -8,6 +8,7 @@ mod history;
 
 use crate::failure::Failure;
 use crate::migrate::files::{self, MigrationFile};
+use crate::pg::timeout;
 use crate::server::SupamcpServer;
 use rmcp::handler::server::router::tool::ToolRouter;
 use std::path::PathBuf;
@@ -51,8 +52,16 @@ pub(crate) async fn applied_versions(database: &crate::pg::pool::Database) -> Re
     Ok(applied.into_iter().map(|a| a.version).collect())
 }
 
-pub(crate) fn timeouts(lock_ms: u64, statement_ms: Option<u64>, default_statement: Duration) -> (Duration, Duration) {
-    (Duration::from_millis(lock_ms), statement_ms.map(Duration::from_millis).unwrap_or(default_statement))
+/// The lock and statement timeouts of a migration call, checked against PostgreSQL's range.
+pub(crate) fn timeouts(
+    lock_ms: u64,
+    statement_ms: Option<u64>,
+    default_statement: Duration,
+) -> Result<(Duration, Duration), Failure> {
+    Ok((
+        timeout::pg_timeout("lock_timeout_ms", lock_ms)?,
+        timeout::pg_timeout_or("statement_timeout_ms", statement_ms, default_statement)?,
+    ))
 }
 
 /// Statements a careful operator confirms before they run: they drop or empty things.

@@ -5,6 +5,7 @@ use crate::health::api::{self, ApiHealth};
 use crate::health::database::{self, DatabaseHealth};
 use crate::health::{Alert, Severity, Thresholds, overall};
 use crate::pg::logs::{self, LogFilter};
+use crate::pg::timeout::{MAX_HTTP_TIMEOUT_MS, milliseconds};
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, schema_of};
 use crate::spill::{ColumnInfo, WrittenResult, row_object};
@@ -13,7 +14,7 @@ use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -133,6 +134,10 @@ impl SupamcpServer {
     ) -> Result<CallToolResult, McpError> {
         let started = Instant::now();
         let thresholds = params.thresholds;
+        let api_timeout = match milliseconds("api_timeout_ms", params.api_timeout_ms, MAX_HTTP_TIMEOUT_MS) {
+            Ok(timeout) => timeout,
+            Err(failure) => return Ok(failure.into_result()),
+        };
         let instance = match self.state.settings.instance(params.instance.as_deref()) {
             Ok(instance) => instance,
             Err(why) => {
@@ -155,8 +160,7 @@ impl SupamcpServer {
             }
             match (&instance.supabase_url, &instance.anon_key) {
                 (Some(url), Some(key)) => {
-                    let timeout = Duration::from_millis(params.api_timeout_ms.max(1));
-                    Ok(api::check(url, key, timeout, params.accept_invalid_certs, &thresholds).await)
+                    Ok(api::check(url, key, api_timeout, params.accept_invalid_certs, &thresholds).await)
                 }
                 _ => Err(format!(
                     "instance '{}' has no public URL and anon key (SUPABASE_URL and SUPABASE_ANON_KEY, or --env-file \

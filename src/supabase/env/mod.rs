@@ -18,4 +18,4 @@ pub use check::{
     read_file_strict,
 };
 pub use fix::{Change, FixOptions, FixOutcome, backup_and_write, backup_and_write_mode, fix, redacted, unified_diff};
-pub use parse::{EnvEntry, EnvFile, EnvParseError, Quote};
+pub use parse::{DuplicateKey, EnvEntry, EnvFile, EnvParseError, Quote};

@@ -43,6 +43,30 @@ pub struct EnvFile {
     lines: Vec<Line>,
 }
 
+/// A key assigned on more than one line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub key: String,
+    /// 1-based line numbers of every assignment, in file order; the last one wins.
+    pub lines: Vec<usize>,
+}
+
+impl DuplicateKey {
+    /// "lines 3 and 9" / "lines 3, 5 and 9".
+    pub fn lines_text(&self) -> String {
+        let numbers: Vec<String> = self.lines.iter().map(usize::to_string).collect();
+        match numbers.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("lines {} and {last}", rest.join(", ")),
+            _ => format!("line {}", numbers.join("")),
+        }
+    }
+
+    /// The line whose value is used.
+    pub fn winning_line(&self) -> usize {
+        self.lines.last().copied().unwrap_or_default()
+    }
+}
+
 /// A line that looks like an assignment but cannot be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("line {line}: {reason}")]
@@ -90,18 +114,39 @@ impl EnvFile {
         })
     }
 
+    /// Each line with its 1-based number in the file (a multi-line value counts all its lines).
+    fn numbered(&self) -> impl Iterator<Item = (usize, &Line)> {
+        self.lines.iter().scan(1, |next, line| {
+            let number = *next;
+            *next += 1 + line.raw.matches('\n').count();
+            Some((number, line))
+        })
+    }
+
     /// 1-based numbers of non-blank, non-comment lines that are not assignments.
     pub fn unparsed_lines(&self) -> Vec<usize> {
-        let mut number = 1;
-        let mut found = Vec::new();
-        for line in &self.lines {
-            let trimmed = line.raw.trim();
-            if matches!(line.kind, LineKind::Verbatim) && !trimmed.is_empty() && !trimmed.starts_with('#') {
-                found.push(number);
+        self.numbered()
+            .filter(|(_, line)| {
+                let trimmed = line.raw.trim();
+                matches!(line.kind, LineKind::Verbatim) && !trimmed.is_empty() && !trimmed.starts_with('#')
+            })
+            .map(|(number, _)| number)
+            .collect()
+    }
+
+    /// Keys assigned more than once, in the order of their first assignment, each with the line numbers of all
+    /// its assignments (the last one is the value docker compose and [`EnvFile::get`] use).
+    pub fn duplicate_keys(&self) -> Vec<DuplicateKey> {
+        let mut keys: Vec<DuplicateKey> = Vec::new();
+        for (number, line) in self.numbered() {
+            let LineKind::Entry(entry) = &line.kind else { continue };
+            match keys.iter_mut().find(|k| k.key == entry.key) {
+                Some(known) => known.lines.push(number),
+                None => keys.push(DuplicateKey { key: entry.key.clone(), lines: vec![number] }),
             }
-            number += 1 + line.raw.matches('\n').count();
         }
-        found
+        keys.retain(|k| k.lines.len() > 1);
+        keys
     }
 
     /// Sets `key` to `value`: rewrites the last line that assigns it (keeping its `export` and quote
@@ -316,61 +361,5 @@ fn format_entry(entry: &EnvEntry) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SAMPLE: &str = "# Secrets\r\nPOSTGRES_PASSWORD=abc # inline\nexport JWT_SECRET='x y'\n\nSITE_URL=\"http://a\\\"b\"\nnot an assignment\nLAST=1";
-
-    fn parsed(text: &str) -> EnvFile {
-        EnvFile::parse(text).unwrap_or_else(|e| panic!("parse failed: {e}"))
-    }
-
-    #[test]
-    fn untouched_file_round_trips_byte_for_byte() {
-        assert_eq!(parsed(SAMPLE).to_string(), SAMPLE);
-    }
-
-    #[test]
-    fn values_are_read_as_compose_reads_them() {
-        let file = parsed(SAMPLE);
-        assert_eq!(file.get("POSTGRES_PASSWORD"), Some("abc"));
-        assert_eq!(file.get("JWT_SECRET"), Some("x y"));
-        assert_eq!(file.get("SITE_URL"), Some("http://a\"b"));
-        assert_eq!(file.get("LAST"), Some("1"));
-        assert_eq!(file.unparsed_lines(), vec![6]);
-    }
-
-    #[test]
-    fn set_changes_only_its_line() {
-        let mut file = parsed(SAMPLE);
-        assert!(file.set("JWT_SECRET", "new"));
-        let expected = SAMPLE.replace("export JWT_SECRET='x y'", "export JWT_SECRET='new'");
-        assert_eq!(file.to_string(), expected);
-        assert!(!file.set("JWT_SECRET", "new"), "same value is no change");
-    }
-
-    #[test]
-    fn set_appends_missing_keys_and_unset_removes() {
-        let mut file = parsed("A=1");
-        file.set("B", "two words");
-        assert_eq!(file.to_string(), "A=1\nB='two words'\n");
-        assert!(file.unset("A"));
-        assert_eq!(file.to_string(), "B='two words'\n");
-    }
-
-    #[test]
-    fn multiline_double_quotes_are_one_value() {
-        let text = "K=\"a\nb\"\nN=2\n";
-        let file = parsed(text);
-        assert_eq!(file.get("K"), Some("a\nb"));
-        assert_eq!(file.get("N"), Some("2"));
-        assert_eq!(file.to_string(), text);
-    }
-
-    #[test]
-    fn unterminated_quotes_are_errors_with_line_numbers() {
-        let err = EnvFile::parse("A=1\nB='open\n").err();
-        assert_eq!(err.map(|e| e.line), Some(2));
-        assert!(EnvFile::parse("A=\"never closed\n").is_err());
-    }
-}
+#[path = "parse_tests.rs"]
+mod tests;

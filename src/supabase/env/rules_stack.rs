@@ -32,18 +32,25 @@ fn lines(file: &EnvFile, out: &mut Vec<Finding>) {
                 .fix(format!("fix or comment out line {line}")),
         );
     }
-    let mut seen = std::collections::BTreeSet::new();
-    let mut reported = std::collections::BTreeSet::new();
-    for entry in file.entries() {
-        if !seen.insert(entry.key.as_str()) && reported.insert(entry.key.as_str()) {
-            out.push(
-                Finding::new("variable_duplicate", Severity::Info, &entry.key)
-                    .current(file.get(&entry.key).unwrap_or_default())
-                    .expected("one assignment")
-                    .message(format!("{} is assigned more than once; the last assignment wins", entry.key))
-                    .fix("remove the earlier assignments"),
-            );
-        }
+    for duplicate in file.duplicate_keys() {
+        let key = &duplicate.key;
+        let values: Vec<&str> = file.entries().filter(|e| e.key == *key).map(|e| e.value.as_str()).collect();
+        let differ = values.windows(2).any(|pair| pair[0] != pair[1]);
+        let (severity, effect) = if differ {
+            (Severity::Warning, "the values differ, and an edit of an earlier line has no effect")
+        } else {
+            (Severity::Info, "the values are the same")
+        };
+        let (lines, winner) = (duplicate.lines_text(), duplicate.winning_line());
+        out.push(
+            Finding::new("variable_duplicate", severity, key)
+                .current(file.get(key).unwrap_or_default())
+                .expected("one assignment")
+                .message(format!(
+                    "{key} is assigned on {lines}; docker compose (and supamcp) use the last one, line {winner}: {effect}"
+                ))
+                .fix(format!("keep the assignment you mean and remove the others ({lines})")),
+        );
     }
 }
 

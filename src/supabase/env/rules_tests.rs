@@ -2,6 +2,7 @@
 //! findings that edit must produce.
 
 use super::{CheckOptions, EnvFile, FixOptions, findings, fix};
+use crate::supabase::finding::Severity;
 
 const HEALTHY: &str = include_str!("../../../fixtures/env/healthy.env");
 
@@ -103,4 +104,20 @@ fn a_broken_service_key_is_replaced_and_the_healthy_anon_key_kept() {
     assert_eq!(outcome.changes.iter().map(|c| c.variable.as_str()).collect::<Vec<_>>(), ["SERVICE_ROLE_KEY"]);
     assert_eq!(outcome.fixed.get("ANON_KEY"), file.get("ANON_KEY"));
     assert!(outcome.remaining.is_empty(), "{:?}", outcome.remaining);
+}
+
+#[test]
+fn duplicate_keys_name_their_lines_and_differing_values_warn() {
+    let end = HEALTHY.lines().count();
+    let text = format!("{HEALTHY}JWT_EXPIRY=3600\nPOSTGRES_PASSWORD=another-password-0f-length\n");
+    let file = EnvFile::parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    let found: Vec<_> =
+        findings(&file, &CheckOptions::default()).into_iter().filter(|f| f.rule == "variable_duplicate").collect();
+    let password = found.iter().find(|f| f.variable == "POSTGRES_PASSWORD").unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(password.severity, Severity::Warning);
+    assert!(password.message.contains(&format!("and {}", end + 2)), "{}", password.message);
+    assert!(!password.message.contains("another-password"), "{}", password.message);
+    let expiry = found.iter().find(|f| f.variable == "JWT_EXPIRY").unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(expiry.severity, Severity::Info, "same value twice");
+    assert!(expiry.message.contains(&format!("line {}", end + 1)), "{}", expiry.message);
 }
