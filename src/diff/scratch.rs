@@ -87,16 +87,7 @@ async fn may_create_databases(client: &Client) -> Result<(), Failure> {
 async fn connect(spec: &ConnSpec, dbname: &str) -> Result<Client, Failure> {
     let mut spec = spec.clone();
     spec.dbname = dbname.to_owned();
-    let connector = crate::pg::tls::connector(spec.sslmode)
-        .map_err(|e| Failure::new("cannot set up TLS", e.to_string(), "report this as a supamcp bug"))?;
-    let (client, connection) =
-        spec.to_pg_config().connect(connector).await.map_err(|e| crate::pg::diagnose::explain(&spec, &e).1)?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::debug!("scratch connection ended: {e}");
-        }
-    });
-    Ok(client)
+    crate::pg::pool::connect_once(&spec).await
 }
 
 /// Copies the target's Supabase schemas into the scratch database (best effort: a warning when it fails).
