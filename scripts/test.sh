@@ -24,7 +24,7 @@ python3 -c 'import jwt, cryptography' 2>/dev/null || python3 -m pip install -q '
 python3 -c 'import sys, moto.server, flask; from importlib.metadata import version
 sys.exit(tuple(map(int, version("moto").split(".")[:3])) < (5, 2, 5))' 2>/dev/null \
   || python3 -m pip install -q 'moto[server]>=5.2.5'
-# migra, the schema diff tests/schema_diff.rs compares with (psycopg2 as its driver).
+# migra, the schema diff tests/integration/schema_diff.rs compares with (psycopg2 as its driver).
 command -v migra >/dev/null 2>&1 && python3 -c 'import psycopg2' 2>/dev/null \
   || python3 -m pip install -q migra psycopg2-binary
 
@@ -33,7 +33,7 @@ if [ ! -x .tools/node_modules/.bin/mcp-inspector ]; then
   npm install --silent --no-audit --no-fund --prefix .tools @modelcontextprotocol/inspector@2.12.0 >/dev/null
 fi
 
-# postgres-meta, the reference the type generator is compared with byte for byte (tests/typegen_parity.rs).
+# postgres-meta, the reference the type generator is compared with byte for byte (tests/integration/typegen_parity.rs).
 if [ ! -f .tools/node_modules/@supabase/postgres-meta/dist/server/server.js ]; then
   npm install --silent --no-audit --no-fund --prefix .tools @supabase/postgres-meta@0.99.0 >/dev/null
 fi

@@ -1,7 +1,8 @@
-//! Supabase-specific knowledge that needs no network: the `.env` model of a self-hosted stack and its
-//! rules, the JWT and opaque key formats, and the findings both report.
+//! Supabase-specific knowledge: the `.env` model of a self-hosted stack and its rules, the JWT and opaque
+//! key formats, the findings both report (no network), and the API gateway every service call goes through.
 
 pub mod env;
 pub mod finding;
+pub mod gateway;
 pub mod keys;
 pub mod public;

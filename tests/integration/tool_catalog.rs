@@ -3,8 +3,6 @@
 //! output schemas match the snapshots in tests/snapshots/tools.json; the README's tool table is current.
 //! `UPDATE_SNAPSHOTS=1 cargo test --test tool_catalog` rewrites the snapshot and the README table.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
 use serde_json::{Value, json};
 use std::process::Command;
 

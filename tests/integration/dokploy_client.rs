@@ -2,10 +2,7 @@
 //! bodies, 415 and wrong-method 404s, retries (idempotent calls only, on 5xx, 429 and timeouts), the
 //! template, the queued deploy and its status machine (nothing changes until the worker starts it), the
 //! wait for the deployment a request made (`dokploy::watch`), env replacement, containers and logs.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-#[path = "support/dokploy_fake/mod.rs"]
-mod dokploy_fake;
+use crate::dokploy_fake;
 
 use dokploy_fake::{API_KEY, Fake};
 use std::time::Duration;

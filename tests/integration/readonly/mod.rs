@@ -5,13 +5,6 @@
 //! wall, `supamcp setup read-only-role`), and a property test that the guard's lexer and PostgreSQL agree on
 //! the statements of random SQL and the functions it calls. Also: execute_sql asks before destroying data.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-#[path = "../mcp_client/mod.rs"]
-mod mcp_client;
-#[path = "../support/mod.rs"]
-mod support;
-
 mod agreement;
 mod confirm;
 mod corpus;

@@ -4,10 +4,8 @@
 //! including a migrations directory applied to a scratch database. And migra (PyPI) on the same pairs: whether
 //! its script applies and converges is recorded (printed as a table), not asserted.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-mod mcp_client;
-mod support;
+use crate::mcp_client;
+use crate::support;
 
 use serde_json::json;
 use std::path::{Path, PathBuf};

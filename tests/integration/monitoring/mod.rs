@@ -3,13 +3,6 @@
 //! states (idle connections, a held lock, a sequence near its maximum, an idle transaction) and the API
 //! side against a local HTTPS server whose self-signed certificate expires in 3 days, and the server log.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-#[path = "../mcp_client/mod.rs"]
-mod mcp_client;
-#[path = "../support/mod.rs"]
-mod support;
-
 mod advisors;
 mod health;
 mod https_server;

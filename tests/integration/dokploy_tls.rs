@@ -1,7 +1,5 @@
 //! The live certificate check of `dokploy_manage_domain` against a TLS server on loopback with
 //! self-signed certificates: days to expiry, the 7-day warning, untrusted chains, unreachable ports.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
 use std::sync::Arc;
 use std::time::Duration;
 use supamcp::dokploy::tls::{check, not_after};

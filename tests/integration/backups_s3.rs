@@ -4,12 +4,9 @@
 //! 5xx during the upload leaving no object, manifest or multipart upload; a wrong bucket refused before pg_dump.
 //! The secret access key never appears in a reply or in the audit log.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-mod mcp_client;
-#[path = "support/s3_moto/mod.rs"]
-mod s3_moto;
-mod support;
+use crate::mcp_client;
+use crate::s3_moto;
+use crate::support;
 
 use s3_moto::proxy::{FaultProxy, Rule};
 use s3_moto::{ACCESS_KEY, SECRET_KEY, all_keys, fresh_bucket, moto, open_uploads};

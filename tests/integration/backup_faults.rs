@@ -2,10 +2,8 @@
 //! full case, through RLIMIT_FSIZE on the real binary), cancellation, a wrong key, a tampered and a truncated
 //! archive. Each gives a clear error, leaves no backup listed as complete and no temporary file behind.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-mod mcp_client;
-mod support;
+use crate::mcp_client;
+use crate::support;
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};

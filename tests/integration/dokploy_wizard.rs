@@ -2,11 +2,8 @@
 //! run, the whole run, name sanitising and conflicts, and failures at the create, domain and wait steps
 //! followed by resume or by `dokploy_rollback` with the deploy id; a deploy Dokploy starts late is waited
 //! for, and one it has not started is waited for again on resume, not queued twice.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-#[path = "support/dokploy_fake/mod.rs"]
-mod dokploy_fake;
-mod mcp_client;
+use crate::dokploy_fake;
+use crate::mcp_client;
 
 use dokploy_fake::{API_KEY, Fake};
 use mcp_client::{Server, start_with_env};

@@ -1,9 +1,7 @@
 //! The type generation tools through the real binary (`supamcp call`, the MCP server in process):
 //! `generate_typescript_types` inline, spilled and written to a file (the same text `supamcp gen types`
 //! prints), and `get_project_url` / `get_publishable_keys`, which never return a service or secret key.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use std::process::Command;

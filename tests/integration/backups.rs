@@ -2,10 +2,8 @@
 //! unencrypted round trips with data of every common type, schema-only, data-only and selected tables, row counts
 //! and checksums identical after restore; the decrypted archive read by pg_restore alone; verification; retention.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-mod mcp_client;
-mod support;
+use crate::mcp_client;
+use crate::support;
 
 use serde_json::{Value, json};
 

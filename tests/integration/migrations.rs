@@ -2,10 +2,8 @@
 //! CLI both ways, atomic apply and dry run, apply_pending stopping at the first failure, statements that refuse
 //! transactions, rollback with down files, repair, and drift.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-mod mcp_client;
-mod support;
+use crate::mcp_client;
+use crate::support;
 
 use serde_json::{Value, json};
 use std::path::Path;

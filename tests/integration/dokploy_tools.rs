@@ -2,11 +2,8 @@
 //! validation of a fresh template deployment, Dokploy's broken keys detected and repaired, env update
 //! with snapshot and rollback, health with one unhealthy container, restart, filtered logs, and redeploys
 //! that wait for the deployment Dokploy queued (started late, ended in error, never started).
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-#[path = "support/dokploy_fake/mod.rs"]
-mod dokploy_fake;
-mod mcp_client;
+use crate::dokploy_fake;
+use crate::mcp_client;
 
 use dokploy_fake::{API_KEY, Fake};
 use mcp_client::{Server, start_with_env, text};

@@ -3,10 +3,8 @@
 //! every tool that touches them is called, SQL carries a role password and bound parameters carry a secret,
 //! and the captured stderr, every tool output, the audit log and the spilled files are scanned for the secrets.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-mod mcp_client;
-mod support;
+use crate::mcp_client;
+use crate::support;
 
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;

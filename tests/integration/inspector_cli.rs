@@ -2,9 +2,7 @@
 //! built binary: it lists the tools (validating them) and calls execute_sql, whose structured content it
 //! checks against the declared output schema.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::path::PathBuf;

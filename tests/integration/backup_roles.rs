@@ -3,10 +3,8 @@
 //! before pg_restore (so their grants come back), drops them again when the restore fails, and leaves existing
 //! roles alone.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-mod mcp_client;
-mod support;
+use crate::mcp_client;
+use crate::support;
 
 use serde_json::json;
 

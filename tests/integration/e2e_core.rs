@@ -1,10 +1,8 @@
 //! The core group end to end: the built binary over stdio with rmcp's client, against a throwaway cluster
 //! holding the Supabase fixture and the sample app.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-mod mcp_client;
-mod support;
+use crate::mcp_client;
+use crate::support;
 
 use serde_json::{Value, json};
 

@@ -4,10 +4,7 @@
 //! wrong secret, missing permission, on a moto that enforces authentication), configuration from the
 //! variables, and 5xx faults from a proxy in front of moto: transient ones retried, persistent ones
 //! aborting the upload.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-#[path = "support/s3_moto/mod.rs"]
-mod s3_moto;
+use crate::s3_moto;
 
 use futures_util::StreamExt;
 use s3_moto::proxy::{FaultProxy, Rule};

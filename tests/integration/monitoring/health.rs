@@ -2,7 +2,8 @@
 //! transaction, sequences pushed near their maximum; and the API side against a local HTTPS gateway whose
 //! self-signed certificate expires in 3 days.
 
-use crate::{https_server, mcp_client, support};
+use super::https_server;
+use crate::{mcp_client, support};
 use serde_json::{Value, json};
 use std::time::Duration;
 

@@ -2,10 +2,8 @@
 //! indexes and keys) verified row for row, the conflict strategies, a copy killed mid-way then resumed, a target
 //! server killed mid-copy then resumed after its restart, and a failed post-data step retried.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-mod mcp_client;
-mod support;
+use crate::mcp_client;
+use crate::support;
 
 use serde_json::{Value, json};
 use supamcp::pg::local_cluster::{BOOTSTRAP_USER, ClusterOptions, LocalCluster};

@@ -2,7 +2,7 @@
 //! a privileged login configured as the read-only login is refused; `supamcp setup read-only-role` makes a
 //! restricted login and the server uses it; connections go back to the pool with nothing of a call left.
 
-use crate::fingerprint::{SETUP, fingerprint};
+use super::fingerprint::{SETUP, fingerprint};
 use crate::{mcp_client, support};
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;

@@ -4,7 +4,7 @@
 // A test crate: helpers outside #[test] functions fail loudly on purpose.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
+use crate::support;
 
 use tokio_postgres::Client;
 

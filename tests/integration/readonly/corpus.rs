@@ -2,7 +2,7 @@
 //! every login read-only mode meets, and afterwards nothing changed (fingerprint from another session, the
 //! victim session alive, no file written), while ordinary reads still work and say who enforced them.
 
-use crate::fingerprint::{SETUP, fingerprint};
+use super::fingerprint::{SETUP, fingerprint};
 use crate::{mcp_client, support};
 use serde_json::{Value, json};
 

@@ -1,0 +1,40 @@
+//! Every integration test in one binary (one link of the crate instead of one per file): each former test
+//! file is a module here. Real parts throughout: the built binary over stdio, throwaway PostgreSQL clusters
+//! (`support`), the Dokploy fake, moto for S3. Run one area with `cargo test --test integration <module>::`.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+#[path = "../support/dokploy_fake/mod.rs"]
+mod dokploy_fake;
+#[path = "../mcp_client/mod.rs"]
+mod mcp_client;
+#[path = "../support/s3_moto/mod.rs"]
+mod s3_moto;
+#[path = "../support/mod.rs"]
+mod support;
+
+mod backup_faults;
+mod backup_roles;
+mod backups;
+mod backups_s3;
+mod cluster_fixture;
+mod copy_database;
+mod demo_cli;
+mod development_tools;
+mod dokploy_client;
+mod dokploy_tls;
+mod dokploy_tools;
+mod dokploy_wizard;
+mod e2e_core;
+mod env_doctor;
+mod inspector_cli;
+mod local_cluster;
+mod migrations;
+mod monitoring;
+mod readonly;
+mod s3_store;
+mod schema_diff;
+mod secret_leaks;
+mod tool_catalog;
+mod typegen_parity;
+mod typegen_tools;
