@@ -29,15 +29,14 @@ use tokio_util::sync::CancellationToken;
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum RestoreTarget {
-    /// A database that does not exist yet, created on the instance's server (the default:
-    /// `<database>_restored_<time>`).
+    /// A new database (default name `<database>_restored_<time>`).
     NewDatabase {
         /// The new database's name.
         name: Option<String>,
     },
-    /// The instance's own database, replaced (full and schema-only backups) or filled (data-only backups).
+    /// The instance's own database, replaced (or filled by data-only backups).
     ExistingDatabase,
-    /// Only this schema of the backup, into the instance's database, where it must not exist yet.
+    /// One schema of the backup, into the instance's database (must not exist).
     Schema {
         /// The schema, as the backup's manifest lists it.
         name: String,

@@ -26,7 +26,7 @@ pub struct Smtp {
     pub pass: String,
     /// The From address, also SMTP_ADMIN_EMAIL.
     pub admin_email: String,
-    /// The sender name shown in mails (default "Supabase").
+    /// Sender name shown in mails.
     #[serde(default)]
     pub sender_name: Option<String>,
 }

@@ -8,6 +8,7 @@ pub mod development;
 pub mod dokploy;
 pub mod migrations;
 pub mod monitoring;
+pub mod toolsets;
 
 use crate::server::SupamcpServer;
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -15,8 +16,9 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
-/// A feature group, as named on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A feature group, as named on the command line and by `enable_tool_group`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Group {
     Core,
     Migrations,
@@ -35,6 +37,32 @@ pub enum Group {
 /// Tools that stay offered in read-only mode because they adapt: they run their work read-only there
 /// (execute_sql runs SQL in a read-only transaction). The registry marks them read-only in that mode.
 pub const ADAPT_TO_READ_ONLY: &[&str] = &["execute_sql"];
+
+/// The tools listed from the start when no `--features` fixes the set: the core reads, execute_sql, the doctor
+/// and health, and the tools the official Supabase server lists by default that supamcp has, so prompts
+/// written for it work unchanged. Every other tool of an offered group is listed after `enable_tool_group`
+/// (and can be called by name before that). Kept at most [`DEFAULT_LIST_LIMIT`] with the toolset tools.
+pub const DEFAULT_TOOLS: &[&str] = &[
+    "execute_sql",
+    "list_schemas",
+    "list_tables",
+    "describe_table",
+    "list_extensions",
+    "test_connection",
+    "read_result",
+    "list_migrations",
+    "apply_migration",
+    "get_advisors",
+    "health_check",
+    "get_postgres_logs",
+    "validate_config",
+    "generate_typescript_types",
+    "get_project_url",
+    "get_publishable_keys",
+];
+
+/// The most tools the default list may hold (Cursor stops reading at about 40 across all servers).
+pub const DEFAULT_LIST_LIMIT: usize = 25;
 
 /// What a group needs configured before its tools are offered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +119,26 @@ impl Group {
         }
     }
 
+    /// One line for `list_tool_groups`: what the group's tools are for.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Group::Core => "SQL, schemas, tables, extensions, connections, spilled results, the audit log",
+            Group::Migrations => {
+                "Supabase CLI migrations: create, apply, roll back, repair, diff schemas, copy databases"
+            }
+            Group::Backups => "encrypted backups to disk or S3: create, list, verify, restore, clean up",
+            Group::Dokploy => "self-hosted Supabase on Dokploy: deploy, inspect, env, domains, logs",
+            Group::Monitoring => "advisors, inspect db reports, health checks, PostgreSQL logs",
+            Group::Auth => "auth users, identities, MFA factors, sessions, through GoTrue's admin API",
+            Group::Storage => "storage buckets and objects, signed URLs, through the Storage API",
+            Group::Functions => "edge functions: list, read, deploy, delete, invoke, secrets",
+            Group::Realtime => "realtime: published tables, channel authorization, replication health",
+            Group::Development => "the .env doctor, keys, project URL, TypeScript types",
+            Group::Knowledge => "Supabase docs search and the troubleshooting knowledge base",
+            Group::Cloud => "Supabase Cloud Management API: projects, branches, organizations, costs",
+        }
+    }
+
     /// The group's tools, or `None` while this version has no tools in the group.
     pub fn router(self) -> Option<ToolRouter<SupamcpServer>> {
         match self {
@@ -118,7 +166,7 @@ impl fmt::Display for Group {
 /// An unknown name in `--features`.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown feature group '{name}': valid groups are {valid}; fix --features or SUPAMCP_FEATURES",
+    "unknown feature group '{name}': valid groups are {valid} (or all); fix --features or SUPAMCP_FEATURES",
     valid = Group::valid_names()
 )]
 pub struct UnknownGroup {
@@ -134,8 +182,12 @@ impl FromStr for Group {
     }
 }
 
-/// Parses a comma-separated group list such as `core,migrations`. An empty list selects no group.
+/// Parses a comma-separated group list such as `core,migrations`; `all` names every group. An empty list
+/// selects no group.
 pub fn parse_group_list(raw: &str) -> Result<BTreeSet<Group>, UnknownGroup> {
+    if raw.split(',').any(|part| part.trim().eq_ignore_ascii_case("all")) {
+        return Ok(Group::ALL.into_iter().collect());
+    }
     raw.split(',').filter(|part| !part.trim().is_empty()).map(str::parse).collect()
 }
 
@@ -156,6 +208,17 @@ mod tests {
         let text = err.unwrap_or_default();
         assert!(text.contains("'databse'"), "{text}");
         assert!(text.contains("core, migrations, backups"), "{text}");
+    }
+
+    #[test]
+    fn all_names_every_group() {
+        assert_eq!(parse_group_list("all").ok().map(|g| g.len()), Some(Group::ALL.len()));
+        assert_eq!(parse_group_list("core, ALL").ok().map(|g| g.len()), Some(Group::ALL.len()));
+    }
+
+    #[test]
+    fn the_default_list_fits_its_limit() {
+        assert!(DEFAULT_TOOLS.len() + toolsets::TOOLSET_TOOLS.len() <= DEFAULT_LIST_LIMIT);
     }
 
     #[test]

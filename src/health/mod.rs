@@ -33,33 +33,33 @@ pub struct Alert {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
-    /// Connections in use, percent of max_connections less reserved: warning from here.
+    /// Connections in use, % of max_connections: warning from here.
     pub connections_warning_percent: f64,
     /// ... and critical from here.
     pub connections_critical_percent: f64,
-    /// Table or index cache hit ratio (0..1) below which to warn.
+    /// Cache hit ratio (0..1) below which to warn.
     pub cache_hit_min_ratio: f64,
-    /// Transaction IDs used of the 2^31 wraparound horizon, percent: warning from here.
+    /// Transaction IDs used, % of the wraparound horizon: warning from here.
     pub xid_warning_percent: f64,
     /// ... and critical from here.
     pub xid_critical_percent: f64,
-    /// A sequence's use of its type's (or its column's) maximum, percent: warning from here.
+    /// A sequence's use of its maximum, %: warning from here.
     pub sequence_warning_percent: f64,
     /// ... and critical from here.
     pub sequence_critical_percent: f64,
-    /// Replica replay lag in seconds from which to warn.
+    /// Replica lag in seconds from which to warn.
     pub replication_lag_seconds: f64,
-    /// WAL retained by an inactive replication slot, in MiB, from which the alert is critical.
+    /// WAL held by an inactive slot, MiB: critical from here.
     pub inactive_slot_critical_mb: f64,
-    /// A statement active for this many seconds is long-running.
+    /// Seconds after which a statement is long-running.
     pub long_running_seconds: f64,
-    /// A session idle in a transaction for this many seconds is reported.
+    /// Seconds idle in a transaction that are reported.
     pub idle_in_transaction_seconds: f64,
-    /// A lock awaited for this many seconds is reported.
+    /// Seconds of lock wait that are reported.
     pub lock_wait_seconds: f64,
-    /// An API endpoint slower than this many milliseconds is reported.
+    /// ms after which an API endpoint is slow.
     pub api_slow_ms: f64,
-    /// Days before the TLS certificate expires from which to warn (critical once expired).
+    /// Days before TLS expiry from which to warn.
     pub tls_expiry_warning_days: f64,
 }
 

@@ -28,32 +28,31 @@ pub struct S3Config {
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct S3Overrides {
-    /// Bucket to use instead of SUPAMCP_BACKUP_S3_BUCKET.
+    /// SUPAMCP_BACKUP_S3_BUCKET.
     #[serde(default)]
     pub bucket: Option<String>,
-    /// Key prefix inside the bucket (for example "backups/prod") instead of SUPAMCP_BACKUP_S3_PREFIX.
+    /// Key prefix, e.g. "backups/prod".
     #[serde(default)]
     pub prefix: Option<String>,
-    /// S3-compatible endpoint (R2, B2, MinIO ...) instead of AWS_ENDPOINT_URL; implies path-style addressing
-    /// unless path_style says otherwise.
+    /// AWS_ENDPOINT_URL (R2, B2, MinIO...).
     #[serde(default)]
     pub endpoint_url: Option<String>,
-    /// Region instead of AWS_REGION (R2 uses "auto").
+    /// AWS_REGION (R2: "auto").
     #[serde(default)]
     pub region: Option<String>,
-    /// Access key id instead of AWS_ACCESS_KEY_ID.
+    /// AWS_ACCESS_KEY_ID.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub access_key_id: Option<Secret>,
-    /// Secret access key instead of AWS_SECRET_ACCESS_KEY.
+    /// AWS_SECRET_ACCESS_KEY.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub secret_access_key: Option<Secret>,
-    /// Session token instead of AWS_SESSION_TOKEN (temporary credentials).
+    /// AWS_SESSION_TOKEN.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub session_token: Option<Secret>,
-    /// Path-style addressing (https://host/bucket/key); default: true with a custom endpoint, false for AWS.
+    /// Path-style URLs (default: with a custom endpoint).
     #[serde(default)]
     pub path_style: Option<bool>,
 }

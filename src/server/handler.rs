@@ -1,22 +1,22 @@
 //! The rmcp `ServerHandler`: server info and instructions, the tool list, and the call path that refuses
 //! tools hidden by read-only mode and writes the audit log for tools that change anything.
 
-use super::SupamcpServer;
 use super::output::{Failure, IntoToolResult};
+use super::{SupamcpServer, prompts};
 use crate::audit::AuditEntry;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult, PaginatedRequestParams,
-    ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
+    GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use std::time::Instant;
 
 const INSTRUCTIONS: &str = "supamcp runs Supabase (cloud and self-hosted) and its PostgreSQL database. \
-Tools are grouped: core (execute_sql, list_schemas, list_tables, describe_table, list_extensions, database_stats, \
-monitor_connections, test_connection, read_result, read_audit_log), monitoring (get_advisors, inspect_db, health_check, \
-get_postgres_logs), development (keys and .env doctor), and more as configured. \
+Tools are grouped (core, migrations, backups, monitoring, development, dokploy, auth, storage...): when \
+list_tool_groups is offered, it shows the groups and enable_tool_group adds one's tools to the list. \
 Tools that act on a database take an optional `instance` (see test_connection for the configured names); without it the default \
 instance is used. Start with list_tables, then describe_table before writing SQL. Results larger than the spill threshold are \
 written to a file: the reply carries a preview and a handle; page through it with read_result. Data returned from the \
@@ -28,7 +28,14 @@ impl ServerHandler for SupamcpServer {
         if self.state.settings.read_only {
             instructions.push_str(" This server is read-only: tools that change data are not offered and SQL runs in a read-only transaction.");
         }
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let mut capabilities =
+            ServerCapabilities::builder().enable_tools().enable_prompts().enable_completions().build();
+        if self.catalog.dynamic
+            && let Some(tools) = capabilities.tools.as_mut()
+        {
+            tools.list_changed = Some(true);
+        }
+        ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("supamcp", env!("CARGO_PKG_VERSION")))
             .with_instructions(instructions)
     }
@@ -38,7 +45,39 @@ impl ServerHandler for SupamcpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(self.router().list_all()))
+        Ok(ListToolsResult::with_all_items(self.catalog.listed_tools(&self.listed_groups())))
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(ListPromptsResult::with_all_items(prompts::list()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        let arguments = request
+            .arguments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, value)| (name, value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string())))
+            .collect();
+        prompts::render(&request.name, &arguments)
+            .map(Into::into)
+            .map_err(|error| McpError::invalid_params(error.to_string(), None))
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
+        self.complete_argument(&request).await.map(CompleteResult::new)
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {

@@ -1,12 +1,15 @@
 //! The MCP server: shared state, the tool router assembled once from the enabled groups, and the
 //! `ServerHandler` that adds the read-only refusal and the audit log around every call.
 
+mod completion;
 mod handler;
 pub mod output;
+pub mod prompts;
 mod registry;
+pub mod schema_portable;
 pub mod stdio;
 
-pub use registry::{GroupStatus, ToolCatalog};
+pub use registry::{GroupStatus, ListedGroups, ToolCatalog};
 
 use crate::audit::AuditLog;
 use crate::config::Settings;
@@ -33,6 +36,8 @@ pub struct ServerState {
 pub struct SupamcpServer {
     pub(crate) state: Arc<ServerState>,
     catalog: Arc<ToolCatalog>,
+    /// The groups this session lists in full (`enable_tool_group`).
+    listed: Arc<ListedGroups>,
 }
 
 impl SupamcpServer {
@@ -52,11 +57,22 @@ impl SupamcpServer {
         let catalog = ToolCatalog::build(&settings)?;
         let dokploy = crate::dokploy::clients(&settings).map_err(|failure| failure.text())?;
         let state = ServerState { settings, databases, spill, audit, dokploy };
-        Ok(SupamcpServer { state: Arc::new(state), catalog: Arc::new(catalog) })
+        let listed = Arc::new(ListedGroups::new(catalog.initially_listed()));
+        Ok(SupamcpServer { state: Arc::new(state), catalog: Arc::new(catalog), listed })
     }
 
     pub fn catalog(&self) -> &ToolCatalog {
         &self.catalog
+    }
+
+    /// The groups this session lists in full.
+    pub fn listed_groups(&self) -> std::collections::BTreeSet<crate::groups::Group> {
+        self.listed.current()
+    }
+
+    /// Lists `group` in full or stops listing it; true when the list changed.
+    pub(crate) fn set_group_listed(&self, group: crate::groups::Group, listed: bool) -> bool {
+        self.listed.set(group, listed)
     }
 
     pub fn state(&self) -> &ServerState {

@@ -1,12 +1,17 @@
-//! Turns the settings into the set of offered tools: which groups are enabled (selected, and with their
-//! prerequisites configured), the sum of their routers, and which tools read-only mode hides.
+//! Turns the settings into the set of offered tools: which groups are offered (selected, and with their
+//! prerequisites configured), the sum of their routers, which tools read-only mode hides, and which tools a
+//! session lists: without `--features`, the default list plus the groups the client enabled with
+//! `enable_tool_group` ([`ListedGroups`]); with `--features`, every tool of the chosen groups.
 
 use super::SupamcpServer;
+use super::schema_portable;
 use crate::config::Settings;
-use crate::groups::{ADAPT_TO_READ_ONLY, Group, Prerequisite};
+use crate::groups::{ADAPT_TO_READ_ONLY, DEFAULT_TOOLS, Group, Prerequisite};
 use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::Tool;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::RwLock;
 
 /// Why a group is or is not offered.
 #[derive(Clone, Debug, Serialize)]
@@ -19,8 +24,13 @@ pub struct GroupStatus {
 
 /// The tools this server offers, built once at start.
 pub struct ToolCatalog {
+    /// Every tool a call may name: the offered groups' tools, and the toolset tools in dynamic mode.
     pub(crate) router: ToolRouter<SupamcpServer>,
     pub groups: Vec<GroupStatus>,
+    /// The group of each offered tool; the toolset tools belong to none.
+    pub(crate) group_of: BTreeMap<String, Group>,
+    /// No `--features` fixed the set: the session lists the default tools and the groups it enables.
+    pub dynamic: bool,
     /// Tools left out because they are not read-only and the server runs with `--read-only`.
     pub hidden_by_read_only: BTreeSet<String>,
     /// Tools of groups that are not offered, with the reason (a call names it instead of "tool not found").
@@ -54,6 +64,8 @@ fn prerequisite_gap(settings: &Settings, prerequisite: Prerequisite) -> Option<S
 impl ToolCatalog {
     pub fn build(settings: &Settings) -> Result<ToolCatalog, String> {
         let mut router = ToolRouter::new();
+        let mut group_of = BTreeMap::new();
+        let dynamic = settings.features.is_none();
         let mut groups = Vec::new();
         let mut hidden_by_read_only = BTreeSet::new();
         let mut not_offered = BTreeMap::new();
@@ -107,11 +119,51 @@ impl ToolCatalog {
                 }
             }
             let tools: Vec<String> = group_router.list_all().into_iter().map(|t| t.name.to_string()).collect();
+            group_of.extend(tools.iter().map(|name| (name.clone(), group)));
             let reason = if settings.read_only { "enabled (read-only tools only)" } else { "enabled" };
             groups.push(status(true, reason.to_owned(), tools));
             router.merge(group_router);
         }
-        Ok(ToolCatalog { router, groups, hidden_by_read_only, not_offered })
+        if dynamic {
+            router.merge(SupamcpServer::toolsets_router());
+        }
+        for route in router.map.values_mut() {
+            schema_portable::make_portable(&mut route.attr);
+        }
+        Ok(ToolCatalog { router, groups, group_of, dynamic, hidden_by_read_only, not_offered })
+    }
+
+    /// The groups a new session lists in full: every offered group when `--features` fixed the set, none in
+    /// dynamic mode (the default tools are listed instead).
+    pub fn initially_listed(&self) -> BTreeSet<Group> {
+        if self.dynamic { BTreeSet::new() } else { self.group_of.values().copied().collect() }
+    }
+
+    /// Whether `name` is in the tool list of a session that lists `groups` in full.
+    pub fn is_listed(&self, name: &str, groups: &BTreeSet<Group>) -> bool {
+        match self.group_of.get(name) {
+            None => self.router.has_route(name),
+            Some(group) => groups.contains(group) || (self.dynamic && DEFAULT_TOOLS.contains(&name)),
+        }
+    }
+
+    /// The tools of `group` this server offers (empty when the group is not offered).
+    pub fn tools_of(&self, group: Group) -> Vec<String> {
+        self.group_of.iter().filter(|(_, g)| **g == group).map(|(name, _)| name.clone()).collect()
+    }
+
+    /// Why `group` is not offered, or `None` when it is.
+    pub fn not_offered_reason(&self, group: Group) -> Option<String> {
+        let status = self.groups.iter().find(|status| status.group == group.name())?;
+        (!status.enabled).then(|| status.reason.clone())
+    }
+
+    /// The tool list of a session that lists `groups` in full, sorted by name.
+    pub fn listed_tools(&self, groups: &BTreeSet<Group>) -> Vec<Tool> {
+        let mut tools: Vec<Tool> =
+            self.router.list_all().into_iter().filter(|tool| self.is_listed(&tool.name, groups)).collect();
+        tools.sort_by(|a, b| a.name.cmp(&b.name));
+        tools
     }
 
     /// One line per group for the startup log and `supamcp tools`.
@@ -123,5 +175,25 @@ impl ToolCatalog {
                 tracing::info!(group = status.group, "not offered: {}", status.reason);
             }
         }
+    }
+}
+
+/// The groups one session lists in full; changed by `enable_tool_group` / `disable_tool_group`.
+#[derive(Debug, Default)]
+pub struct ListedGroups(RwLock<BTreeSet<Group>>);
+
+impl ListedGroups {
+    pub fn new(groups: BTreeSet<Group>) -> Self {
+        ListedGroups(RwLock::new(groups))
+    }
+
+    pub fn current(&self) -> BTreeSet<Group> {
+        self.0.read().map(|groups| groups.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// Adds or removes `group`; true when the set changed.
+    pub fn set(&self, group: Group, listed: bool) -> bool {
+        let mut groups = self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if listed { groups.insert(group) } else { groups.remove(&group) }
     }
 }

@@ -1,7 +1,8 @@
 //! The tool catalogue as a client sees it, from the built binary (`supamcp tools`): every tool carries all
-//! four annotations, a title and an output schema; read-only mode lists only read-only tools; the input and
-//! output schemas match the snapshots in tests/snapshots/tools.json; the README's tool table is current.
-//! `UPDATE_SNAPSHOTS=1 cargo test --test tool_catalog` rewrites the snapshot and the README table.
+//! four annotations, a title and an output schema; read-only mode lists only read-only tools; every schema is
+//! portable (standard formats only, no bare `true`); the byte budgets hold (each tool's description and input
+//! schema, the default list); the schemas match tests/snapshots/tools.json; the README's tool table is
+//! current. `UPDATE_SNAPSHOTS=1 cargo test --test integration tool_catalog` rewrites the snapshot and table.
 
 use serde_json::{Value, json};
 use std::process::Command;
@@ -10,8 +11,16 @@ const UNREACHABLE_DB: &str = "postgres://nobody@127.0.0.1:1/none";
 /// A Dokploy URL and key so the dokploy tools are listed; tools/list never contacts the server.
 const DUMMY_DOKPLOY: [(&str, &str); 2] = [("DOKPLOY_URL", "http://127.0.0.1:1"), ("DOKPLOY_API_KEY", "dummy")];
 
+/// Every tool of every offered group (`--features all`).
 fn tools(extra: &[&str]) -> Vec<Value> {
-    tools_with_env(extra, &[])
+    let mut args = vec!["--features", "all"];
+    args.extend_from_slice(extra);
+    tools_with_env(&args, &[])
+}
+
+/// The tool list a client gets without `--features`: the default tools and the toolset tools.
+fn default_tools() -> Vec<Value> {
+    tools_with_env(&[], &[])
 }
 
 fn tools_with_env(extra: &[&str], env: &[(&str, &str)]) -> Vec<Value> {
@@ -69,7 +78,7 @@ fn read_only_mode_lists_only_read_only_tools_and_keeps_execute_sql() {
     for (value, expect_read_only) in
         [("1", true), ("true", true), ("yes", true), ("0", false), ("false", false), ("off", false)]
     {
-        let listed = tools_with_env(&[], &[("SUPAMCP_READ_ONLY", value)]);
+        let listed = tools_with_env(&["--features", "all"], &[("SUPAMCP_READ_ONLY", value)]);
         assert_eq!(listed.len() == read_only.len(), expect_read_only, "SUPAMCP_READ_ONLY={value}");
     }
     let execute = read_only.iter().find(|t| t["name"] == "execute_sql").expect("execute_sql stays listed");
@@ -79,7 +88,7 @@ fn read_only_mode_lists_only_read_only_tools_and_keeps_execute_sql() {
 
 #[test]
 fn feature_selection_limits_the_tools_and_rejects_unknown_groups() {
-    let development_only = tools(&["--features", "development"]);
+    let development_only = tools_with_env(&["--features", "development"], &[]);
     assert!(development_only.iter().all(|t| t["name"] != "execute_sql"));
     let output = Command::new(env!("CARGO_BIN_EXE_supamcp"))
         .args(["tools", "--features", "core,databse", "--database-url", UNREACHABLE_DB])
@@ -105,7 +114,7 @@ fn tool_schemas_match_the_snapshot() {
     let stored = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
         stored == current,
-        "tool schemas changed: review, then run UPDATE_SNAPSHOTS=1 cargo test --test tool_catalog"
+        "tool schemas changed: review, then run UPDATE_SNAPSHOTS=1 cargo test --test integration tool_catalog"
     );
 }
 
@@ -122,10 +131,12 @@ fn first_sentence(description: &str) -> String {
 
 #[test]
 fn readme_tool_table_is_generated_from_the_code() {
-    let mut table = String::from("| tool | group | read-only | what it does |\n|---|---|---|---|\n");
+    let mut table =
+        String::from("| tool | group | listed by default | read-only | what it does |\n|---|---|---|---|---|\n");
+    let listed: Vec<Value> = default_tools().iter().map(|t| t["name"].clone()).collect();
     let groups = {
         let output = Command::new(env!("CARGO_BIN_EXE_supamcp"))
-            .args(["tools", "--database-url", UNREACHABLE_DB])
+            .args(["tools", "--features", "all", "--database-url", UNREACHABLE_DB])
             .envs(DUMMY_DOKPLOY)
             .env("SUPAMCP_LOG", "error")
             .output()
@@ -141,8 +152,9 @@ fn readme_tool_table_is_generated_from_the_code() {
             .and_then(|g| g["group"].as_str())
             .unwrap_or("?");
         let read_only = if tool["annotations"]["readOnlyHint"] == json!(true) { "yes" } else { "no" };
+        let by_default = if listed.contains(&tool["name"]) { "yes" } else { "no" };
         table.push_str(&format!(
-            "| `{name}` | {group} | {read_only} | {} |\n",
+            "| `{name}` | {group} | {by_default} | {read_only} | {} |\n",
             first_sentence(tool["description"].as_str().unwrap_or(""))
         ));
     }
@@ -157,5 +169,76 @@ fn readme_tool_table_is_generated_from_the_code() {
         std::fs::write(readme_path, updated).expect("write README");
         return;
     }
-    assert!(updated == readme, "the README tool table is stale: run UPDATE_SNAPSHOTS=1 cargo test --test tool_catalog");
+    assert!(
+        updated == readme,
+        "the README tool table is stale: run UPDATE_SNAPSHOTS=1 cargo test --test integration tool_catalog"
+    );
+}
+
+/// The bytes a model reads of a tool: its description and input schema, serialized compactly.
+fn model_bytes(tool: &Value) -> usize {
+    tool["description"].as_str().unwrap_or("").len() + tool["inputSchema"].to_string().len()
+}
+
+/// Tools allowed over the 1.5 kB budget, with the reason and their own ceiling.
+const OVER_BUDGET: &[(&str, usize, &str)] = &[
+    ("health_check", 2800, "fourteen alert thresholds, each settable per call"),
+    ("create_backup", 3600, "the backup destination (a directory, or an S3 bucket with nine overridable settings)"),
+    ("restore_backup", 3500, "the destination as create_backup, and three restore targets"),
+    ("list_backups", 1700, "the backup destination, as create_backup"),
+    ("verify_backup", 1850, "the backup destination, as create_backup"),
+    ("cleanup_backups", 2200, "the destination, as create_backup, and the retention rules"),
+    ("copy_database", 1950, "source and target, the schema/table selection and four conflict strategies"),
+    ("create_migration", 1800, "a migration from SQL or from a schema diff, with the diff's options"),
+    ("dokploy_deploy_supabase", 2250, "the whole deployment in one call: an SMTP block and the deploy's options"),
+];
+
+/// The budget of each tool's description + input schema.
+const TOOL_BUDGET: usize = 1536;
+/// The budget of the whole default tool list (the `tools` array of tools/list, compact JSON).
+const DEFAULT_LIST_BUDGET: usize = 40 * 1024;
+
+#[test]
+fn every_tool_fits_its_byte_budget() {
+    let mut over = Vec::new();
+    for tool in tools(&[]) {
+        let name = tool["name"].as_str().unwrap_or("?");
+        let bytes = model_bytes(&tool);
+        let ceiling = OVER_BUDGET.iter().find(|(n, ..)| *n == name).map_or(TOOL_BUDGET, |(_, ceiling, _)| *ceiling);
+        if bytes > ceiling {
+            over.push(format!("{name}: {bytes} bytes > {ceiling}"));
+        }
+    }
+    assert!(over.is_empty(), "tools over their byte budget (shorten the description and field docs): {over:#?}");
+}
+
+#[test]
+fn the_default_list_is_small_and_lists_the_toolset_tools() {
+    let listed = default_tools();
+    let names: Vec<&str> = listed.iter().filter_map(|t| t["name"].as_str()).collect();
+    assert!(names.len() <= 25, "{} tools listed by default: {names:?}", names.len());
+    for wanted in ["execute_sql", "list_tables", "health_check", "list_tool_groups", "enable_tool_group"] {
+        assert!(names.contains(&wanted), "{wanted} is not listed by default: {names:?}");
+    }
+    let bytes = json!({ "tools": listed }).to_string().len();
+    let all = tools(&[]);
+    let all_bytes = json!({ "tools": all }).to_string().len();
+    eprintln!("default list: {} tools, {bytes} bytes; all groups: {} tools, {all_bytes} bytes", names.len(), all.len());
+    assert!(bytes <= DEFAULT_LIST_BUDGET, "the default list is {bytes} bytes, over {DEFAULT_LIST_BUDGET}");
+    assert!(all.len() > names.len(), "enabling groups adds tools");
+}
+
+#[test]
+fn every_schema_is_portable() {
+    let mut problems = Vec::new();
+    for tool in tools(&[]) {
+        let name = tool["name"].as_str().unwrap_or("?");
+        for (side, schema) in [("input", &tool["inputSchema"]), ("output", &tool["outputSchema"])] {
+            for problem in supamcp::server::schema_portable::portability_problems(schema) {
+                problems.push(format!("{name} {side}{problem}"));
+            }
+            assert!(schema.get("$schema").is_none(), "{name} {side} names $schema");
+        }
+    }
+    assert!(problems.is_empty(), "non-portable schemas: {problems:#?}");
 }

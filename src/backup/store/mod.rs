@@ -178,20 +178,17 @@ pub const S3_VARIABLES: [&str; 10] = [
     "SUPAMCP_BACKUP_S3_PATH_STYLE",
 ];
 
-/// Where a call's backups live. Without one: the S3 bucket when SUPAMCP_BACKUP_S3_BUCKET is set, else the
-/// configured directory.
+/// Where backups live.
 #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Destination {
     /// A local directory.
     Local {
-        /// The directory; default SUPAMCP_BACKUP_DIR, else backups/ in the data directory. A directory named
-        /// here must lie inside the working directory unless allow_absolute_paths is configured.
+        /// Default SUPAMCP_BACKUP_DIR; must be inside the working directory.
         #[serde(default)]
         directory: Option<std::path::PathBuf>,
     },
-    /// An S3-compatible bucket (AWS S3, Cloudflare R2, Backblaze B2, MinIO): the AWS_* and
-    /// SUPAMCP_BACKUP_S3_* variables, with any field given here replacing its variable for this call.
+    /// An S3-compatible bucket; fields override the AWS_* / SUPAMCP_BACKUP_S3_* variables.
     S3(S3Overrides),
 }
 

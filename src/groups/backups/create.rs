@@ -28,8 +28,7 @@ pub struct CreateBackupParams {
     /// full (default), schema_only or data_only.
     #[serde(default, rename = "type")]
     pub kind: BackupKind,
-    /// Only these schemas. Default: every schema except Supabase's service schemas (realtime, vault, graphql,
-    /// pgsodium, net, cron, supabase_functions ... unless they hold an extension); auth and storage are included.
+    /// Only these schemas (default: all but Supabase's service schemas; auth and storage included).
     #[serde(default)]
     pub schemas: Vec<String>,
     /// Only these tables, as schema.table.
@@ -38,18 +37,17 @@ pub struct CreateBackupParams {
     /// zstd (default, multi-threaded), gzip or none.
     #[serde(default)]
     pub compression: Compression,
-    /// Compression level: zstd 1-19 (default 3), gzip 1-9 (default 6).
+    /// zstd 1-19 (default 3), gzip 1-9 (default 6).
     #[serde(default)]
     pub level: Option<i32>,
-    /// Encrypt with AES-256-GCM (default true; needs SUPAMCP_BACKUP_KEY or `key`).
+    /// Encrypt with AES-256-GCM (needs SUPAMCP_BACKUP_KEY or `key`).
     #[serde(default = "default_true")]
     pub encrypt: bool,
-    /// Backup key for this call (64 hex characters, base64 of 32 bytes, or a passphrase); default SUPAMCP_BACKUP_KEY.
+    /// Backup key (64 hex, base64 of 32 bytes, or a passphrase); default SUPAMCP_BACKUP_KEY.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub key: Option<Secret>,
-    /// Where the backup goes: {"kind": "local", "directory": ...} or {"kind": "s3", "bucket": ..., ...}. Default:
-    /// the S3 bucket when SUPAMCP_BACKUP_S3_BUCKET is set, else the configured directory.
+    /// Default: the S3 bucket when SUPAMCP_BACKUP_S3_BUCKET is set, else the backup directory.
     #[serde(default)]
     pub destination: Option<Destination>,
     /// Free labels stored in the manifest.
@@ -67,7 +65,7 @@ pub struct ListBackupsParams {
     /// Only the backups of this instance.
     #[serde(default)]
     pub instance: Option<String>,
-    /// Where to look; default every configured store (the S3 bucket when configured, and the directory).
+    /// Where to look (default: every configured store).
     #[serde(default)]
     pub destination: Option<Destination>,
 }
@@ -84,13 +82,13 @@ pub struct CleanupParams {
     /// Keep the newest backup of each of the last W ISO weeks.
     #[serde(default)]
     pub weekly: u32,
-    /// Only the backups of this instance (each instance's backups are judged on their own).
+    /// Only the backups of this instance.
     #[serde(default)]
     pub instance: Option<String>,
     /// Report what would be deleted without deleting (default true).
     #[serde(default = "default_true")]
     pub dry_run: bool,
-    /// Where the backups are; default the S3 bucket when SUPAMCP_BACKUP_S3_BUCKET is set, else the directory.
+    /// Where the backups are (default: the configured store).
     #[serde(default)]
     pub destination: Option<Destination>,
 }
@@ -115,13 +113,8 @@ pub struct CreateBackupReply {
 
 #[tool_router(router = backups_create_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Back up a database: pg_dump (custom format) streamed through zstd or gzip and AES-256-GCM into a
-    /// directory or an S3 bucket (multipart upload), never held in memory, with a manifest of per-table row counts
-    /// and checksums taken in the same snapshot, written after the archive. To the S3 bucket when
-    /// SUPAMCP_BACKUP_S3_BUCKET is set (checked before pg_dump starts), else the configured directory; `destination`
-    /// chooses per call, and the reply names it. Full, schema_only or data_only; all schemas (Supabase's service schemas left out, auth and
-    /// storage included), some schemas or some tables. The manifest keeps the
-    /// definitions (no passwords) of the non-reserved roles the objects name; restore creates missing ones. Sends progress; cancelling removes the partial archive.
+    /// Back up a database, compressed and encrypted, to a directory or an S3 bucket, with a manifest of per-table row
+    /// counts and checksums: full, schema only or data only, all or some schemas or tables.
     #[tool(
         annotations(title = "Create backup", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false),
         output_schema = schema_of::<CreateBackupReply>()
@@ -162,10 +155,7 @@ impl SupamcpServer {
         Ok(outcome.map(|reply| structured(&reply)).unwrap_or_else(IntoToolResult::into_result))
     }
 
-    /// List the complete backups (manifest and archive both written), newest first, with size, type, compression,
-    /// key id and row totals; archives without a manifest are listed apart as incomplete. Without `destination`:
-    /// the configured directory and, when SUPAMCP_BACKUP_S3_BUCKET is set, the S3 bucket (each backup names its
-    /// `destination` and `location`).
+    /// List the backups, newest first, with size, type and row totals; incomplete ones are listed apart.
     #[tool(
         annotations(title = "List backups", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<Listing>()
@@ -182,10 +172,8 @@ impl SupamcpServer {
         Ok(outcome.map(|reply| structured(&reply)).unwrap_or_else(IntoToolResult::into_result))
     }
 
-    /// Apply a retention policy: keep the newest keep_last backups, the newest of each of the last `daily` days and
-    /// of each of the last `weekly` ISO weeks, per instance; delete the rest (manifest first, then archive). Dry
-    /// run by default. One store: the S3 bucket when SUPAMCP_BACKUP_S3_BUCKET is set, else the directory, or the
-    /// one `destination` names.
+    /// Delete old backups by a retention policy (keep the last N, and the newest per day and per week, per instance).
+    /// Dry run by default.
     #[tool(
         annotations(title = "Clean up backups", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<Located<CleanupReport>>()

@@ -20,33 +20,29 @@ use serde::Deserialize;
 pub struct RestoreBackupParams {
     /// The backup id, as list_backups shows it.
     pub backup_id: String,
-    /// The instance whose server receives the restore (default: the default instance).
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
-    /// {"new_database": {"name": ...}} (default: a new database named <database>_restored_<time>),
-    /// "existing_database" (replaces the instance's database: needs confirm), or {"schema": {"name": ...}}
-    /// (one schema of the backup into the instance's database, where it must not exist: needs confirm).
+    /// Where to restore (default: a new database).
     #[serde(default = "default_target")]
     pub target: RestoreTarget,
-    /// Required for existing_database and schema targets: a safety backup of the database is taken first.
+    /// Needed for the existing_database and schema targets.
     #[serde(default)]
     pub confirm: bool,
-    /// When replacing a database: end the other sessions on it (Supabase's services hold some).
+    /// End other sessions on a database being replaced.
     #[serde(default)]
     pub terminate_connections: bool,
-    /// When replacing a database: keep the old one, renamed <name>_previous_<time>, instead of dropping it.
+    /// Keep the replaced database as <name>_previous_<time>.
     #[serde(default)]
     pub keep_previous: bool,
-    /// pg_restore jobs (default 1: the decrypted stream is piped, nothing plain touches the disk). Above 1 the
-    /// decrypted archive is written to an owner-only temporary file in the data directory, removed afterwards,
-    /// because parallel pg_restore needs a seekable file.
+    /// pg_restore jobs; above 1 a private temporary file holds the decrypted archive.
     #[serde(default = "default_jobs")]
     pub jobs: u32,
     /// Backup key for this call; default SUPAMCP_BACKUP_KEY.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub key: Option<Secret>,
-    /// Where the backup is; default: the configured S3 bucket or directory that holds it.
+    /// Where the backup is (default: the store holding it).
     #[serde(default)]
     pub destination: Option<Destination>,
 }
@@ -68,20 +64,15 @@ pub struct VerifyBackupParams {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub key: Option<Secret>,
-    /// Where the backup is; default: the configured S3 bucket or directory that holds it.
+    /// Where the backup is (default: the store holding it).
     #[serde(default)]
     pub destination: Option<Destination>,
 }
 
 #[tool_router(router = backups_restore_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Restore a backup with checks before and after: manifest and archive SHA-256, the key, server version,
-    /// extensions and roles on the target; then pg_restore fed the decrypted stream; then every table's row count
-    /// and checksum against the manifest. Into a new database by default (dropped again on failure). Replacing the
-    /// existing database needs confirm: a safety backup is taken, the restore goes into a scratch database that
-    /// replaces the original by rename only after it passed the checks. Data-only backups and single schemas go
-    /// into the existing database in one transaction. The archive is streamed from the directory or S3 bucket
-    /// that holds the backup (or the one `destination` names).
+    /// Restore a backup, checked before and after (checksums, versions, row counts). Into a new database by default;
+    /// replacing the existing one needs confirm and takes a safety backup first.
     #[tool(
         annotations(title = "Restore backup", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = false),
         output_schema = schema_of::<Located<RestoreReport>>()
@@ -111,9 +102,8 @@ impl SupamcpServer {
         Ok(outcome.map(|reply| structured(&reply)).unwrap_or_else(IntoToolResult::into_result))
     }
 
-    /// Verify a backup without restoring it: size and SHA-256 against the manifest, every encrypted frame
-    /// authenticated, the whole stream decompressed, and pg_restore --list reading the pg_dump archive inside with
-    /// data for every table of the manifest. Streams the archive from the directory or S3 bucket that holds it.
+    /// Verify a backup without restoring it: checksums, decryption, decompression and the archive's table list against
+    /// the manifest.
     #[tool(
         annotations(title = "Verify backup", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<Located<VerifyReport>>()

@@ -15,7 +15,7 @@ use std::time::Instant;
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestConnectionParams {
-    /// Instance to test; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
 }

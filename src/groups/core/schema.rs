@@ -14,7 +14,7 @@ pub struct ListSchemasParams {
     /// Also list Supabase's and PostgreSQL's own schemas (auth, storage, realtime, extensions, ...).
     #[serde(default)]
     pub include_internal: bool,
-    /// Instance to inspect; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
 }
@@ -27,25 +27,25 @@ pub struct SchemasReply {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListTablesParams {
-    /// Only these schemas (internal ones included when named). Default: every non-internal schema.
+    /// Only these schemas (default: the non-internal ones).
     #[serde(default)]
     pub schemas: Vec<String>,
-    /// With no `schemas`: also list tables of Supabase's internal schemas.
+    /// Also list Supabase's internal schemas.
     #[serde(default)]
     pub include_internal: bool,
-    /// Only tables whose name contains this text (case-insensitive).
+    /// Only names containing this text.
     #[serde(default)]
     pub name_contains: Option<String>,
-    /// Add each table's columns, keys and relations (as describe_table gives them).
+    /// Add columns, keys and relations.
     #[serde(default)]
     pub verbose: bool,
-    /// Tables per page (default 200, at most 1000; verbose pages are capped at 50).
+    /// Tables per page (at most 1000; 50 when verbose).
     #[serde(default = "default_table_page")]
     pub limit: i64,
     /// Skip this many tables (for the next page).
     #[serde(default)]
     pub offset: i64,
-    /// Instance to inspect; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
 }
@@ -73,7 +73,7 @@ pub struct DescribeTableParams {
     /// Its schema.
     #[serde(default = "default_schema")]
     pub schema: String,
-    /// Instance to inspect; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
 }
@@ -88,7 +88,7 @@ pub struct ListExtensionsParams {
     /// Also list extensions the server could install.
     #[serde(default = "default_true")]
     pub include_available: bool,
-    /// Instance to inspect; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
 }
@@ -122,9 +122,8 @@ impl SupamcpServer {
             .await)
     }
 
-    /// List tables compactly: schema, name, RLS on/off, estimated rows, size. Filter by schema or name; verbose
-    /// adds columns, keys, indexes and policies. Supabase-internal schemas are hidden unless asked for.
-    /// Paginated: pass next_offset as offset.
+    /// List tables with RLS state, estimated rows and size, filtered by schema or name; verbose adds columns, keys and
+    /// policies. Paged: pass next_offset as offset.
     #[tool(
         annotations(title = "List tables", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<TablesReply>()

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstanceParams {
-    /// Instance to inspect; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
 }

@@ -76,10 +76,8 @@ pub struct ValidateProjectNameParams {
 
 #[tool_router(router = development_config_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Check a self-hosted Supabase/Dokploy .env for every known misconfiguration: broken, demo or expired keys,
-    /// http or mismatched public URLs, default or weak secrets, passwords that break connection URLs, fake SMTP,
-    /// missing variables, changed infrastructure values, pool sizes, JWT_EXPIRY, project names. Each finding has
-    /// a rule id, severity, variable, current value (secrets redacted), expected value and fix. Offline.
+    /// Check a self-hosted Supabase .env for known misconfigurations (broken or demo keys, weak secrets, wrong URLs,
+    /// fake SMTP, missing variables...), each finding with its fix.
     #[tool(
         annotations(title = "Validate .env",
         read_only_hint = true,
@@ -162,16 +160,13 @@ pub struct FixConfigParams {
     /// The .env text to fix.
     #[serde(default)]
     pub env_text: Option<String>,
-    /// Path of the .env file to fix (read; written only when write_to names it). Only a .env is read: a file
-    /// with lines that are not KEY=value, comments or blank is refused.
+    /// Path of the .env file to fix (only read).
     #[serde(default)]
     pub path: Option<String>,
-    /// Write the fixed file here: a path inside the working directory (anywhere only with allow_absolute_paths
-    /// configured). An existing file is replaced only with confirm, after being copied to
-    /// <write_to>.bak.<UTC timestamp>. A new file gets mode 0600.
+    /// Write the fixed file here, inside the working directory (mode 0600).
     #[serde(default)]
     pub write_to: Option<String>,
-    /// Confirm replacing an existing write_to file (default false: an existing file is refused).
+    /// Replace an existing write_to file (a .bak copy is kept).
     #[serde(default)]
     pub confirm: bool,
     /// Return the fixed file and diff with secrets; default false redacts them.
@@ -201,11 +196,8 @@ struct FixReply {
 
 #[tool_router(router = development_fix_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Fix a self-hosted Supabase/Dokploy .env: regenerate broken or demo keys and default or weak secrets (healthy
-    /// ones are kept), restore infrastructure values, switch public URLs to https, add required variables. Returns
-    /// the file, a unified diff, what is left for a human and the follow-up steps; secrets are redacted unless
-    /// reveal. With write_to it writes the file (inside the working directory; an existing one only with confirm,
-    /// after saving a timestamped backup of it).
+    /// Fix a self-hosted Supabase .env: regenerate broken keys and weak secrets, restore required values, switch URLs
+    /// to https. Returns the fixed file and a diff; optionally writes it.
     #[tool(
         annotations(title = "Fix .env",
         read_only_hint = false,

@@ -24,26 +24,22 @@ fn default_schemas() -> Vec<String> {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateTypesParams {
-    /// Instance whose database to read; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
-    /// Schemas to include (default ["public", "graphql_public"]; a schema that does not exist is skipped, as
-    /// the Supabase CLI does).
+    /// Schemas to include; missing ones are skipped.
     #[serde(default = "default_schemas")]
     pub schemas: Vec<String>,
-    /// PostgREST version of the stack, e.g. "13": adds the `__InternalSupabase` block that lets
-    /// `createClient<Database>` pick the right options. Omitted: no block (as the CLI).
+    /// PostgREST version, e.g. "13" (adds the `__InternalSupabase` block).
     #[serde(default)]
     pub postgrest_version: Option<String>,
-    /// Write `isOneToOne` in relationships (default true; false only for PostgREST 9 clients).
+    /// Write `isOneToOne` in relationships (false only for PostgREST 9).
     #[serde(default = "default_true")]
     pub detect_one_to_one_relationships: bool,
-    /// Also write the types to this file (e.g. "src/database.types.ts"): a path inside the working directory
-    /// (anywhere only with allow_absolute_paths configured). An existing file is replaced only with confirm,
-    /// after being copied to `<file>.bak.<timestamp>`.
+    /// Also write them to this file inside the working directory, e.g. "src/database.types.ts".
     #[serde(default)]
     pub write_to: Option<String>,
-    /// Confirm replacing an existing write_to file (default false: an existing file is refused).
+    /// Replace an existing write_to file (a .bak copy is kept).
     #[serde(default)]
     pub confirm: bool,
 }
@@ -75,11 +71,10 @@ struct TypesSpill {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectParams {
-    /// Instance to describe; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
-    /// A self-hosted .env text to read as well (SUPABASE_PUBLIC_URL, API_EXTERNAL_URL, ANON_KEY,
-    /// SUPABASE_PUBLISHABLE_KEY).
+    /// A self-hosted .env text to read as well.
     #[serde(default)]
     pub env_text: Option<String>,
     /// Path of a .env to read as well (instead of env_text).
@@ -111,12 +106,8 @@ fn encoded(reply: &impl Serialize) -> Result<serde_json::Value, crate::failure::
 
 #[tool_router(router = development_types_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Generate the TypeScript types of the database, byte for byte what `supabase gen types typescript`
-    /// prints (Tables with Row/Insert/Update/Relationships, Views, Functions, Enums, CompositeTypes, the
-    /// Tables<>/TablesInsert<>/TablesUpdate<>/Enums<>/CompositeTypes<> helpers and Constants), without the
-    /// Supabase CLI, Docker or postgres-meta. Optionally writes the file (write_to, inside the working
-    /// directory; an existing file only with confirm). Large output spills to a file with a preview and a
-    /// read_result handle.
+    /// Generate the database's TypeScript types, identical to `supabase gen types typescript`, and
+    /// optionally write them to a file.
     #[tool(
         annotations(title = "Generate TypeScript types",
         read_only_hint = false,
@@ -220,9 +211,7 @@ impl SupamcpServer {
         }
     }
 
-    /// The keys a client app of a self-hosted instance may ship to browsers: the anon JWT and the
-    /// sb_publishable_ key, from the instance config or a .env (ANON_KEY, SUPABASE_PUBLISHABLE_KEY). Service
-    /// role JWTs and sb_secret_ keys are never returned; they are listed as withheld. Offline.
+    /// The keys a client app may ship to browsers (the anon and sb_publishable_ keys); secret keys are never returned.
     #[tool(
         annotations(title = "Get publishable keys",
         read_only_hint = true,

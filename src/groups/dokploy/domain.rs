@@ -23,24 +23,24 @@ use std::time::Duration;
 pub struct ManageDomainParams {
     /// The compose's id (from dokploy_list_instances).
     pub compose_id: String,
-    /// The host name to serve Supabase on, e.g. db.example.com (DNS must point at the Dokploy server).
+    /// Host name, e.g. db.example.com (DNS to the Dokploy server).
     pub host: String,
     /// Serve over https with a certificate (default true).
     #[serde(default = "default_true")]
     pub https: bool,
-    /// The configured Dokploy server (default: the only one, or 'default').
+    /// Configured Dokploy server (default: the only one).
     #[serde(default)]
     pub server: Option<String>,
     /// Required when an existing domain changes host: clients using the old URL stop working.
     #[serde(default)]
     pub confirm: bool,
-    /// Redeploy so Traefik and the services pick up the change (default true).
+    /// Redeploy so the change takes effect.
     #[serde(default = "default_true")]
     pub redeploy: bool,
-    /// How long to wait for Dokploy to start the queued redeploy and finish it, in seconds (default 900).
+    /// Seconds to wait for the redeploy to finish.
     #[serde(default = "default_wait_seconds")]
     pub wait_seconds: u64,
-    /// Check the live TLS certificate on port 443 after the change (default true; skipped when unreachable).
+    /// Check the live TLS certificate afterwards.
     #[serde(default = "default_true")]
     pub check_certificate: bool,
 }
@@ -119,10 +119,8 @@ impl SupamcpServer {
 
 #[tool_router(router = dokploy_domain_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Add or change the domain of a Dokploy Supabase compose: the kong:8000 domain with https and Let's Encrypt
-    /// (or plain http), and SITE_URL, API_EXTERNAL_URL, SUPABASE_PUBLIC_URL and ADDITIONAL_REDIRECT_URLS moved to
-    /// match, after a local snapshot (dokploy_history). Redeploys, then checks the live TLS certificate (days to
-    /// expiry, warning under 7 days) where the domain is reachable. Changing an existing host needs confirm: true.
+    /// Set the https domain of a Dokploy Supabase stack and the URLs that must match it, then redeploy and check the
+    /// certificate. A snapshot is taken first; changing an existing host needs confirm.
     #[tool(
         annotations(title = "Manage Dokploy domain", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true),
         output_schema = schema_of::<ManageDomainReply>()

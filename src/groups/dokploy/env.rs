@@ -28,7 +28,7 @@ use std::time::Duration;
 pub struct UpdateEnvParams {
     /// The compose's id (from dokploy_list_instances).
     pub compose_id: String,
-    /// The configured Dokploy server (default: the only one, or 'default').
+    /// Configured Dokploy server (default: the only one).
     #[serde(default)]
     pub server: Option<String>,
     /// Variables to set (added when missing), e.g. {"SMTP_HOST": "smtp.example.com"}.
@@ -37,13 +37,13 @@ pub struct UpdateEnvParams {
     /// Variables to remove.
     #[serde(default)]
     pub unset: Vec<String>,
-    /// Required for changes that break a running stack (POSTGRES_PASSWORD after the first boot, JWT_SECRET without new keys).
+    /// Needed for changes that break a running stack (e.g. POSTGRES_PASSWORD).
     #[serde(default)]
     pub confirm: bool,
     /// Redeploy so the containers read the new env (default false: it applies on the next deploy).
     #[serde(default)]
     pub redeploy: bool,
-    /// How long to wait for Dokploy to start the queued redeploy and finish it, in seconds (default 900).
+    /// Seconds to wait for the redeploy to finish.
     #[serde(default = "default_wait_seconds")]
     pub wait_seconds: u64,
 }
@@ -76,7 +76,7 @@ struct UpdateReply {
 pub struct HistoryParams {
     /// The compose's id.
     pub compose_id: String,
-    /// The configured Dokploy server (default: the only one, or 'default').
+    /// Configured Dokploy server (default: the only one).
     #[serde(default)]
     pub server: Option<String>,
 }
@@ -103,13 +103,13 @@ pub struct RollbackParams {
     /// Must be true: the env and compose file are replaced (or the deployment's objects removed).
     #[serde(default)]
     pub confirm: bool,
-    /// The configured Dokploy server (default: the only one, or 'default').
+    /// Configured Dokploy server (default: the only one).
     #[serde(default)]
     pub server: Option<String>,
     /// Redeploy after restoring (default true).
     #[serde(default = "default_true")]
     pub redeploy: bool,
-    /// How long to wait for Dokploy to start the queued redeploy and finish it, in seconds (default 900).
+    /// Seconds to wait for the redeploy to finish.
     #[serde(default = "default_wait_seconds")]
     pub wait_seconds: u64,
 }
@@ -136,13 +136,13 @@ pub struct RegenerateKeysParams {
     /// Regenerate even when the keys are sound.
     #[serde(default)]
     pub force: bool,
-    /// The configured Dokploy server (default: the only one, or 'default').
+    /// Configured Dokploy server (default: the only one).
     #[serde(default)]
     pub server: Option<String>,
     /// Lifetime of the new keys in days (default 1826).
     #[serde(default = "default_lifetime_days")]
     pub lifetime_days: u32,
-    /// How long to wait for Dokploy to start the queued redeploy and finish it, in seconds (default 900).
+    /// Seconds to wait for the redeploy to finish.
     #[serde(default = "default_wait_seconds")]
     pub wait_seconds: u64,
 }
@@ -356,12 +356,8 @@ impl SupamcpServer {
 
 #[tool_router(router = dokploy_env_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Set and unset env variables of a live Dokploy Supabase compose in bulk. The result is validated first (a
-    /// change that introduces a critical problem is refused), public URLs switch to https when the domain is https,
-    /// and the previous env and compose file are snapshotted locally (see dokploy_history). Changes that break a
-    /// running stack (POSTGRES_PASSWORD after the first boot, JWT_SECRET without new keys) need confirm: true.
-    /// With redeploy it redeploys and waits for the deployment Dokploy queued for it to start and finish (or reports
-    /// that it did not start in time).
+    /// Set and unset env variables of a Dokploy Supabase stack, validated first and snapshotted for rollback;
+    /// optionally redeploy. Changes that break a running stack need confirm.
     #[tool(
         annotations(title = "Update Dokploy env", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true),
         output_schema = schema_of::<UpdateReply>()

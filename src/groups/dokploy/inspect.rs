@@ -62,7 +62,7 @@ struct ListReply {
 pub struct ComposeParams {
     /// The compose's id (from dokploy_list_instances).
     pub compose_id: String,
-    /// The configured Dokploy server (default: the only one, or 'default').
+    /// Configured Dokploy server (default: the only one).
     #[serde(default)]
     pub server: Option<String>,
     /// The database's max_connections, for the pooler rules (default 100).
@@ -75,7 +75,7 @@ pub struct ComposeParams {
 pub struct HealthParams {
     /// The compose's id (from dokploy_list_instances).
     pub compose_id: String,
-    /// The configured Dokploy server (default: the only one, or 'default').
+    /// Configured Dokploy server (default: the only one).
     #[serde(default)]
     pub server: Option<String>,
 }

@@ -19,10 +19,10 @@ use std::path::PathBuf;
 pub struct ApplyMigrationParams {
     /// The migration's version (or its file name).
     pub version: String,
-    /// Run it in a transaction that is rolled back, and report what each statement did.
+    /// Run it and roll back, reporting what each statement did.
     #[serde(default)]
     pub dry_run: bool,
-    /// Required when the migration drops, truncates or deletes (a dry run needs none).
+    /// Needed when the migration drops, truncates or deletes.
     #[serde(default)]
     pub confirm: bool,
     /// lock_timeout in milliseconds.
@@ -34,7 +34,7 @@ pub struct ApplyMigrationParams {
     /// The migrations directory.
     #[serde(default = "default_directory")]
     pub directory: String,
-    /// Instance to migrate; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
 }
@@ -60,7 +60,7 @@ pub struct ApplyPendingParams {
     /// The migrations directory.
     #[serde(default = "default_directory")]
     pub directory: String,
-    /// Instance to migrate; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
 }
@@ -92,7 +92,7 @@ pub struct RollbackParams {
     /// The migrations directory.
     #[serde(default = "default_directory")]
     pub directory: String,
-    /// Instance to revert on; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
 }
@@ -110,10 +110,8 @@ fn needs_confirm(file: &files::MigrationFile) -> Option<Failure> {
 
 #[tool_router(router = migrations_apply_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Apply one migration file: its statements and the history row in one transaction (all or nothing),
-    /// with lock and statement timeouts. dry_run runs it and rolls back. A migration made only of statements
-    /// that refuse transactions (CREATE INDEX CONCURRENTLY, VACUUM) runs them one by one; one that mixes them is
-    /// refused. Migrations that drop, truncate or delete need confirm: true.
+    /// Apply one migration file and record it in the history, all or nothing; dry_run rolls it back. Migrations that
+    /// drop, truncate or delete need confirm: true.
     #[tool(
         annotations(title = "Apply migration", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = false),
         output_schema = schema_of::<ApplyReport>()

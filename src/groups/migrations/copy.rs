@@ -14,32 +14,32 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CopyDatabaseParams {
-    /// The instance to copy from (a name from the config file).
+    /// The instance to copy from.
     pub source: String,
     /// The instance to copy into.
     pub target: String,
-    /// Schemas to copy; default: every schema of the source that is not Supabase's own.
+    /// Schemas to copy (default: all but Supabase's own).
     #[serde(default)]
     pub schemas: Vec<String>,
-    /// Only these tables, as schema.table; default: every table of the schemas.
+    /// Only these tables, as schema.table.
     #[serde(default)]
     pub tables: Vec<String>,
-    /// Create the schemas' objects on the target first (pg_dump --schema-only); false when the target has them.
+    /// Create the schema on the target first; false when it exists.
     #[serde(default = "default_true")]
     pub include_schema: bool,
-    /// Also copy auth.users and auth.identities (the target must be a Supabase stack).
+    /// Also copy auth.users and auth.identities.
     #[serde(default)]
     pub include_auth: bool,
-    /// Also copy storage.buckets and storage.objects metadata (not the files).
+    /// Also copy storage metadata (not the files).
     #[serde(default)]
     pub include_storage: bool,
-    /// For target tables that already hold rows: fail (default), truncate, skip or merge (by primary key).
+    /// Target tables that hold rows: fail, truncate, skip or merge (by primary key).
     #[serde(default)]
     pub conflict: Conflict,
     /// Tables copied at once.
     #[serde(default = "default_parallel")]
     pub parallel: usize,
-    /// Report what would be copied, the sizes and the compatibility findings; change nothing.
+    /// Report what would be copied; change nothing.
     #[serde(default)]
     pub dry_run: bool,
     /// Required unless dry_run: the copy writes into the target.
@@ -75,10 +75,9 @@ pub struct CompatibilityReply {
 
 #[tool_router(router = migrations_copy_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Copy a database from one configured instance to another (dev -> staging -> prod, cloud <-> self-hosted):
-    /// schema through pg_dump, then every table streamed with COPY in parallel from one consistent snapshot,
-    /// triggers and foreign keys off where allowed, sequences set after the data, each table verified by row
-    /// count and checksum. Resumable: a rerun after a crash skips finished tables. Needs confirm unless dry_run.
+    /// Copy a database between configured instances (dev -> staging -> prod, cloud <-> self-hosted): schema, then every
+    /// table from one consistent snapshot, verified by row count and checksum; a rerun resumes. Needs confirm unless
+    /// dry_run.
     #[tool(
         annotations(title = "Copy database", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = false),
         output_schema = schema_of::<CopyReport>()

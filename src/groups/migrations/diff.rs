@@ -28,24 +28,22 @@ pub(crate) struct DiffSource {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateDiffParams {
-    /// The instance whose schema is wanted (a name from the config file).
+    /// The instance whose schema is wanted.
     #[serde(default)]
     pub source: Option<String>,
-    /// Or a migrations directory (the Supabase CLI's layout): applied to a scratch database
-    /// supamcp_scratch_<random> created on the target's server and dropped afterwards (needs CREATEDB).
+    /// Or a migrations directory, applied to a scratch database on the target's server (needs CREATEDB).
     #[serde(default)]
     pub source_migrations_dir: Option<String>,
-    /// The instance to change; the default instance when omitted. It is only read.
+    /// The instance to change (only read); default instance when omitted.
     #[serde(default)]
     pub target: Option<String>,
-    /// Schemas to compare; default: every schema that is not PostgreSQL's or Supabase's own.
+    /// Schemas to compare (default: the app's).
     #[serde(default)]
     pub schemas: Vec<String>,
-    /// With no `schemas`: also compare Supabase's own schemas (auth, storage, realtime, ...).
+    /// Also compare Supabase's own schemas.
     #[serde(default)]
     pub include_internal: bool,
-    /// Put destructive statements (drops of tables, columns, types, functions, views the source lacks; data
-    /// loss) into the script. Default false: they are returned apart in held_back and not in the script.
+    /// Put drops that lose data into the script (default: returned apart in held_back).
     #[serde(default)]
     pub allow_destructive: bool,
 }
@@ -155,12 +153,8 @@ pub(crate) async fn compute(
 
 #[tool_router(router = migrations_diff_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Generate the DDL that turns the target's schema into the source's (an instance, or a migrations
-    /// directory applied to a scratch database on the target's server): tables, columns, constraints, indexes,
-    /// views, materialized views, functions, triggers, types, domains, sequences, extensions, RLS and policies,
-    /// grants, comments, publications; in dependency order. Destructive statements are held back unless
-    /// allow_destructive. The target's schema is never changed; with source_migrations_dir a scratch database is
-    /// created and dropped on the target's server (refused in read-only mode).
+    /// Generate the DDL that turns the target's schema into the source's (an instance or a migrations directory), in
+    /// dependency order; drops that lose data are held back. The target is not changed.
     #[tool(
         annotations(title = "Generate schema diff", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<DiffReply>()

@@ -20,7 +20,7 @@ pub struct ListMigrationsParams {
     /// The migrations directory (the Supabase CLI's layout).
     #[serde(default = "default_directory")]
     pub directory: String,
-    /// Instance to compare with; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
 }
@@ -40,16 +40,13 @@ pub struct CreateMigrationParams {
     /// The migration's SQL (or give from_diff instead).
     #[serde(default)]
     pub sql: Option<String>,
-    /// Write the schema diff as the migration: DDL turning `target` (default instance) into `source` (an
-    /// instance or a migrations directory). Refused when the diff is empty; destructive statements stay out
-    /// unless allow_destructive (they are listed in the reply).
+    /// Use the schema diff turning `target` into `source` as the migration.
     #[serde(default)]
     pub from_diff: Option<GenerateDiffParams>,
     /// SQL that undoes it, written to <version>_<name>.down.sql for rollback_migration.
     #[serde(default)]
     pub down_sql: Option<String>,
-    /// The migrations directory: inside the working directory (anywhere only with allow_absolute_paths
-    /// configured).
+    /// The migrations directory, inside the working directory.
     #[serde(default = "default_directory")]
     pub directory: String,
 }
@@ -86,7 +83,7 @@ pub struct RepairParams {
     /// The migrations directory (needed for applied).
     #[serde(default = "default_directory")]
     pub directory: String,
-    /// Instance to repair; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
 }
@@ -147,9 +144,8 @@ impl SupamcpServer {
             .await)
     }
 
-    /// Write a new migration file <UTC timestamp>_<name>.sql (and an optional .down.sql) in the CLI's layout,
-    /// with a version later than every existing one, from SQL or from a schema diff (from_diff: the DDL that
-    /// turns the target into the source). It is not applied: use apply_migration.
+    /// Write a new migration file (and an optional .down.sql) from SQL or from a schema diff, in the Supabase CLI's
+    /// layout. It is not applied: use apply_migration.
     #[tool(
         annotations(title = "Create migration", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false),
         output_schema = schema_of::<CreatedMigration>()

@@ -23,22 +23,22 @@ pub enum AdvisorType {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetAdvisorsParams {
-    /// Instance to lint; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
-    /// security, performance or all (default all).
+    /// security, performance or all.
     #[serde(default, rename = "type")]
     pub kind: AdvisorType,
-    /// Schemas PostgREST exposes (PGRST_DB_SCHEMAS in the stack's .env); default public, storage, graphql_public.
+    /// Schemas PostgREST exposes (PGRST_DB_SCHEMAS).
     #[serde(default = "default_api_schemas")]
     pub api_schemas: Vec<String>,
-    /// A table counts as heavily bloated from this many estimated wasted bytes (default 10 MiB).
+    /// Wasted bytes from which a table counts as bloated.
     #[serde(default = "default_bloat_bytes")]
     pub bloat_min_wasted_bytes: i64,
-    /// A table counts as large, for the sequential-scan lint, from this many rows (default 100000).
+    /// Rows from which a table counts as large (sequential-scan lint).
     #[serde(default = "default_large_rows")]
     pub large_table_rows: i64,
-    /// Findings returned at most, most severe first (default 200, at most 5000); the summary counts them all.
+    /// Findings returned at most, most severe first (at most 5000).
     #[serde(default = "default_findings_limit")]
     pub limit: usize,
 }
@@ -106,7 +106,7 @@ impl ReportName {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InspectDbParams {
-    /// Instance to inspect; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
     /// The report, as the Supabase CLI names it (`supabase inspect db <report>`).
@@ -125,11 +125,8 @@ fn default_limit() -> i64 {
 
 #[tool_router(router = monitoring_analysis_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Security and performance advisors: our own lints (RLS off or without policies on exposed tables,
-    /// security definer views, mutable search_path, extensions in public, auth.users exposed, anon-readable
-    /// data, sensitive columns; unindexed foreign keys, unused and duplicate indexes, overlapping permissive
-    /// policies, per-row auth calls in policies, missing primary keys, bloat, sequential scans), each with a
-    /// stable name, level, object, description and the remediation SQL, ranked errors first.
+    /// Find security and performance problems (RLS gaps, exposed data, unsafe functions, missing or unused
+    /// indexes, bloat...), each with its level, object and the SQL that fixes it. Run it after schema changes.
     #[tool(
         annotations(title = "Get advisors", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<AdvisorsReply>()

@@ -19,19 +19,19 @@ use std::time::Instant;
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HealthCheckParams {
-    /// Instance to check; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
     /// Alert thresholds; any left out keep their defaults.
     #[serde(default)]
-    pub thresholds: Thresholds,
-    /// Probe the API (Auth, REST, Storage, TLS) when the instance has a public URL and anon key; default true.
+    pub thresholds: Option<Thresholds>,
+    /// Probe Auth, REST, Storage and TLS when the instance has a public URL and anon key.
     #[serde(default = "default_true")]
     pub check_api: bool,
-    /// Probe the endpoints even when their certificate is not trusted (the certificate is still reported).
+    /// Probe even when the certificate is not trusted (it is still reported).
     #[serde(default)]
     pub accept_invalid_certs: bool,
-    /// Time limit for each API request, in milliseconds (default 5000).
+    /// Time limit per API request, in ms.
     #[serde(default = "default_api_timeout")]
     pub api_timeout_ms: u64,
 }
@@ -61,22 +61,22 @@ pub struct HealthReply {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetPostgresLogsParams {
-    /// Instance whose server log to read; the default instance when omitted.
+    /// Instance name; omit for the default instance.
     #[serde(default)]
     pub instance: Option<String>,
-    /// Lowest level shown: debug, info, notice, log, warning, error, fatal, panic (default log).
+    /// Lowest level: debug, info, notice, log, warning, error, fatal, panic.
     #[serde(default = "default_level")]
     pub min_level: String,
     /// Only entries of the last this many minutes.
     #[serde(default)]
     pub since_minutes: Option<f64>,
-    /// Only entries whose message or detail contains this text (case-insensitive).
+    /// Only entries containing this text (case-insensitive).
     #[serde(default)]
     pub contains: Option<String>,
-    /// Newest entries to return at most (default 200, at most 100000).
+    /// Newest entries returned at most.
     #[serde(default = "default_log_limit")]
     pub limit: usize,
-    /// Bytes read from the end of the log file at most (default 4 MiB).
+    /// Bytes read from the end of the log at most.
     #[serde(default = "default_max_bytes")]
     pub max_bytes: i64,
 }
@@ -119,11 +119,9 @@ const LOG_PREVIEW: usize = 50;
 
 #[tool_router(router = monitoring_health_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// One-call health check: connections against max_connections, cache hit ratios, transaction ID
-    /// wraparound headroom, sequences near their maximum, invalid indexes, replication lag and inactive slots,
-    /// long-running and idle-in-transaction sessions, lock waits; and, when the instance has a public URL and
-    /// anon key, Auth, REST and Storage response codes and times and the TLS certificate's days to expiry.
-    /// Each alert has a severity, the measured value, the (configurable) threshold and the fix.
+    /// Check the health of the database (connections, cache hits, wraparound, sequences, replication, long
+    /// and blocked sessions) and of the API and its TLS certificate. Each alert has a severity, the value,
+    /// the threshold and the fix.
     #[tool(
         annotations(title = "Health check", read_only_hint = true, destructive_hint = false, idempotent_hint = false, open_world_hint = true),
         output_schema = schema_of::<HealthReply>()
@@ -133,7 +131,7 @@ impl SupamcpServer {
         Parameters(params): Parameters<HealthCheckParams>,
     ) -> Result<CallToolResult, McpError> {
         let started = Instant::now();
-        let thresholds = params.thresholds;
+        let thresholds = params.thresholds.unwrap_or_default();
         let api_timeout = match milliseconds("api_timeout_ms", params.api_timeout_ms, MAX_HTTP_TIMEOUT_MS) {
             Ok(timeout) => timeout,
             Err(failure) => return Ok(failure.into_result()),
@@ -208,9 +206,7 @@ impl SupamcpServer {
         Ok(fenced("health report", &reply))
     }
 
-    /// The PostgreSQL server log through pg_current_logfile(), filtered by lowest level, time window and text;
-    /// large results spill to a file (page with read_result). Needs superuser or EXECUTE on the file functions,
-    /// and the logging collector; the error names what is missing.
+    /// Read the PostgreSQL server log, filtered by level, time window and text.
     #[tool(
         annotations(title = "Get PostgreSQL logs", read_only_hint = true, destructive_hint = false, idempotent_hint = false, open_world_hint = false),
         output_schema = schema_of::<LogsReply>()

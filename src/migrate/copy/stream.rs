@@ -10,18 +10,18 @@ use futures_util::{SinkExt, TryStreamExt, pin_mut};
 use serde::Deserialize;
 use std::time::Duration;
 
-/// What to do with a target table that already holds rows.
+/// A target table that holds rows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Conflict {
-    /// Stop with an error naming the table (the default).
+    /// Stop with an error (default).
     #[default]
     Fail,
-    /// Empty the target tables first.
+    /// Empty it first.
     Truncate,
-    /// Leave such tables as they are.
+    /// Leave it as it is.
     Skip,
-    /// Insert the rows whose primary key the target lacks.
+    /// Insert rows whose primary key it lacks.
     Merge,
 }
 
