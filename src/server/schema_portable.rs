@@ -1,9 +1,11 @@
 //! Makes the schemas schemars generates portable and small before any client sees them: only the `format`
 //! values JSON Schema 2020-12 defines (schemars' `int64`, `uint32`, `double`... make Ajv-based clients warn
 //! "unknown format" on every call), no bare `true` schemas (some clients' converters reject them: they become
-//! an explicit "any JSON value" type), no `$schema` (MCP's default dialect is 2020-12 already) and no
-//! `"default": null`. Output schemas also lose their descriptions: they describe what the reply already
-//! shows, and every byte of the tool list is context an agent pays for on each turn.
+//! an explicit "any JSON value" `anyOf` of single types), no `$schema` (MCP's default dialect is 2020-12 already) and no
+//! `"default": null`. An optional input field typed `["string", "null"]` becomes plain `"string"` (null and
+//! absent mean the same to every tool, and single-`type` dialects such as Gemini's reject type arrays).
+//! Output schemas also lose their descriptions: they describe what the reply already shows, and every byte
+//! of the tool list is context an agent pays for on each turn.
 
 use rmcp::model::Tool;
 use serde_json::{Value, json};
@@ -55,6 +57,7 @@ const SCHEMA_MAP_KEYWORDS: &[&str] = &["properties", "$defs", "definitions", "pa
 pub fn make_portable(tool: &mut Tool) {
     let mut input = Value::Object(tool.input_schema.as_ref().clone());
     portable(&mut input, true);
+    optional_inputs_not_nullable(&mut input);
     if let Value::Object(object) = input {
         tool.input_schema = Arc::new(object);
     }
@@ -67,9 +70,49 @@ pub fn make_portable(tool: &mut Tool) {
     }
 }
 
+/// In every object schema of an input (the top level and `$defs`), an optional property typed `[T, "null"]`
+/// becomes `T`: the tools read a missing field and a null one alike.
+fn optional_inputs_not_nullable(schema: &mut Value) {
+    let Value::Object(object) = schema else {
+        return;
+    };
+    let required: Vec<String> = object
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|names| names.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
+    if let Some(Value::Object(properties)) = object.get_mut("properties") {
+        for (name, property) in properties.iter_mut() {
+            if required.contains(name) {
+                continue;
+            }
+            let Some(Value::Array(types)) = property.get("type") else {
+                continue;
+            };
+            let other: Vec<Value> = types.iter().filter(|t| t.as_str() != Some("null")).cloned().collect();
+            if other.len() == 1 && types.len() == 2 {
+                property["type"] = other[0].clone();
+            }
+        }
+        properties.values_mut().for_each(optional_inputs_not_nullable);
+    }
+    for keyword in ["$defs", "definitions"] {
+        if let Some(Value::Object(definitions)) = object.get_mut(keyword) {
+            definitions.values_mut().for_each(optional_inputs_not_nullable);
+        }
+    }
+    for keyword in SCHEMA_ARRAY_KEYWORDS {
+        if let Some(Value::Array(branches)) = object.get_mut(*keyword) {
+            branches.iter_mut().for_each(optional_inputs_not_nullable);
+        }
+    }
+}
+
 /// The schema that accepts any JSON value, spelled out.
 pub fn any_value() -> Value {
-    json!({"type": ["string", "number", "boolean", "object", "array", "null"]})
+    json!({"anyOf": [
+        {"type": "string"}, {"type": "number"}, {"type": "boolean"}, {"type": "object"}, {"type": "array"}, {"type": "null"}
+    ]})
 }
 
 /// Makes one schema portable, recursively; descriptions are kept only when `keep_descriptions`.
@@ -171,6 +214,20 @@ mod tests {
         assert!(schema["properties"]["maybe"].get("default").is_none());
         assert_eq!(schema["properties"]["flag"]["default"], true);
         assert_eq!(schema["$defs"]["X"], json!({"type": "number"}));
+    }
+
+    #[test]
+    fn optional_nullable_inputs_get_a_single_type() {
+        let mut schema = json!({"type": "object", "required": ["must"], "properties": {
+            "must": {"type": ["string", "null"]},
+            "may": {"type": ["integer", "null"]},
+            "any": {"type": ["string", "number", "null"]}
+        }, "$defs": {"S": {"oneOf": [{"type": "object", "properties": {"dir": {"type": ["string", "null"]}}}]}}});
+        optional_inputs_not_nullable(&mut schema);
+        assert_eq!(schema["properties"]["must"]["type"], json!(["string", "null"]));
+        assert_eq!(schema["properties"]["may"]["type"], "integer");
+        assert_eq!(schema["properties"]["any"]["type"], json!(["string", "number", "null"]));
+        assert_eq!(schema["$defs"]["S"]["oneOf"][0]["properties"]["dir"]["type"], "string");
     }
 
     #[test]

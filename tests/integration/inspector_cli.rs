@@ -65,3 +65,30 @@ async fn the_inspector_lists_and_calls_tools() {
     assert_eq!(result["isError"], Value::Bool(false), "{called}");
     assert!(result["structuredContent"]["rows"][0]["n"].as_i64().unwrap_or(0) > 0, "{called}");
 }
+
+/// `--strict` checks every tool schema's portability: no error-severity finding (exit 6) for any tool of any
+/// group, and no finding at all on input schemas (what clients map onto their models' function dialects).
+/// Output schemas keep nullable fields as `["T", "null"]` type arrays, which it reports as warnings.
+#[test]
+fn the_inspector_strict_mode_finds_no_portability_error() {
+    let home = tempfile::tempdir().expect("home");
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let output = Command::new(inspector())
+        .arg("--cli")
+        .args(["-e", "SUPAMCP_LOG=warn", "-e", "DOKPLOY_URL=http://127.0.0.1:1", "-e", "DOKPLOY_API_KEY=dummy"])
+        .arg(env!("CARGO_BIN_EXE_supamcp"))
+        .args(["--database-url", "postgres://nobody@127.0.0.1:1/none", "--features", "all", "--data-dir"])
+        .arg(data_dir.path())
+        .args(["--method", "tools/list", "--strict", "--format", "json", "-q"])
+        .env("HOME", home.path())
+        .output()
+        .expect("run the inspector");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "inspector --strict failed ({:?}): {stderr}", output.status.code());
+    let listing: Value = serde_json::from_slice(&output.stdout).expect("a JSON tool list");
+    let tools = listing["tools"].as_array().or_else(|| listing["result"]["tools"].as_array()).expect("tools");
+    assert!(tools.len() > 40, "every group's tools are checked: {}", tools.len());
+    assert!(!stderr.lines().any(|line| line.starts_with("Error")), "{stderr}");
+    let input_findings: Vec<&str> = stderr.lines().filter(|line| line.contains("Path: inputSchema")).collect();
+    assert!(input_findings.is_empty(), "input schema findings: {input_findings:#?}");
+}
