@@ -8,6 +8,7 @@ mod registry;
 pub mod resources;
 pub mod shutdown;
 pub mod stdio;
+mod stdio_checks;
 
 pub use registry::{GroupStatus, ToolCatalog};
 

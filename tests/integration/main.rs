@@ -35,6 +35,7 @@ mod readonly;
 mod s3_store;
 mod schema_diff;
 mod secret_leaks;
+mod surface;
 mod tool_catalog;
 mod typegen_parity;
 mod typegen_tools;
