@@ -26,6 +26,7 @@ const CLOSE_GRACE: Duration = Duration::from_secs(5);
 const PARSE_ERROR: i64 = -32700;
 pub(super) const INVALID_REQUEST: i64 = -32600;
 pub(super) const INVALID_PARAMS: i64 = -32602;
+pub(super) const METHOD_NOT_FOUND: i64 = -32601;
 
 struct Outgoing {
     line: Vec<u8>,

@@ -3,9 +3,9 @@
 //! request and answers `-32601 Method not found`; here it gets `-32602 Invalid params` naming the method and the
 //! fault. Before `initialize`, rmcp answers a request without the 2026-07-28 `_meta` keys with a `_meta` error
 //! and ends the session on any notification; here such a request is told to initialize first and a
-//! notification is dropped.
+//! notification is dropped. A method that is not MCP gets `-32601` naming it and what is served.
 
-use super::stdio::{INVALID_PARAMS, INVALID_REQUEST, error_line};
+use super::stdio::{INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, error_line};
 use rmcp::RoleServer;
 use rmcp::model::{
     CallToolRequestParams, ClientRequest, CompleteRequestParams, GetPromptRequestParams, InitializeRequestParams,
@@ -18,6 +18,34 @@ use serde_json::Value;
 
 /// The `_meta` key that makes a request self-describing (2026-07-28, no `initialize`).
 const PROTOCOL_VERSION_KEY: &str = "io.modelcontextprotocol/protocolVersion";
+
+/// The request methods rmcp reads (a method outside them is not MCP; rmcp would answer `-32601` with only
+/// its name).
+const KNOWN_METHODS: &[&str] = &[
+    "initialize",
+    "ping",
+    "server/discover",
+    "completion/complete",
+    "logging/setLevel",
+    "prompts/get",
+    "prompts/list",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "resources/directory/read",
+    "subscriptions/listen",
+    "tools/call",
+    "tools/list",
+    "tasks/get",
+    "tasks/update",
+    "tasks/cancel",
+    "tasks/list",
+    "tasks/result",
+    "skills/list",
+    "skills/get",
+];
 
 /// What to do with a message that parsed.
 #[derive(Debug)]
@@ -85,6 +113,16 @@ impl Lifecycle {
         {
             let method = &custom.method;
             return Verdict::Reply(error_line(INVALID_PARAMS, format!("Invalid params for {method}: {fault}"), id));
+        }
+        if let ClientRequest::CustomRequest(custom) = &request.request
+            && !KNOWN_METHODS.contains(&custom.method.as_str())
+        {
+            let message = format!(
+                "Method not found: {}: not an MCP request method (supamcp serves initialize, ping, tools/list, \
+                 tools/call, resources/list, resources/templates/list, resources/read)",
+                custom.method
+            );
+            return Verdict::Reply(error_line(METHOD_NOT_FOUND, message, id));
         }
         if self.initialized {
             return Verdict::Pass;
@@ -163,6 +201,8 @@ mod tests {
         assert_eq!((init["error"]["code"].clone(), init["id"].clone()), (json!(-32602), json!("i")));
         assert!(init["error"]["message"].as_str().unwrap_or_default().contains("initialize"));
         let unknown = verdict(&mut lifecycle, r#"{"jsonrpc":"2.0","id":2,"method":"nope/nothing","params":{}}"#);
-        assert_eq!(unknown, "pass", "rmcp answers unknown methods with -32601 itself");
+        assert_eq!((unknown["error"]["code"].clone(), unknown["id"].clone()), (json!(-32601), json!(2)));
+        let message = unknown["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("Method not found: nope/nothing: not an MCP request method"), "{message}");
     }
 }

@@ -5,10 +5,12 @@ use crate::diff::{self, Diff, DiffOptions, ExtractOptions, Statement};
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
+use crate::server::progress::heartbeat;
 use crate::spill::{ColumnInfo, WrittenResult};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
-use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -168,12 +170,13 @@ impl SupamcpServer {
     async fn generate_diff(
         &self,
         Parameters(params): Parameters<GenerateDiffParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
         let (from, options) = params.split();
-        let outcome = async {
+        let outcome = heartbeat(&context, "generate_diff", async {
             let (result, compared) = compute(self, &from, options).await?;
             self.diff_reply(result, compared)
-        }
+        })
         .await;
         // Definitions, function bodies and comments come from the databases: fenced as untrusted data.
         let fenced = |reply: DiffReply| match serde_json::to_value(&reply) {

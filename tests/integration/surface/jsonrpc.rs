@@ -56,8 +56,9 @@ async fn unreadable_lines_and_early_requests_are_answered_and_the_session_goes_o
     let (code, id, message) = error(&raw.recv().await);
     assert_eq!((code, id), (-32602, json!(6)), "{message}");
     raw.send(json!({"jsonrpc": "2.0", "id": 7, "method": "no/such/method"})).await;
-    let (code, id, _) = error(&raw.recv().await);
+    let (code, id, message) = error(&raw.recv().await);
     assert_eq!((code, id), (-32601, json!(7)));
+    assert!(message.starts_with("Method not found: no/such/method: not an MCP request method"), "{message}");
     raw.send(json!({"jsonrpc": "2.0", "id": 8, "method": "ping"})).await;
     let (pong, _) = raw.response(json!(8)).await;
     assert_eq!(pong["result"], json!({}), "the session goes on: {pong}");
