@@ -39,7 +39,7 @@ async fn a_five_megabyte_value_gives_a_small_reply_and_small_pages() {
     eprintln!("wide read_result page: {size} bytes");
     assert!(size < BOUND, "the page is {size} bytes");
     let page = page.structured_content.unwrap();
-    assert!(page["rows"].as_array().unwrap().len() >= 1, "a page always moves on");
+    assert!(!page["rows"].as_array().unwrap().is_empty(), "a page always moves on");
     assert!(page["truncated_values"].as_u64().unwrap() >= 1);
     server.stop().await;
 }

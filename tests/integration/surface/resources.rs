@@ -72,7 +72,7 @@ async fn schemas_are_resources_with_tables_columns_and_policies() {
     let relations = document["relations"].as_array().unwrap();
     let todos = relations.iter().find(|r| r["name"] == "todos").unwrap_or_else(|| panic!("{document}"));
     assert!(todos["columns"].as_array().unwrap().iter().any(|c| c["name"] == "id"), "{todos}");
-    assert!(relations.iter().any(|r| !r["policies"].as_array().map_or(true, Vec::is_empty)), "some policy: {document}");
+    assert!(relations.iter().any(|r| !r["policies"].as_array().is_none_or(Vec::is_empty)), "some policy: {document}");
 
     let instance = public.trim_start_matches("supamcp://").split('/').next().unwrap();
     let auth = read(&server, &format!("supamcp://{instance}/schema/auth")).await;
