@@ -100,3 +100,50 @@ fn sigint_while_the_demo_starts_exits_zero() {
     });
     assert_eq!(status.unwrap().code(), Some(0));
 }
+
+/// The state and parent of process `pid` (from /proc), if it exists.
+fn stat(pid: i32) -> Option<(String, char, i32)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (head, tail) = text.rsplit_once(") ")?;
+    let comm = head.split_once(" (")?.1.to_owned();
+    let mut fields = tail.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let parent = fields.next()?.parse().ok()?;
+    Some((comm, state, parent))
+}
+
+/// A running (not zombie) child of `parent` named `name`.
+fn child_named(parent: i32, name: &str) -> Option<i32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .find(|pid| stat(*pid).is_some_and(|(comm, state, ppid)| ppid == parent && comm == name && state != 'Z'))
+}
+
+#[tokio::test]
+async fn sigterm_mid_backup_stops_pg_dump_and_exits_zero() {
+    let db = support::fresh_database("sigterm_backup").await;
+    let admin = db.admin().await;
+    admin
+        .batch_execute("create table public.big as select g, md5(g::text) as h from generate_series(1, 3000000) g")
+        .await
+        .unwrap();
+    let backups = tempfile::tempdir().unwrap();
+    let mut raw = Raw::spawn(&["--database-url", &db.url(), "--backup-dir", backups.path().to_str().unwrap()]);
+    raw.initialize("2025-06-18").await;
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "create_backup", "arguments": {"compression": "zstd", "encrypt": false}}});
+    raw.send(call).await;
+    let server = raw.pid();
+    let mut dump = None;
+    eventually("pg_dump runs", async || {
+        dump = child_named(server, "pg_dump");
+        dump.is_some()
+    })
+    .await;
+    signal(server, libc::SIGTERM);
+    assert_eq!(raw.exit_code().await, Some(0));
+    let dump = dump.unwrap();
+    eventually("pg_dump is gone", async || stat(dump).is_none_or(|(_, state, _)| state == 'Z')).await;
+}
