@@ -1,6 +1,7 @@
 //! One schema as a document: its tables and views with their columns and RLS policies, read in two catalog
 //! queries. Behind the `supamcp://<instance>/schema/<schema>` resources.
 
+use super::describe::Column;
 use super::query_failure;
 use crate::failure::Failure;
 use serde::Serialize;
@@ -27,19 +28,9 @@ pub struct Relation {
     pub rls_enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    pub columns: Vec<DocColumn>,
+    pub columns: Vec<Column>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<DocPolicy>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct DocColumn {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub type_name: String,
-    pub nullable: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -85,9 +76,18 @@ pub async fn schema_document(client: &impl GenericClient, schema: &str) -> Resul
         client.query_typed(RELATIONS_SQL, &[(name, Type::TEXT), (&limit, Type::INT8)]).await.map_err(query_failure)?;
     let columns = client.query_typed(COLUMNS_SQL, &[(name, Type::TEXT)]).await.map_err(query_failure)?;
     let policies = client.query_typed(POLICIES_SQL, &[(name, Type::TEXT)]).await.map_err(query_failure)?;
-    let mut columns_of: BTreeMap<i64, Vec<DocColumn>> = BTreeMap::new();
+    let mut columns_of: BTreeMap<i64, Vec<Column>> = BTreeMap::new();
     for row in &columns {
-        let column = DocColumn { name: row.get(1), type_name: row.get(2), nullable: row.get(3), default: row.get(4) };
+        let column = Column {
+            name: row.get(1),
+            type_name: row.get(2),
+            nullable: row.get(3),
+            default: row.get(4),
+            identity: None,
+            generated: None,
+            collation: None,
+            comment: None,
+        };
         columns_of.entry(row.get(0)).or_default().push(column);
     }
     let mut policies_of: BTreeMap<i64, Vec<DocPolicy>> = BTreeMap::new();
