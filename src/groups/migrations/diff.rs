@@ -97,6 +97,8 @@ pub struct DiffReply {
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DiffSpill {
     pub handle: String,
+    /// The statements as an MCP resource (resources/read), page by page.
+    pub uri: String,
     pub script_file: String,
 }
 
@@ -243,8 +245,9 @@ impl SupamcpServer {
                 )?;
                 reply.statements = result.statements.into_iter().take(PREVIEW_STATEMENTS).collect();
                 reply.held_back = result.held_back.into_iter().take(PREVIEW_STATEMENTS).collect();
-                reply.spilled =
-                    Some(DiffSpill { handle: spill.handle, script_file: script_file.display().to_string() });
+                let uri = crate::server::resources::result_uri(&spill.handle, 0);
+                let script_file = script_file.display().to_string();
+                reply.spilled = Some(DiffSpill { handle: spill.handle, uri, script_file });
             }
         }
         Ok(reply)
