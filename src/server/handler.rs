@@ -95,7 +95,8 @@ impl ServerHandler for SupamcpServer {
         let arguments = audited.then(|| request.arguments.clone()).flatten();
         let started = Instant::now();
         let _in_flight = self.state.in_flight.enter();
-        let reads_structured = super::output::reads_structured(context.protocol_version());
+        let client = context.client_info().map(|info| info.name);
+        let reads_structured = super::output::reads_structured(context.protocol_version(), client.as_deref());
         let call = self.router().call(ToolCallContext::new(self, request, context));
         let response = super::output::with_structured_peer(reads_structured, call).await;
         // The name and the duration only: arguments and results carry secrets and data.

@@ -4,8 +4,8 @@
 //! Data from the database or logs is carried once: in `structuredContent`, with a short fenced summary as the
 //! text, for clients of protocol 2025-06-18 or later (the revision that introduced structured content; its
 //! "SHOULD also return the serialized JSON" is a backwards-compatibility advice). Clients of older revisions have
-//! no `structuredContent`, so their text carries the fenced JSON. The handler sets which, per call
-//! ([`with_structured_peer`]).
+//! no `structuredContent`, so their text carries the fenced JSON; so do clients known to show the model only
+//! `content` (Claude Desktop). The handler sets which, per call ([`with_structured_peer`]).
 
 use rmcp::model::{CallToolResult, ContentBlock as Content};
 use serde::Serialize;
@@ -59,9 +59,15 @@ pub async fn with_structured_peer<F: std::future::Future>(reads_structured: bool
     STRUCTURED_PEER.scope(reads_structured, work).await
 }
 
-/// Whether a client of `version` reads `structuredContent` (introduced by 2025-06-18); unknown: yes.
-pub fn reads_structured(version: Option<rmcp::model::ProtocolVersion>) -> bool {
-    version.is_none_or(|version| version >= rmcp::model::ProtocolVersion::V_2025_06_18)
+/// Clients (by `clientInfo.name`) known to hand only `content` to the model, whatever their protocol version:
+/// Claude Desktop ("claude-ai") ignores `structuredContent` (reported in blockscout/mcp-server#324).
+const CONTENT_ONLY_CLIENTS: &[&str] = &["claude-ai"];
+
+/// Whether a client of `version` named `client` reads `structuredContent` (introduced by 2025-06-18); unknown
+/// version: yes.
+pub fn reads_structured(version: Option<rmcp::model::ProtocolVersion>, client: Option<&str>) -> bool {
+    let knows_structured = version.is_none_or(|version| version >= rmcp::model::ProtocolVersion::V_2025_06_18);
+    knows_structured && !client.is_some_and(|name| CONTENT_ONLY_CLIENTS.contains(&name))
 }
 
 fn peer_reads_structured() -> bool {
@@ -139,6 +145,15 @@ mod tests {
         assert_eq!(new.structured_content, Some(value.clone()));
         let old = with_structured_peer(false, async { fenced_structured("query result", value.clone()) }).await;
         assert!(text_of(&old).contains("secret-ish row"));
+    }
+
+    #[test]
+    fn content_only_clients_and_old_revisions_get_the_data_as_text() {
+        use rmcp::model::ProtocolVersion;
+        assert!(reads_structured(Some(ProtocolVersion::V_2025_06_18), Some("claude-code")));
+        assert!(reads_structured(None, None));
+        assert!(!reads_structured(Some(ProtocolVersion::V_2025_03_26), Some("inspector")));
+        assert!(!reads_structured(Some(ProtocolVersion::V_2025_11_25), Some("claude-ai")));
     }
 
     #[test]

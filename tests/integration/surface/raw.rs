@@ -65,8 +65,13 @@ impl Raw {
 
     /// initialize (at `version`) + notifications/initialized.
     pub async fn initialize(&mut self, version: &str) -> Value {
+        self.initialize_as(version, "raw").await
+    }
+
+    /// initialize (at `version`, as client `name`) + notifications/initialized.
+    pub async fn initialize_as(&mut self, version: &str, name: &str) -> Value {
         self.send(json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-            "protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}))
+            "protocolVersion": version, "capabilities": {}, "clientInfo": {"name": name, "version": "1"}}}))
             .await;
         let (reply, _) = self.response(json!(0)).await;
         self.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;

@@ -1,7 +1,8 @@
 //! Replies bounded by bytes whatever the rows' shape, measured as they cross the wire: one 5 MB value (wide)
 //! and many small rows (narrow) both give an execute_sql reply and read_result pages under the bound, long
 //! values cut with a marker naming their full length, and the data carried once (structuredContent, a short
-//! fenced summary as text) for clients that read structured content; older clients get the fenced JSON.
+//! fenced summary as text) for clients that read structured content; older clients and Claude Desktop get the
+//! fenced JSON.
 
 use super::raw::{Raw, fenced_json};
 use crate::mcp_client::{self, text};
@@ -78,7 +79,7 @@ async fn many_small_rows_give_a_small_reply_and_pages_cut_by_bytes() {
 }
 
 #[tokio::test]
-async fn clients_before_structured_content_get_the_fenced_data_as_text() {
+async fn clients_without_structured_content_get_the_fenced_data_as_text() {
     let db = support::fresh_database("old_client").await;
     let mut raw = Raw::spawn(&["--database-url", &db.url()]);
     let init = raw.initialize("2024-11-05").await;
@@ -93,4 +94,11 @@ async fn clients_before_structured_content_get_the_fenced_data_as_text() {
     let text = reply["result"]["content"][0]["text"].as_str().unwrap();
     assert!(!text.contains("planted"), "carried once, in structuredContent: {text}");
     assert_eq!(reply["result"]["structuredContent"]["rows"][0]["word"], json!("planted"));
+
+    // Claude Desktop shows the model only `content`, whatever its protocol version.
+    let mut desktop = Raw::spawn(&["--database-url", &db.url()]);
+    desktop.initialize_as("2025-06-18", "claude-ai").await;
+    let (reply, _) = desktop.call(1, "execute_sql", json!({"sql": "select 'planted' as word"}), None).await;
+    let text = reply["result"]["content"][0]["text"].as_str().unwrap();
+    assert_eq!(fenced_json(text)["rows"][0]["word"], json!("planted"), "{text}");
 }
