@@ -15,6 +15,7 @@ pub mod health;
 pub mod logging;
 pub mod migrate;
 pub mod pg;
+pub mod progress;
 pub mod redact;
 pub mod s3;
 pub mod secret;

@@ -4,9 +4,18 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     supamcp::fsutil::ignore_file_size_signal();
     supamcp::logging::init();
-    supamcp::cli::run(supamcp::cli::Cli::parse()).await
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("supamcp: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let code = runtime.block_on(supamcp::cli::run(supamcp::cli::Cli::parse()));
+    // A read of stdin blocked in its thread (after SIGTERM, say) would hold a plain runtime drop forever.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    code
 }

@@ -3,7 +3,7 @@
 //! cluster stops when the client closes stdin, on Ctrl-C or SIGTERM, and (tied to the process) when we
 //! are killed.
 
-use super::{GlobalArgs, serve, startup_error};
+use super::{GlobalArgs, serve_until, startup_error};
 use crate::failure::Failure;
 use crate::pg::local_cluster::{ClusterOptions, LocalCluster};
 use crate::pg::supabase_fixture;
@@ -31,7 +31,17 @@ pub struct DemoArgs {
 /// Runs `supamcp demo`.
 pub async fn run(global: &GlobalArgs, args: &DemoArgs) -> ExitCode {
     let started = Instant::now();
-    let (cluster, cluster_ms) = match prepare(args).await {
+    // Caught from the start: a signal while the cluster starts ends the demo with 0 (the server processes
+    // are tied to ours and end with it).
+    let stop = crate::server::shutdown::on_signal();
+    let prepared = tokio::select! {
+        prepared = prepare(args) => prepared,
+        () = stop.cancelled() => {
+            eprintln!("supamcp demo: stopped by a signal while starting");
+            return ExitCode::SUCCESS;
+        }
+    };
+    let (cluster, cluster_ms) = match prepared {
         Ok(prepared) => prepared,
         Err(failure) => return startup_error(&format!("demo: {failure}")),
     };
@@ -56,32 +66,14 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs) -> ExitCode {
             cluster.path().display()
         );
         let demo_global = GlobalArgs { database_url: Some(url), ..global.clone() };
-        tokio::select! {
-            code = serve(&demo_global) => code,
-            signal = interrupted() => {
-                eprintln!("supamcp demo: {signal}; stopping the cluster");
-                ExitCode::from(130)
-            }
+        let code = serve_until(&demo_global, &stop).await;
+        if stop.is_cancelled() {
+            eprintln!("supamcp demo: stopped by a signal; stopping the cluster");
         }
+        code
     };
     finish(cluster, args.keep);
     code
-}
-
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM, naming which.
-async fn interrupted() -> &'static str {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut stream) => {
-                stream.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => "interrupted",
-        () = terminate => "terminated",
-    }
 }
 
 /// Starts the cluster and loads roles, layout, sample app and pg_stat_statements; also says how many

@@ -210,8 +210,17 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// Serves MCP over stdin/stdout until the client closes stdin.
+/// Serves MCP over stdin/stdout until the client closes stdin, or until SIGTERM/SIGINT (exit 0).
 pub async fn serve(global: &GlobalArgs) -> ExitCode {
+    let stop = crate::server::shutdown::on_signal();
+    serve_until(global, &stop).await
+}
+
+/// Serves MCP until the client closes stdin or `stop` is cancelled (a signal): then every call in flight is
+/// cancelled (queries cancelled on the server, child processes stopped by their calls) and waited for a
+/// bounded time, and the exit code is 0.
+pub async fn serve_until(global: &GlobalArgs, stop: &tokio_util::sync::CancellationToken) -> ExitCode {
+    use crate::server::shutdown::DRAIN;
     let server = match global.build_server() {
         Ok(server) => server,
         Err(message) => return startup_error(&message),
@@ -222,13 +231,30 @@ pub async fn serve(global: &GlobalArgs) -> ExitCode {
         Ok(removed) => tracing::info!(removed, "removed spilled results older than the configured age"),
         Err(e) => tracing::warn!("cannot clean the spilled results: {e}"),
     }
-    let running = match server.serve(crate::server::stdio::stdio()).await {
-        Ok(running) => running,
-        Err(e) => return startup_error(&format!("MCP handshake failed: {e}")),
+    let in_flight = server.state().in_flight.clone();
+    let running = tokio::select! {
+        running = server.serve(crate::server::stdio::stdio()) => match running {
+            Ok(running) => running,
+            Err(e) => return startup_error(&format!("MCP handshake failed: {e}")),
+        },
+        () = stop.cancelled() => return ExitCode::SUCCESS,
     };
-    match running.waiting().await {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => startup_error(&format!("server stopped: {e}")),
+    let cancel = running.cancellation_token();
+    let waiting = running.waiting();
+    tokio::pin!(waiting);
+    tokio::select! {
+        ended = &mut waiting => match ended {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => startup_error(&format!("server stopped: {e}")),
+        },
+        () = stop.cancelled() => {
+            cancel.cancel();
+            if !in_flight.drained(DRAIN).await {
+                tracing::warn!(calls = in_flight.running(), "calls still running at exit");
+            }
+            let _ = tokio::time::timeout(std::time::Duration::from_millis(300), waiting).await;
+            ExitCode::SUCCESS
+        }
     }
 }
 

@@ -7,8 +7,9 @@ use crate::audit::AuditEntry;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
-    GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+    ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -28,8 +29,12 @@ impl ServerHandler for SupamcpServer {
         if self.state.settings.read_only {
             instructions.push_str(" This server is read-only: tools that change data are not offered and SQL runs in a read-only transaction.");
         }
-        let mut capabilities =
-            ServerCapabilities::builder().enable_tools().enable_prompts().enable_completions().build();
+        let mut capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .enable_prompts()
+            .enable_completions()
+            .build();
         if self.catalog.dynamic
             && let Some(tools) = capabilities.tools.as_mut()
         {
@@ -80,6 +85,30 @@ impl ServerHandler for SupamcpServer {
         self.complete_argument(&request).await.map(CompleteResult::new)
     }
 
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        Ok(ListResourcesResult::with_all_items(self.schema_resources().await))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::with_all_items(super::resources::templates()))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        self.read_resource_uri(&request.uri).await.map(Into::into)
+    }
+
     fn get_tool(&self, name: &str) -> Option<Tool> {
         self.router().get(name).cloned()
     }
@@ -108,7 +137,11 @@ impl ServerHandler for SupamcpServer {
             .is_some_and(|tool| tool.annotations.as_ref().and_then(|a| a.read_only_hint) != Some(true));
         let arguments = audited.then(|| request.arguments.clone()).flatten();
         let started = Instant::now();
-        let response = self.router().call(ToolCallContext::new(self, request, context)).await;
+        let _in_flight = self.state.in_flight.enter();
+        let client = context.client_info().map(|info| info.name);
+        let reads_structured = super::output::reads_structured(context.protocol_version(), client.as_deref());
+        let call = self.router().call(ToolCallContext::new(self, request, context));
+        let response = super::output::with_structured_peer(reads_structured, call).await;
         // The name and the duration only: arguments and results carry secrets and data.
         tracing::debug!(tool = %name, duration_ms = started.elapsed().as_millis() as u64, "tool call finished");
         if audited {

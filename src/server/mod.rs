@@ -4,10 +4,14 @@
 mod completion;
 mod handler;
 pub mod output;
+pub mod progress;
 pub mod prompts;
 mod registry;
+pub mod resources;
 pub mod schema_portable;
+pub mod shutdown;
 pub mod stdio;
+mod stdio_checks;
 
 pub use registry::{GroupStatus, ListedGroups, ToolCatalog};
 
@@ -29,6 +33,8 @@ pub struct ServerState {
     pub audit: AuditLog,
     /// One Dokploy client per configured server, by name.
     pub dokploy: std::collections::BTreeMap<String, crate::dokploy::Client>,
+    /// The tool calls running now, for the drain on SIGTERM/SIGINT.
+    pub in_flight: Arc<shutdown::InFlight>,
 }
 
 /// The rmcp service. Cheap to clone: the state and the router are shared.
@@ -56,7 +62,7 @@ impl SupamcpServer {
         let databases = Databases::new(&settings);
         let catalog = ToolCatalog::build(&settings)?;
         let dokploy = crate::dokploy::clients(&settings).map_err(|failure| failure.text())?;
-        let state = ServerState { settings, databases, spill, audit, dokploy };
+        let state = ServerState { settings, databases, spill, audit, dokploy, in_flight: Arc::default() };
         let listed = Arc::new(ListedGroups::new(catalog.initially_listed()));
         Ok(SupamcpServer { state: Arc::new(state), catalog: Arc::new(catalog), listed })
     }

@@ -5,6 +5,7 @@
 //! (the rest of a longer line is skipped, never buffered), serde_json's nesting limit (128) bounds the parse,
 //! and one writer task owns stdout, so every outgoing line is written whole and lines never interleave.
 
+use super::stdio_checks::{Lifecycle, Verdict, params_fault};
 use rmcp::RoleServer;
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
@@ -23,7 +24,9 @@ const QUEUE_LINES: usize = 16;
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 const PARSE_ERROR: i64 = -32700;
-const INVALID_REQUEST: i64 = -32600;
+pub(super) const INVALID_REQUEST: i64 = -32600;
+pub(super) const INVALID_PARAMS: i64 = -32602;
+pub(super) const METHOD_NOT_FOUND: i64 = -32601;
 
 struct Outgoing {
     line: Vec<u8>,
@@ -41,6 +44,8 @@ pub struct LineTransport<R> {
     pending_reply: Option<Vec<u8>>,
     outgoing: Option<mpsc::Sender<Outgoing>>,
     writer: Option<JoinHandle<()>>,
+    /// Known methods with unreadable params, requests before initialize ([`super::stdio_checks`]).
+    lifecycle: Lifecycle,
 }
 
 /// The transport `supamcp serve` speaks MCP over: stdin and stdout.
@@ -76,6 +81,7 @@ impl<R: AsyncRead + Unpin + Send> LineTransport<R> {
             pending_reply: None,
             outgoing: Some(outgoing),
             writer: Some(tokio::spawn(write_lines(write, queue))),
+            lifecycle: Lifecycle::default(),
         }
     }
 
@@ -132,7 +138,7 @@ async fn write_lines<W: AsyncWrite + Unpin>(mut out: W, mut queue: mpsc::Receive
 }
 
 /// A JSON-RPC error response line.
-fn error_line(code: i64, message: String, id: Value) -> Vec<u8> {
+pub(super) fn error_line(code: i64, message: String, id: Value) -> Vec<u8> {
     let mut line = json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}).to_string();
     line.push('\n');
     line.into_bytes()
@@ -163,13 +169,24 @@ fn classify(raw: &[u8]) -> Incoming {
     let id = value.get("id").filter(|id| id.is_string() || id.is_i64() || id.is_u64()).cloned();
     let is_request = value.get("method").is_some();
     let is_response = value.get("result").is_some() || value.get("error").is_some();
+    let method = value.get("method").and_then(Value::as_str);
+    if let (Some(method), Some(id)) = (method, &id)
+        && let Some(fault) = params_fault(method, value.get("params"))
+    {
+        return Incoming::Reply(error_line(
+            INVALID_PARAMS,
+            format!("Invalid params for {method}: {fault}"),
+            id.clone(),
+        ));
+    }
+    let method = method.map(|m| format!("{m}: ")).unwrap_or_default();
     match (is_request, id) {
         // A notification, or a response to one of our requests: JSON-RPC never answers either.
         (true, None) if value.get("id").is_none() => Incoming::Skip,
         (false, _) if is_response => Incoming::Skip,
         (_, id) => Incoming::Reply(error_line(
             INVALID_REQUEST,
-            format!("Invalid Request: not a JSON-RPC 2.0 message of MCP ({error})"),
+            format!("Invalid Request: {method}not a JSON-RPC 2.0 message of MCP ({error})"),
             id.unwrap_or(Value::Null),
         )),
     }
@@ -230,6 +247,14 @@ impl<R: AsyncRead + Unpin + Send + 'static> Transport<RoleServer> for LineTransp
                 }
             }
             let incoming = classify(&self.line);
+            let incoming = match incoming {
+                Incoming::Message(message) => match self.lifecycle.check(&message, &self.line) {
+                    Verdict::Pass => Incoming::Message(message),
+                    Verdict::Reply(line) => Incoming::Reply(line),
+                    Verdict::Skip => Incoming::Skip,
+                },
+                other => other,
+            };
             self.line.clear();
             match incoming {
                 Incoming::Message(message) => return Some(*message),

@@ -23,7 +23,14 @@ fn unparsable_lines_get_a_parse_error_with_a_null_id() {
 #[test]
 fn json_that_is_no_message_is_an_invalid_request() {
     let answer = reply(classify(b"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":5}\n"));
-    assert_eq!((answer["error"]["code"].clone(), answer["id"].clone()), (json!(-32600), json!(7)));
+    assert_eq!((answer["error"]["code"].clone(), answer["id"].clone()), (json!(-32602), json!(7)), "{answer}");
+    let message = answer["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("Invalid params for tools/call: invalid type: integer `5`"), "{message}");
+    let answer = reply(classify(b"{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":[\"x\"]}\n"));
+    assert_eq!((answer["error"]["code"].clone(), answer["id"].clone()), (json!(-32600), json!(8)), "{answer}");
+    let answer = reply(classify(b"{\"jsonrpc\":\"1.0\",\"id\":\"s\",\"method\":\"tools/list\"}\n"));
+    assert_eq!(answer["id"], json!("s"));
+    assert!(answer["error"]["message"].as_str().unwrap_or_default().starts_with("Invalid Request: tools/list: "));
     let answer = reply(classify(b"[1, 2]\n"));
     assert_eq!((answer["error"]["code"].clone(), answer["id"].clone()), (json!(-32600), Value::Null));
 }

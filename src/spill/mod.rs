@@ -3,8 +3,10 @@
 //! `read_result` pages through. A file becomes readable only when complete (written under a temporary
 //! name, then renamed); files older than the configured age are removed.
 
+pub mod bound;
 mod writer;
 
+pub use bound::{Bounded, PAGE_BUDGET_BYTES, bound_rows};
 pub use writer::{ResultWriter, Spilled, WrittenResult};
 
 use crate::failure::Failure;
@@ -38,6 +40,8 @@ pub struct Page {
     /// Offset of the next page, or null after the last row.
     pub next_offset: Option<u64>,
     pub total_rows: u64,
+    /// Values cut to fit the page (each ends with a marker giving its full length).
+    pub truncated_values: u64,
 }
 
 /// Handles are UUIDs: nothing else may reach the file system.
@@ -66,7 +70,13 @@ impl SpillStore {
         self.dir.join(format!("{handle}.ndjson"))
     }
 
-    /// Reads rows `offset..` of a spilled result, at most `limit` rows and about the threshold in bytes.
+    /// The byte budget of a preview or a page: [`PAGE_BUDGET_BYTES`], lower when the threshold is.
+    pub fn page_budget(&self) -> usize {
+        self.threshold_bytes.clamp(1, PAGE_BUDGET_BYTES)
+    }
+
+    /// Reads rows `offset..` of a spilled result: at most `limit` rows and [`SpillStore::page_budget`] bytes,
+    /// long values cut (at least one row, so paging always moves on).
     pub fn read(&self, handle: &str, offset: u64, limit: u64) -> Result<Page, Failure> {
         let unknown = || {
             Failure::new(
@@ -97,25 +107,29 @@ impl SpillStore {
             }
             skipped += 1;
         }
-        let mut rows = Vec::new();
-        let mut bytes = 0;
-        while (rows.len() as u64) < limit && bytes < self.threshold_bytes {
+        let mut bounder = bound::Bounder::new(&header.columns, self.page_budget());
+        let mut taken = 0;
+        while taken < limit {
             line.clear();
             if reader.read_until(b'\n', &mut line).map_err(io_failure)? == 0 {
                 break;
             }
-            bytes += line.len();
             let values: Vec<Value> = serde_json::from_slice(&line).map_err(|e| io_failure(std::io::Error::other(e)))?;
-            rows.push(row_object(&header.columns, values));
+            if !bounder.push(values) {
+                break;
+            }
+            taken += 1;
         }
-        let end = offset + rows.len() as u64;
+        let bounded = bounder.finish();
+        let end = offset + taken;
         Ok(Page {
             handle: handle.to_owned(),
+            rows: bounded.rows,
             columns: header.columns,
-            rows,
             offset,
             next_offset: (end < header.rows).then_some(end),
             total_rows: header.rows,
+            truncated_values: bounded.truncated_values,
         })
     }
 

@@ -129,3 +129,22 @@ fn spill_files_are_private_and_planted_links_are_not_followed() {
     assert!(failure.why.contains("symbolic link"), "{failure}");
     assert_eq!(std::fs::read_dir(other.path()).map(Iterator::count).unwrap_or_default(), 0);
 }
+
+#[test]
+fn huge_rows_do_not_pin_a_whole_preview_in_memory() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = store(dir.path(), 1024);
+    let mut writer = store.writer(20);
+    writer.start(columns());
+    for i in 0..5 {
+        writer.push(vec![json!(i), json!("x".repeat(600))]).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let spilled = match writer.finish() {
+        Ok(WrittenResult::Spilled(s)) => s,
+        other => panic!("expected spill, got {other:?}"),
+    };
+    assert_eq!(spilled.rows, 5);
+    assert_eq!(spilled.preview.len(), 2, "preview rows stop once over the page budget (here the 1 KiB threshold)");
+    let page = store.read(&spilled.handle, 0, 100).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((page.rows.len(), page.next_offset, page.truncated_values), (2, Some(2), 2), "cut by bytes");
+}

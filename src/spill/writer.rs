@@ -43,6 +43,9 @@ pub struct ResultWriter<'a> {
     rows: Vec<Vec<Value>>,
     count: u64,
     bytes: u64,
+    /// Encoded size of the preview rows kept after the switch to the file: once over the page budget no more
+    /// are kept (the reply could not carry them), so one huge row does not pin twenty in memory.
+    preview_bytes: usize,
     scratch: Vec<u8>,
     file: Option<SpillFile>,
 }
@@ -73,6 +76,7 @@ impl<'a> ResultWriter<'a> {
             rows: Vec::new(),
             count: 0,
             bytes: 0,
+            preview_bytes: 0,
             scratch: Vec::with_capacity(1024),
             file: None,
         }
@@ -85,6 +89,7 @@ impl<'a> ResultWriter<'a> {
         self.rows.clear();
         self.count = 0;
         self.bytes = 0;
+        self.preview_bytes = 0;
     }
 
     pub fn rows_written(&self) -> u64 {
@@ -94,7 +99,11 @@ impl<'a> ResultWriter<'a> {
     /// True while rows are wanted as JSON values: in memory, or to fill the preview. Afterwards rows go to
     /// the file as encoded lines ([`ResultWriter::push_encoded`]).
     pub fn wants_values(&self) -> bool {
-        self.file.is_none() || self.rows.len() < self.preview_rows
+        self.file.is_none() || self.wants_preview()
+    }
+
+    fn wants_preview(&self) -> bool {
+        self.rows.len() < self.preview_rows && self.preview_bytes < self.store.page_budget()
     }
 
     /// Adds one row that `encode` writes as a JSON array line (with its newline). Only while spilling.
@@ -126,7 +135,8 @@ impl<'a> ResultWriter<'a> {
         self.bytes += self.scratch.len() as u64;
         if let Some(file) = &mut self.file {
             file.out.write_all(&self.scratch).map_err(io_failure(&self.store.dir))?;
-            if self.rows.len() < self.preview_rows {
+            if self.wants_preview() {
+                self.preview_bytes += self.scratch.len();
                 self.rows.push(row);
             }
             return Ok(());
@@ -153,6 +163,8 @@ impl<'a> ResultWriter<'a> {
             file.out.write_all(b"\n").map_err(io_failure(&self.store.dir))?;
         }
         self.rows.truncate(self.preview_rows);
+        self.preview_bytes =
+            self.rows.iter().map(|row| serde_json::to_vec(row).map_or(0, |bytes| bytes.len() + 1)).sum();
         Ok(())
     }
 

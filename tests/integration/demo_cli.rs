@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_supamcp");
 
 /// A command for the binary that ignores the caller's supamcp settings.
-fn demo_command(args: &[&str]) -> Command {
+pub(crate) fn demo_command(args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
     command.arg("demo").args(args).env_remove("SUPAMCP_CONFIG").env_remove("SUPAMCP_DATABASE_URL");
     command.env_remove("DATABASE_URL").env_remove("SUPAMCP_ENV_FILE").env("SUPAMCP_LOG", "warn");
@@ -26,7 +26,7 @@ fn demo_command(args: &[&str]) -> Command {
 
 /// Drains the demo's stderr on a thread (an unread pipe would block it, a closed one would break its
 /// eprintln) and hands over the cluster directory it announces (`  cluster:  <dir>`).
-fn watch_stderr(stderr: impl std::io::Read + Send + 'static) -> Result<PathBuf, String> {
+pub(crate) fn watch_stderr(stderr: impl std::io::Read + Send + 'static) -> Result<PathBuf, String> {
     let (found, announced) = mpsc::channel();
     std::thread::spawn(move || {
         let mut seen = Vec::new();
@@ -44,7 +44,7 @@ fn watch_stderr(stderr: impl std::io::Read + Send + 'static) -> Result<PathBuf, 
     }
 }
 
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let started = Instant::now();
     while !done() {
         assert!(started.elapsed() < Duration::from_secs(15), "timed out waiting until {what}");
@@ -52,7 +52,7 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn alive(pid: i32) -> bool {
+pub(crate) fn alive(pid: i32) -> bool {
     // SAFETY: signal 0 only probes for the process.
     unsafe { libc::kill(pid, 0) == 0 }
 }

@@ -148,8 +148,11 @@ async fn large_results_spill_and_page() {
     let spilled = &reply["spilled"];
     assert_eq!(spilled["rows"], json!(5000));
     assert_eq!(reply["rows"].as_array().unwrap().len(), 20, "the reply holds a preview");
-    assert!(std::path::Path::new(spilled["path"].as_str().unwrap()).exists());
     let handle = spilled["handle"].as_str().unwrap();
+    assert_eq!(spilled["path"], Value::Null, "the reply gives the handle, not the host path");
+    assert_eq!(spilled["uri"], json!(format!("supamcp://results/{handle}")));
+    let file = server.data_dir.as_ref().unwrap().path().join("results").join(format!("{handle}.ndjson"));
+    assert!(file.exists());
     let mut seen = 0;
     let mut offset = Some(0);
     while let Some(from) = offset {
@@ -204,7 +207,7 @@ async fn data_files_are_private_and_planted_links_are_not_followed() {
         mcp_client::start_in(&["--database-url", &db.url(), "--spill-threshold-bytes", "4096"], &data_dir).await;
     let sql = "select g as n, md5(g::text) as h from generate_series(1, 2000) g";
     let reply = server.ok("execute_sql", json!({"sql": sql})).await;
-    let spilled = std::path::PathBuf::from(reply["spilled"]["path"].as_str().unwrap());
+    let spilled = data_dir.join("results").join(format!("{}.ndjson", reply["spilled"]["handle"].as_str().unwrap()));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched\n", "the audit log did not follow the link");
     assert_eq!(mode(&data_dir), 0o700, "an existing data directory is tightened");
     assert_eq!(mode(spilled.parent().unwrap()), 0o700);

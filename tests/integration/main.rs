@@ -36,6 +36,7 @@ mod readonly;
 mod s3_store;
 mod schema_diff;
 mod secret_leaks;
+mod surface;
 mod tool_catalog;
 mod toolsets;
 mod typegen_parity;

@@ -1,6 +1,6 @@
 //! `create_backup`, `list_backups`, `cleanup_backups` and `backup_readiness`.
 
-use super::{Located, progress_sink};
+use super::{Located, progress_events};
 use crate::backup::compress::Compression;
 use crate::backup::dump::{self, BackupOptions};
 use crate::backup::listing::{self, CleanupReport, Listing};
@@ -12,6 +12,7 @@ use crate::failure::Failure;
 use crate::secret::Secret;
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, schema_of, structured};
+use crate::server::progress::Reporter;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::service::RequestContext;
@@ -124,6 +125,7 @@ impl SupamcpServer {
         Parameters(params): Parameters<CreateBackupParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
+        let reporter = Reporter::new(&context);
         let outcome = async {
             let database = self.state.databases.get(params.instance.as_deref())?;
             let store = self.backup_store(params.destination.as_ref()).await?;
@@ -142,7 +144,7 @@ impl SupamcpServer {
                 key,
                 tags: params.tags,
             };
-            let events = progress_sink(&context, "dumped");
+            let events = progress_events(reporter.progress(), "dumped");
             let manifest = dump::create(&database, &store, &options, events, &context.ct).await?;
             Ok::<_, Failure>(CreateBackupReply {
                 id: manifest.id.clone(),
@@ -152,6 +154,7 @@ impl SupamcpServer {
             })
         }
         .await;
+        reporter.finish().await;
         Ok(outcome.map(|reply| structured(&reply)).unwrap_or_else(IntoToolResult::into_result))
     }
 

@@ -8,12 +8,10 @@ use crate::backup::key::{BackupKey, missing_key};
 use crate::backup::process::{Event, EventSink};
 use crate::backup::store::{Destination, Store};
 use crate::failure::Failure;
+use crate::progress::Progress;
 use crate::secret::Secret;
 use crate::server::SupamcpServer;
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::model::ProgressNotificationParam;
-use rmcp::service::RequestContext;
-use rmcp::{Peer, RoleServer};
 use std::sync::Arc;
 
 impl SupamcpServer {
@@ -100,28 +98,25 @@ impl<T> Located<T> {
     }
 }
 
-/// Progress notifications for a backup or restore, when the client asked for them.
-pub(crate) fn progress_sink(context: &RequestContext<RoleServer>, verb: &'static str) -> EventSink {
-    let Some(token) = context.meta.get_progress_token() else {
+/// A backup's or restore's events as progress: tables (started, of the total) count, and the bytes within the
+/// current table move the value on by a fraction that grows toward the next table.
+pub(crate) fn progress_events(progress: Progress, verb: &'static str) -> EventSink {
+    if !progress.is_listening() {
         return Arc::new(|_| {});
-    };
-    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Event>();
-    let peer: Peer<RoleServer> = context.peer.clone();
-    tokio::spawn(async move {
-        let (mut bytes, mut tables) = (0u64, String::new());
-        let mut sent = 0f64;
-        while let Some(event) = receiver.recv().await {
-            match event {
-                Event::Bytes(total) => bytes = total,
-                Event::Table { name, done, total } => tables = format!("table {done}/{total} ({name})"),
-            }
-            sent += 1.0;
-            let message = format!("{verb} {} MiB; {tables}", bytes >> 20);
-            let _ =
-                peer.notify_progress(ProgressNotificationParam::new(token.clone(), sent).with_message(message)).await;
-        }
-    });
+    }
+    let state = std::sync::Mutex::new((0u64, 0u64, 0usize, 0usize, String::new()));
     Arc::new(move |event| {
-        let _ = sender.send(event);
+        let mut state = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (bytes, at_table_start, done, total, table) = &mut *state;
+        match event {
+            Event::Bytes(now) => *bytes = now,
+            Event::Table { name, done: d, total: t } => {
+                (*done, *total, *table, *at_table_start) = (d, t, name, *bytes);
+            }
+        }
+        let within = (*bytes - (*at_table_start).min(*bytes)) as f64 / (64u64 << 20) as f64;
+        let value = *done as f64 + within / (1.0 + within);
+        let known = (*total > 0).then_some(*total as f64);
+        progress.report(value, known, || format!("{verb} {} MiB; table {done}/{total} ({table})", *bytes >> 20));
     })
 }

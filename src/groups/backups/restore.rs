@@ -1,6 +1,6 @@
 //! `restore_backup` and `verify_backup`.
 
-use super::{Located, progress_sink};
+use super::{Located, progress_events};
 use crate::backup::read;
 use crate::backup::restore::{self, RestoreOptions, RestoreReport, RestoreTarget};
 use crate::backup::store::Destination;
@@ -9,6 +9,7 @@ use crate::failure::Failure;
 use crate::secret::Secret;
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, schema_of, structured};
+use crate::server::progress::{Reporter, heartbeat};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::service::RequestContext;
@@ -82,6 +83,7 @@ impl SupamcpServer {
         Parameters(params): Parameters<RestoreBackupParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
+        let reporter = Reporter::new(&context);
         let outcome = async {
             let database = self.state.databases.get(params.instance.as_deref())?;
             let store = self.store_holding(params.destination.as_ref(), &params.backup_id).await?;
@@ -94,11 +96,12 @@ impl SupamcpServer {
                 jobs: params.jobs.clamp(1, 16),
                 scratch_dir: self.state.settings.data_dir.join("restore-tmp"),
             };
-            let events = progress_sink(&context, "restored");
+            let events = progress_events(reporter.progress(), "restored");
             let report = restore::restore(&database, &store, &params.backup_id, &options, events, &context.ct).await?;
             Ok::<_, Failure>(Located::new(&store, report))
         }
         .await;
+        reporter.finish().await;
         Ok(outcome.map(|reply| structured(&reply)).unwrap_or_else(IntoToolResult::into_result))
     }
 
@@ -113,7 +116,7 @@ impl SupamcpServer {
         Parameters(params): Parameters<VerifyBackupParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
-        let outcome = async {
+        let outcome = heartbeat(&context, "verify_backup", async {
             let store = self.store_holding(params.destination.as_ref(), &params.backup_id).await?;
             let manifest = read::manifest(&store, &params.backup_id).await?;
             let key = if manifest.archive.encryption == "none" {
@@ -123,7 +126,7 @@ impl SupamcpServer {
             };
             let report = verify::verify(&store, &params.backup_id, key.as_ref(), &context.ct).await?;
             Ok::<_, Failure>(Located::new(&store, report))
-        }
+        })
         .await;
         Ok(outcome.map(|reply| structured(&reply)).unwrap_or_else(IntoToolResult::into_result))
     }

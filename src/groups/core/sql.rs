@@ -7,7 +7,8 @@ use crate::pg::execute::{ExecuteOptions, execute};
 use crate::pg::readonly_login::Enforcement;
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
-use crate::spill::{ColumnInfo, WrittenResult, row_object};
+use crate::server::progress::heartbeat;
+use crate::spill::{ColumnInfo, WrittenResult, bound_rows, row_object};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::service::{ElicitationError, ElicitationMode, RequestContext};
@@ -96,7 +97,8 @@ async fn confirm_destruction(sql: &str, confirmed: bool, peer: &rmcp::Peer<RoleS
 pub struct SpillInfo {
     /// Pass to read_result to page through the rows.
     pub handle: String,
-    pub path: String,
+    /// The same pages as an MCP resource (resources/read).
+    pub uri: String,
     pub rows: u64,
     pub bytes: u64,
 }
@@ -111,8 +113,11 @@ pub struct StatementInfo {
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SqlReply {
     pub columns: Vec<ColumnReply>,
-    /// The rows, or the first rows when the result spilled to a file.
+    /// The rows, or the first rows (up to 64 KiB) when the result spilled to a file.
     pub rows: Vec<Map<String, Value>>,
+    /// Values of the preview cut to fit (each ends with "…[truncated: N bytes in full]"; read the rest with
+    /// substr() in SQL).
+    pub truncated_values: u64,
     pub row_count: u64,
     /// The row limit left rows out.
     pub truncated: bool,
@@ -148,7 +153,7 @@ pub struct ReadResultParams {
     /// First row to return (0-based).
     #[serde(default)]
     pub offset: u64,
-    /// Rows to return at most; a page is also capped at the spill threshold in bytes.
+    /// Rows to return at most; a page is also cut at 64 KiB.
     #[serde(default = "default_page_rows")]
     pub limit: u64,
 }
@@ -166,6 +171,8 @@ pub struct PageReply {
     /// Offset for the next call, or null after the last row.
     pub next_offset: Option<u64>,
     pub total_rows: u64,
+    /// Values cut to fit the page (64 KiB); each ends with "…[truncated: N bytes in full]".
+    pub truncated_values: u64,
 }
 
 #[tool_router(router = core_sql_router, vis = "pub(crate)")]
@@ -212,7 +219,8 @@ impl SupamcpServer {
         };
         let started = Instant::now();
         let mut writer = self.state.spill.writer(PREVIEW_ROWS);
-        let report = match execute(&database, &params.sql, &options, &mut writer, &context.ct).await {
+        let running = execute(&database, &params.sql, &options, &mut writer, &context.ct);
+        let report = match heartbeat(&context, "execute_sql", running).await {
             Ok(report) => report,
             Err(failure) => return Ok(failure.into_result()),
         };
@@ -221,17 +229,24 @@ impl SupamcpServer {
             Ok(written) => written,
             Err(failure) => return Ok(failure.into_result()),
         };
-        let (columns, rows, spilled) = match written {
-            WrittenResult::Inline { columns, rows } => (columns, rows, None),
+        let (columns, rows, truncated_values, spilled) = match written {
+            WrittenResult::Inline { columns, rows } => {
+                let rows = rows.into_iter().map(|row| row_object(&columns, row)).collect();
+                (columns, rows, 0, None)
+            }
             WrittenResult::Spilled(s) => {
-                let info =
-                    SpillInfo { handle: s.handle, path: s.path.display().to_string(), rows: s.rows, bytes: s.bytes };
-                (s.columns, s.preview, Some(info))
+                // The path is for the human (the server log); the client gets the handle and its resource.
+                tracing::info!(handle = %s.handle, path = %s.path.display(), rows = s.rows, "result spilled to a file");
+                let uri = crate::server::resources::result_uri(&s.handle, 0);
+                let info = SpillInfo { handle: s.handle, uri, rows: s.rows, bytes: s.bytes };
+                let preview = bound_rows(&s.columns, s.preview, self.state.spill.page_budget());
+                (s.columns, preview.rows, preview.truncated_values, Some(info))
             }
         };
         let reply = SqlReply {
             columns: column_replies(&columns),
-            rows: rows.into_iter().map(|row| row_object(&columns, row)).collect(),
+            rows,
+            truncated_values,
             row_count,
             truncated: report.truncated,
             spilled,
@@ -276,6 +291,7 @@ impl SupamcpServer {
             offset: page.offset,
             next_offset: page.next_offset,
             total_rows: page.total_rows,
+            truncated_values: page.truncated_values,
         };
         Ok(match serde_json::to_value(&reply) {
             Ok(value) => fenced_structured("query result", value),

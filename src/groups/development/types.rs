@@ -5,13 +5,15 @@
 use super::{default_true, load_env};
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
+use crate::server::progress::heartbeat;
 use crate::spill::{ColumnInfo, WrittenResult};
 use crate::supabase::env::backup_and_write_mode;
 use crate::supabase::public::{PublicKey, Withheld, classify};
 use crate::typegen::{self, DEFAULT_SCHEMAS, Options};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
-use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
 
 /// Lines of the types kept in the reply when the whole text spills to a file.
@@ -63,7 +65,8 @@ struct TypesReply {
 struct TypesSpill {
     /// Handle for read_result: one row per line.
     handle: String,
-    path: String,
+    /// The same pages as an MCP resource (resources/read).
+    uri: String,
     /// The first lines.
     preview: Vec<String>,
 }
@@ -119,58 +122,56 @@ impl SupamcpServer {
     async fn generate_typescript_types(
         &self,
         Parameters(params): Parameters<GenerateTypesParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
         // Where the file goes is settled before the database is read: a refused path costs nothing.
         let target = match self.write_target(params.write_to.as_deref(), params.confirm) {
             Ok(target) => target,
             Err(failure) => return Ok(failure.into_result()),
         };
-        Ok(self
-            .with_client(params.instance.as_deref(), |client| async move {
-                let catalog = typegen::introspect(&client, &params.schemas).await?;
-                let options = Options {
-                    postgrest_version: params.postgrest_version.clone(),
-                    detect_one_to_one: params.detect_one_to_one_relationships,
-                };
-                let text = typegen::render(&catalog, &options);
-                let (written_to, backup) = match &target {
-                    Some(path) => {
-                        // Types are source code: a new file is 0644, an existing one keeps its mode.
-                        let backup = backup_and_write_mode(path, &text, 0o644)?;
-                        (Some(path.display().to_string()), backup.map(|b| b.display().to_string()))
-                    }
-                    None => (None, None),
-                };
-                let mut writer = self.state.spill.writer(PREVIEW_LINES);
-                writer.start(vec![ColumnInfo { name: "line".into(), type_name: "text".into() }]);
-                for line in text.lines() {
-                    writer.push(vec![serde_json::Value::String(line.to_string())])?;
+        let work = self.with_client(params.instance.as_deref(), |client| async move {
+            let catalog = typegen::introspect(&client, &params.schemas).await?;
+            let options = Options {
+                postgrest_version: params.postgrest_version.clone(),
+                detect_one_to_one: params.detect_one_to_one_relationships,
+            };
+            let text = typegen::render(&catalog, &options);
+            let (written_to, backup) = match &target {
+                Some(path) => {
+                    // Types are source code: a new file is 0644, an existing one keeps its mode.
+                    let backup = backup_and_write_mode(path, &text, 0o644)?;
+                    (Some(path.display().to_string()), backup.map(|b| b.display().to_string()))
                 }
-                let lines = writer.rows_written();
-                let (types, spilled) = match writer.finish()? {
-                    WrittenResult::Inline { .. } => (Some(text.clone()), None),
-                    WrittenResult::Spilled(s) => {
-                        let preview = s
-                            .preview
-                            .into_iter()
-                            .flatten()
-                            .map(|v| v.as_str().unwrap_or_default().to_string())
-                            .collect();
-                        (None, Some(TypesSpill { handle: s.handle, path: s.path.display().to_string(), preview }))
-                    }
-                };
-                let reply = TypesReply {
-                    schemas: catalog.schemas.clone(),
-                    bytes: text.len() as u64,
-                    lines,
-                    types,
-                    spilled,
-                    written_to,
-                    backup,
-                };
-                Ok(fenced_structured("generated types", encoded(&reply)?))
-            })
-            .await)
+                None => (None, None),
+            };
+            let mut writer = self.state.spill.writer(PREVIEW_LINES);
+            writer.start(vec![ColumnInfo { name: "line".into(), type_name: "text".into() }]);
+            for line in text.lines() {
+                writer.push(vec![serde_json::Value::String(line.to_string())])?;
+            }
+            let lines = writer.rows_written();
+            let (types, spilled) = match writer.finish()? {
+                WrittenResult::Inline { .. } => (Some(text.clone()), None),
+                WrittenResult::Spilled(s) => {
+                    let preview =
+                        s.preview.into_iter().flatten().map(|v| v.as_str().unwrap_or_default().to_string()).collect();
+                    tracing::info!(handle = %s.handle, path = %s.path.display(), "generated types spilled to a file");
+                    let uri = crate::server::resources::result_uri(&s.handle, 0);
+                    (None, Some(TypesSpill { handle: s.handle, uri, preview }))
+                }
+            };
+            let reply = TypesReply {
+                schemas: catalog.schemas.clone(),
+                bytes: text.len() as u64,
+                lines,
+                types,
+                spilled,
+                written_to,
+                backup,
+            };
+            Ok(fenced_structured("generated types", encoded(&reply)?))
+        });
+        Ok(heartbeat(&context, "generate_typescript_types", work).await)
     }
 
     /// The public URL client apps of a self-hosted instance use (SUPABASE_URL for supabase-js): from the

@@ -13,10 +13,11 @@ use crate::failure::Failure;
 use crate::secret::redact_hint;
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, schema_of, structured};
+use crate::server::progress::Reporter;
 use crate::supabase::env::project::{check_project_name, sanitize_project_name};
 use crate::supabase::env::redacted;
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::{CallToolResult, ProgressNotificationParam};
+use rmcp::model::CallToolResult;
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
@@ -238,24 +239,21 @@ impl SupamcpServer {
         }
         records.save(&record)?;
         let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<String>();
-        let token = context.meta.get_progress_token();
-        let peer = context.peer.clone();
+        let reporter = Reporter::new(context);
+        let progress = reporter.progress();
         let total = STEPS.len() as f64 * 2.0;
         let forward = tokio::spawn(async move {
             let mut n = 0.0;
             while let Some(message) = receiver.recv().await {
                 n += 1.0;
-                if let Some(token) = &token {
-                    let note =
-                        ProgressNotificationParam::new(token.clone(), n).with_total(total.max(n)).with_message(message);
-                    let _ = peer.notify_progress(note).await;
-                }
+                progress.report(n, Some(total), || message);
             }
         });
         let outcome =
             setup::run(client, &records, &mut record, Duration::from_secs(params.wait_seconds), &sender).await;
         drop(sender);
         let _ = forward.await;
+        reporter.finish().await;
         let outcome = outcome?;
         reply.compose_id = record.compose_id.clone();
         reply.app_name = record.app_name.clone();

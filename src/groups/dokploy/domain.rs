@@ -11,10 +11,12 @@ use crate::dokploy::{Domain, DomainSpec};
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, schema_of, structured};
+use crate::server::progress::heartbeat;
 use crate::supabase::env::url::UrlChange;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
-use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -128,7 +130,9 @@ impl SupamcpServer {
     async fn dokploy_manage_domain(
         &self,
         Parameters(params): Parameters<ManageDomainParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
-        Ok(self.manage_domain(params).await.map_or_else(IntoToolResult::into_result, |reply| structured(&reply)))
+        let outcome = heartbeat(&context, "dokploy_manage_domain", self.manage_domain(params)).await;
+        Ok(outcome.map_or_else(IntoToolResult::into_result, |reply| structured(&reply)))
     }
 }

@@ -14,11 +14,13 @@ use crate::failure::Failure;
 use crate::secret::redact_hint;
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, schema_of, structured};
+use crate::server::progress::heartbeat;
 use crate::supabase::env::url::UrlChange;
 use crate::supabase::finding::Finding;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
-use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -365,8 +367,10 @@ impl SupamcpServer {
     async fn dokploy_update_env(
         &self,
         Parameters(params): Parameters<UpdateEnvParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
-        Ok(self.update_env(params).await.map_or_else(IntoToolResult::into_result, |reply| structured(&reply)))
+        let outcome = heartbeat(&context, "dokploy_update_env", self.update_env(params)).await;
+        Ok(outcome.map_or_else(IntoToolResult::into_result, |reply| structured(&reply)))
     }
 
     /// List the local snapshots of a Dokploy compose's env and compose file (taken before every change supamcp
@@ -395,8 +399,10 @@ impl SupamcpServer {
     async fn dokploy_rollback(
         &self,
         Parameters(params): Parameters<RollbackParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
-        Ok(self.rollback(params).await.map_or_else(IntoToolResult::into_result, |reply| structured(&reply)))
+        let outcome = heartbeat(&context, "dokploy_rollback", self.rollback(params)).await;
+        Ok(outcome.map_or_else(IntoToolResult::into_result, |reply| structured(&reply)))
     }
 
     /// Detect broken Supabase keys in a Dokploy compose (identical ANON_KEY and SERVICE_ROLE_KEY, missing role,
@@ -410,7 +416,9 @@ impl SupamcpServer {
     async fn dokploy_regenerate_keys(
         &self,
         Parameters(params): Parameters<RegenerateKeysParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
-        Ok(self.regenerate_keys(params).await.map_or_else(IntoToolResult::into_result, |reply| structured(&reply)))
+        let outcome = heartbeat(&context, "dokploy_regenerate_keys", self.regenerate_keys(params)).await;
+        Ok(outcome.map_or_else(IntoToolResult::into_result, |reply| structured(&reply)))
     }
 }

@@ -5,8 +5,9 @@ use crate::migrate::compat::{self, CompatFinding};
 use crate::migrate::copy::{Conflict, CopyOptions, CopyReport, copy_database};
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, schema_of, structured};
+use crate::server::progress::Reporter;
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::{CallToolResult, ProgressNotificationParam};
+use rmcp::model::CallToolResult;
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
@@ -87,7 +88,9 @@ impl SupamcpServer {
         Parameters(params): Parameters<CopyDatabaseParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
-        let outcome = async {
+        let reporter = Reporter::new(&context);
+        let steps = reporter.progress();
+        let outcome = async move {
             if params.source == params.target {
                 return Err(Failure::new(
                     "source and target are the same instance",
@@ -115,24 +118,13 @@ impl SupamcpServer {
                 dry_run: params.dry_run,
                 journal_dir: self.state.settings.data_dir.join("copies"),
             };
-            let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<(String, usize, usize)>();
-            if let Some(token) = context.meta.get_progress_token() {
-                let peer = context.peer.clone();
-                tokio::spawn(async move {
-                    while let Some((table, done, total)) = receiver.recv().await {
-                        let note = ProgressNotificationParam::new(token.clone(), done as f64)
-                            .with_total(total as f64)
-                            .with_message(format!("copied {table}"));
-                        let _ = peer.notify_progress(note).await;
-                    }
-                });
-            }
             let progress = move |table: &str, done: usize, total: usize| {
-                let _ = sender.send((table.to_owned(), done, total));
+                steps.report(done as f64, Some(total as f64), || format!("copied {table}"));
             };
             copy_database(&source, &target, &options, &progress).await
         }
         .await;
+        reporter.finish().await;
         Ok(outcome.map(|report| structured(&report)).unwrap_or_else(IntoToolResult::into_result))
     }
 

@@ -5,10 +5,12 @@ use crate::diff::{self, Diff, DiffOptions, ExtractOptions, Statement};
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
+use crate::server::progress::heartbeat;
 use crate::spill::{ColumnInfo, WrittenResult};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
-use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -93,6 +95,8 @@ pub struct DiffReply {
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DiffSpill {
     pub handle: String,
+    /// The statements as an MCP resource (resources/read), page by page.
+    pub uri: String,
     pub script_file: String,
 }
 
@@ -162,12 +166,13 @@ impl SupamcpServer {
     async fn generate_diff(
         &self,
         Parameters(params): Parameters<GenerateDiffParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
         let (from, options) = params.split();
-        let outcome = async {
+        let outcome = heartbeat(&context, "generate_diff", async {
             let (result, compared) = compute(self, &from, options).await?;
             self.diff_reply(result, compared)
-        }
+        })
         .await;
         // Definitions, function bodies and comments come from the databases: fenced as untrusted data.
         let fenced = |reply: DiffReply| match serde_json::to_value(&reply) {
@@ -234,8 +239,9 @@ impl SupamcpServer {
                 )?;
                 reply.statements = result.statements.into_iter().take(PREVIEW_STATEMENTS).collect();
                 reply.held_back = result.held_back.into_iter().take(PREVIEW_STATEMENTS).collect();
-                reply.spilled =
-                    Some(DiffSpill { handle: spill.handle, script_file: script_file.display().to_string() });
+                let uri = crate::server::resources::result_uri(&spill.handle, 0);
+                let script_file = script_file.display().to_string();
+                reply.spilled = Some(DiffSpill { handle: spill.handle, uri, script_file });
             }
         }
         Ok(reply)

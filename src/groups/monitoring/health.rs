@@ -8,7 +8,7 @@ use crate::pg::logs::{self, LogFilter};
 use crate::pg::timeout::{MAX_HTTP_TIMEOUT_MS, milliseconds};
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, schema_of};
-use crate::spill::{ColumnInfo, WrittenResult, row_object};
+use crate::spill::{ColumnInfo, WrittenResult, bound_rows, row_object};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
@@ -97,7 +97,8 @@ fn default_max_bytes() -> i64 {
 pub struct LogSpill {
     /// Pass to read_result to page through the entries.
     pub handle: String,
-    pub path: String,
+    /// The same pages as an MCP resource (resources/read).
+    pub uri: String,
     pub rows: u64,
     pub bytes: u64,
 }
@@ -241,16 +242,16 @@ impl SupamcpServer {
                         entry.detail.map(Value::String).unwrap_or(Value::Null),
                     ])?;
                 }
-                let (columns, rows, spilled) = match writer.finish()? {
-                    WrittenResult::Inline { columns, rows } => (columns, rows, None),
+                let (entries, spilled) = match writer.finish()? {
+                    WrittenResult::Inline { columns, rows } => {
+                        (rows.into_iter().map(|row| row_object(&columns, row)).collect(), None)
+                    }
                     WrittenResult::Spilled(s) => {
-                        let info = LogSpill {
-                            handle: s.handle,
-                            path: s.path.display().to_string(),
-                            rows: s.rows,
-                            bytes: s.bytes,
-                        };
-                        (s.columns, s.preview, Some(info))
+                        tracing::info!(handle = %s.handle, path = %s.path.display(), "log entries spilled to a file");
+                        let uri = crate::server::resources::result_uri(&s.handle, 0);
+                        let info = LogSpill { handle: s.handle, uri, rows: s.rows, bytes: s.bytes };
+                        let preview = bound_rows(&s.columns, s.preview, self.state.spill.page_budget());
+                        (preview.rows, Some(info))
                     }
                 };
                 let reply = LogsReply {
@@ -259,7 +260,7 @@ impl SupamcpServer {
                     bytes_read: tail.bytes_read,
                     scanned_entries: tail.scanned_entries,
                     matched,
-                    entries: rows.into_iter().map(|row| row_object(&columns, row)).collect(),
+                    entries,
                     spilled,
                 };
                 Ok(fenced("server log", &reply))

@@ -2,8 +2,10 @@
 //! parameterised and returns typed rows; Supabase-internal schemas are known here.
 
 mod describe;
+mod schema_doc;
 
 pub use describe::{TableDetail, describe_table};
+pub use schema_doc::{SchemaDocument, schema_document, schema_exists};
 
 use crate::failure::Failure;
 use schemars::JsonSchema;
