@@ -5,6 +5,7 @@
 pub mod backups;
 pub mod core;
 pub mod development;
+pub mod auth;
 pub mod dokploy;
 pub mod migrations;
 pub mod monitoring;
@@ -94,6 +95,7 @@ impl Group {
     /// The group's tools, or `None` while this version has no tools in the group.
     pub fn router(self) -> Option<ToolRouter<SupamcpServer>> {
         match self {
+            Group::Auth => Some(SupamcpServer::auth_router()),
             Group::Backups => Some(SupamcpServer::backups_router()),
             Group::Core => Some(SupamcpServer::core_router()),
             Group::Development => Some(SupamcpServer::development_router()),

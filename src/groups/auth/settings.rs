@@ -1,0 +1,114 @@
+//! The auth service's configuration and history: `get_auth_config` (the public settings and version GoTrue
+//! reports) and `get_auth_audit_log` (GoTrue's audit log, paginated, filtered by actor, action or type).
+
+use super::{default_page, default_per_page};
+use crate::failure::Failure;
+use crate::server::SupamcpServer;
+use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
+use crate::supabase::auth::AuditEntry;
+use crate::supabase::auth::listing::parse_bound;
+use crate::supabase::auth::settings::AuthSettings;
+use crate::supabase::auth::types::parse_time;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfigParams {
+    /// Instance name; the default instance when omitted.
+    #[serde(default)]
+    pub instance: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditLogParams {
+    /// Page number, from 1 (newest first).
+    #[serde(default = "default_page")]
+    pub page: u32,
+    /// Entries per page (default 50, at most 1000).
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+    /// Only entries whose actor's email or name contains this.
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// Only this action (login, logout, user_signedup, user_deleted, user_modified, token_refreshed, ...).
+    #[serde(default)]
+    pub action: Option<String>,
+    /// Only this log type (account, team, token, user).
+    #[serde(default)]
+    pub log_type: Option<String>,
+    /// Only entries at or after this time on the page (RFC 3339 or YYYY-MM-DD).
+    #[serde(default)]
+    pub since: Option<String>,
+    /// Only entries before this time on the page.
+    #[serde(default)]
+    pub until: Option<String>,
+    /// Instance name; the default instance when omitted.
+    #[serde(default)]
+    pub instance: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+struct AuditLogReply {
+    /// Newest first.
+    entries: Vec<AuditEntry>,
+    page: u32,
+    per_page: u32,
+    /// Entries matching the actor/action/type filter.
+    total: Option<u64>,
+}
+
+#[tool_router(router = auth_settings_router, vis = "pub(crate)")]
+impl SupamcpServer {
+    /// Supabase Auth's settings as the auth service reports them: enabled providers, signup on/off,
+    /// email/phone autoconfirm, SAML, and the GoTrue version.
+    #[tool(
+        annotations(title = "Get auth config", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
+        output_schema = schema_of::<AuthSettings>()
+    )]
+    async fn get_auth_config(&self, Parameters(params): Parameters<AuthConfigParams>) -> Result<CallToolResult, McpError> {
+        let outcome = async { self.auth_admin(params.instance.as_deref())?.auth_settings().await }.await;
+        Ok(outcome.map_or_else(IntoToolResult::into_result, |settings| structured(&settings)))
+    }
+
+    /// Supabase Auth's audit log (sign-ins, sign-ups, deletions, token refreshes ...), newest first, paginated,
+    /// filtered by actor, action or log type and a time range.
+    #[tool(
+        annotations(title = "Get auth audit log", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
+        output_schema = schema_of::<AuditLogReply>()
+    )]
+    async fn get_auth_audit_log(&self, Parameters(params): Parameters<AuditLogParams>) -> Result<CallToolResult, McpError> {
+        let outcome = async {
+            let scopes = [("author", &params.actor), ("action", &params.action), ("type", &params.log_type)];
+            let given: Vec<String> = scopes
+                .iter()
+                .filter_map(|(scope, value)| value.as_ref().filter(|v| !v.is_empty()).map(|v| format!("{scope}:{v}")))
+                .collect();
+            if given.len() > 1 {
+                return Err(Failure::new(
+                    "read the auth audit log",
+                    "GoTrue filters by one of actor, action or log_type at a time",
+                    "pass only one of them",
+                ));
+            }
+            let since = params.since.as_deref().map(|v| parse_bound(v, "since")).transpose()?;
+            let until = params.until.as_deref().map(|v| parse_bound(v, "until")).transpose()?;
+            let per_page = params.per_page.clamp(1, 1000);
+            let admin = self.auth_admin(params.instance.as_deref())?;
+            let (mut entries, total) = admin.audit(params.page.max(1), per_page, given.into_iter().next()).await?;
+            entries.retain(|entry| {
+                let time = entry.created_at.as_deref().and_then(parse_time);
+                since.is_none_or(|s| time.is_some_and(|t| t >= s)) && until.is_none_or(|u| time.is_some_and(|t| t < u))
+            });
+            Ok(AuditLogReply { entries, page: params.page.max(1), per_page, total })
+        }
+        .await;
+        Ok(outcome.map_or_else(IntoToolResult::into_result, |reply| match serde_json::to_value(&reply) {
+            Ok(json) => fenced_structured("auth audit log", json),
+            Err(e) => Failure::new("cannot encode the result", e.to_string(), "report this as a bug").into_result(),
+        }))
+    }
+}

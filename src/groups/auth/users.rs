@@ -1,0 +1,141 @@
+//! Reading users: `list_users` (paginated compact rows, Studio's filters) and `get_user` (identities, MFA
+//! factors, metadata, and the session count when the instance's database is configured). User data is
+//! fenced as untrusted: metadata is written by end users.
+
+use super::{default_page, default_per_page};
+use crate::failure::Failure;
+use crate::server::SupamcpServer;
+use crate::server::output::{IntoToolResult, fenced_structured, schema_of};
+use crate::supabase::auth::listing::parse_bound;
+use crate::supabase::auth::{User, UserFilter, UserListing, sessions};
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
+use serde::{Deserialize, Serialize};
+
+/// The most users one page may hold (keeps the reply bounded).
+const MAX_PER_PAGE: u32 = 1000;
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListUsersParams {
+    /// Page number, from 1.
+    #[serde(default = "default_page")]
+    pub page: u32,
+    /// Users per page (default 50, at most 1000).
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+    /// Substring of the email or full name.
+    #[serde(default)]
+    pub filter: Option<String>,
+    /// Only users with this sign-in provider (email, phone, google, ...).
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// Only confirmed (true) or unconfirmed (false) users.
+    #[serde(default)]
+    pub confirmed: Option<bool>,
+    /// Only banned (true) or not banned (false) users.
+    #[serde(default)]
+    pub banned: Option<bool>,
+    /// Only anonymous (true) or non-anonymous (false) users.
+    #[serde(default)]
+    pub anonymous: Option<bool>,
+    /// Created at or after this time (RFC 3339 or YYYY-MM-DD).
+    #[serde(default)]
+    pub created_after: Option<String>,
+    /// Created before this time.
+    #[serde(default)]
+    pub created_before: Option<String>,
+    /// Last sign-in at or after this time.
+    #[serde(default)]
+    pub signed_in_after: Option<String>,
+    /// Last sign-in before this time.
+    #[serde(default)]
+    pub signed_in_before: Option<String>,
+    /// Instance name; the default instance when omitted.
+    #[serde(default)]
+    pub instance: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserIdParams {
+    /// The user's id (UUID).
+    pub user_id: String,
+    /// Instance name; the default instance when omitted.
+    #[serde(default)]
+    pub instance: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+struct UserReply {
+    user: User,
+    /// Active sessions in auth.sessions (null without a database connection).
+    session_count: Option<i64>,
+}
+
+impl ListUsersParams {
+    fn user_filter(&self) -> Result<UserFilter, Failure> {
+        let bound = |value: &Option<String>, name: &str| value.as_deref().map(|v| parse_bound(v, name)).transpose();
+        Ok(UserFilter {
+            provider: self.provider.clone().filter(|p| !p.is_empty()),
+            confirmed: self.confirmed,
+            banned: self.banned,
+            anonymous: self.anonymous,
+            created_after: bound(&self.created_after, "created_after")?,
+            created_before: bound(&self.created_before, "created_before")?,
+            signed_in_after: bound(&self.signed_in_after, "signed_in_after")?,
+            signed_in_before: bound(&self.signed_in_before, "signed_in_before")?,
+        })
+    }
+}
+
+fn fenced<T: Serialize>(value: &T) -> CallToolResult {
+    match serde_json::to_value(value) {
+        Ok(json) => fenced_structured("user data", json),
+        Err(e) => Failure::new("cannot encode the result", e.to_string(), "report this as a supamcp bug").into_result(),
+    }
+}
+
+#[tool_router(router = auth_users_router, vis = "pub(crate)")]
+impl SupamcpServer {
+    /// List Supabase Auth users page by page, newest first, with compact rows (providers, confirmed, last
+    /// sign-in, ban, MFA factor count) and the total. Filter by email/name, provider, status or time ranges.
+    #[tool(
+        annotations(title = "List auth users", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
+        output_schema = schema_of::<UserListing>()
+    )]
+    async fn list_users(&self, Parameters(params): Parameters<ListUsersParams>) -> Result<CallToolResult, McpError> {
+        let outcome = async {
+            let extra = params.user_filter()?;
+            let admin = self.auth_admin(params.instance.as_deref())?;
+            let per_page = params.per_page.clamp(1, MAX_PER_PAGE);
+            admin.list_filtered(params.page, per_page, params.filter.as_deref(), &extra).await
+        }
+        .await;
+        Ok(outcome.map_or_else(IntoToolResult::into_result, |listing| fenced(&listing)))
+    }
+
+    /// One Supabase Auth user with identities, MFA factors (never their secrets), metadata, ban and
+    /// last sign-in, and the number of active sessions when the database is reachable.
+    #[tool(
+        annotations(title = "Get auth user", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
+        output_schema = schema_of::<UserReply>()
+    )]
+    async fn get_user(&self, Parameters(params): Parameters<UserIdParams>) -> Result<CallToolResult, McpError> {
+        let instance = params.instance.as_deref();
+        let outcome = async {
+            let user = self.auth_admin(instance)?.get_user(&params.user_id).await?;
+            let session_count = match self.state.databases.get(instance) {
+                Ok(database) => match database.client().await {
+                    Ok(client) => sessions::session_count(&**client, &user.id).await,
+                    Err(_) => None,
+                },
+                Err(_) => None,
+            };
+            Ok::<_, Failure>(UserReply { user, session_count })
+        }
+        .await;
+        Ok(outcome.map_or_else(IntoToolResult::into_result, |reply| fenced(&reply)))
+    }
+}
