@@ -2,10 +2,10 @@
 //! tools can be offered, and the tool router of each group. Group modules only declare tools; the work
 //! lives in the domain layers (`pg`, `supabase`, `spill`, ...).
 
+pub mod auth;
 pub mod backups;
 pub mod core;
 pub mod development;
-pub mod auth;
 pub mod dokploy;
 pub mod migrations;
 pub mod monitoring;

@@ -16,8 +16,7 @@ use serde::{Deserialize, Serialize};
 pub struct FactorsParams {
     /// The user's id (UUID).
     pub user_id: String,
-    /// Instance name; the default instance when omitted.
-    #[serde(default)]
+    /// Configured instance (default: the default one).
     pub instance: Option<String>,
 }
 
@@ -31,8 +30,7 @@ pub struct DeleteFactorParams {
     /// Must be true.
     #[serde(default)]
     pub confirm: bool,
-    /// Instance name; the default instance when omitted.
-    #[serde(default)]
+    /// Configured instance (default: the default one).
     pub instance: Option<String>,
 }
 
@@ -56,7 +54,10 @@ impl SupamcpServer {
         annotations(title = "List user MFA factors", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
         output_schema = schema_of::<FactorsReply>()
     )]
-    async fn list_user_factors(&self, Parameters(params): Parameters<FactorsParams>) -> Result<CallToolResult, McpError> {
+    async fn list_user_factors(
+        &self,
+        Parameters(params): Parameters<FactorsParams>,
+    ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let factors = self.auth_admin(params.instance.as_deref())?.list_factors(&params.user_id).await?;
             Ok::<_, Failure>(FactorsReply { user_id: params.user_id, factors })

@@ -22,20 +22,15 @@ pub struct GenerateLinkParams {
     /// The user's email.
     pub email: String,
     /// The new email (email_change_* only).
-    #[serde(default)]
     pub new_email: Option<String>,
     /// Password of the new user (signup only).
-    #[serde(default)]
     pub password: Option<String>,
     /// user_metadata of a new user (signup, invite).
-    #[serde(default)]
     #[schemars(schema_with = "metadata_schema")]
     pub data: Metadata,
     /// Where the link leads after verification (must be in the redirect allow-list).
-    #[serde(default)]
     pub redirect_to: Option<String>,
-    /// Instance name; the default instance when omitted.
-    #[serde(default)]
+    /// Configured instance (default: the default one).
     pub instance: Option<String>,
 }
 
@@ -45,14 +40,11 @@ pub struct InviteParams {
     /// The email to invite.
     pub email: String,
     /// user_metadata of the new user.
-    #[serde(default)]
     #[schemars(schema_with = "metadata_schema")]
     pub data: Metadata,
     /// Where the invite link leads (must be in the redirect allow-list).
-    #[serde(default)]
     pub redirect_to: Option<String>,
-    /// Instance name; the default instance when omitted.
-    #[serde(default)]
+    /// Configured instance (default: the default one).
     pub instance: Option<String>,
 }
 

@@ -19,16 +19,12 @@ use serde_json::{Map, Value};
 #[serde(deny_unknown_fields)]
 pub struct CreateUserParams {
     /// Email address (email and/or phone is required).
-    #[serde(default)]
     pub email: Option<String>,
     /// Phone number in E.164 form.
-    #[serde(default)]
     pub phone: Option<String>,
     /// Password; omit for a passwordless user.
-    #[serde(default)]
     pub password: Option<String>,
     /// A bcrypt or argon2 hash instead of a password (keeps a moved user's password).
-    #[serde(default)]
     pub password_hash: Option<String>,
     /// Mark the email confirmed (no confirmation mail).
     #[serde(default)]
@@ -37,18 +33,14 @@ pub struct CreateUserParams {
     #[serde(default)]
     pub phone_confirm: bool,
     /// user_metadata (raw_user_meta_data).
-    #[serde(default)]
     #[schemars(schema_with = "metadata_schema")]
     pub user_metadata: Metadata,
     /// app_metadata, merged into GoTrue's provider keys.
-    #[serde(default)]
     #[schemars(schema_with = "metadata_schema")]
     pub app_metadata: Metadata,
     /// A fixed user id (UUID), e.g. when moving users between instances.
-    #[serde(default)]
     pub id: Option<String>,
-    /// Instance name; the default instance when omitted.
-    #[serde(default)]
+    /// Configured instance (default: the default one).
     pub instance: Option<String>,
 }
 
@@ -58,39 +50,30 @@ pub struct UpdateUserParams {
     /// The user's id (UUID).
     pub user_id: String,
     /// New email address.
-    #[serde(default)]
     pub email: Option<String>,
     /// New phone number (E.164).
-    #[serde(default)]
     pub phone: Option<String>,
     /// New password.
-    #[serde(default)]
     pub password: Option<String>,
     /// Mark the email confirmed.
-    #[serde(default)]
     pub email_confirm: Option<bool>,
     /// Mark the phone confirmed.
-    #[serde(default)]
     pub phone_confirm: Option<bool>,
     /// user_metadata keys to set (null removes a key).
-    #[serde(default)]
     #[schemars(schema_with = "metadata_schema")]
     pub user_metadata: Metadata,
     /// app_metadata keys to set (null removes a key).
-    #[serde(default)]
     #[schemars(schema_with = "metadata_schema")]
     pub app_metadata: Metadata,
     /// Replace the given metadata objects instead of merging (needs confirm).
     #[serde(default)]
     pub replace_metadata: bool,
     /// Ban for a Go duration such as "24h" or "876000h"; "none" unbans.
-    #[serde(default)]
     pub ban_duration: Option<String>,
     /// Required with replace_metadata.
     #[serde(default)]
     pub confirm: bool,
-    /// Instance name; the default instance when omitted.
-    #[serde(default)]
+    /// Configured instance (default: the default one).
     pub instance: Option<String>,
 }
 
@@ -105,8 +88,7 @@ pub struct DeleteUserParams {
     /// Must be true.
     #[serde(default)]
     pub confirm: bool,
-    /// Instance name; the default instance when omitted.
-    #[serde(default)]
+    /// Configured instance (default: the default one).
     pub instance: Option<String>,
 }
 
@@ -118,8 +100,7 @@ pub struct SignOutParams {
     /// Must be true.
     #[serde(default)]
     pub confirm: bool,
-    /// Instance name; the default instance when omitted.
-    #[serde(default)]
+    /// Configured instance (default: the default one).
     pub instance: Option<String>,
 }
 

@@ -39,7 +39,7 @@ fn needs_confirm(what: &str, consequence: &str) -> Failure {
 
 /// The JSON schema of a free-form metadata object (keys to any JSON value).
 fn metadata_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({"type": ["object", "null"], "additionalProperties": {"type": ["string", "number", "boolean", "object", "array", "null"]}})
+    schemars::json_schema!({"type": "object"})
 }
 
 /// Optional metadata as the tools accept it.

@@ -1,5 +1,6 @@
 //! The auth service's configuration and history: `get_auth_config` (the public settings and version GoTrue
-//! reports) and `get_auth_audit_log` (GoTrue's audit log, paginated, filtered by actor, action or type).
+//! reports), `get_auth_audit_log` (GoTrue's audit log, paginated, filtered by actor, action or type) and
+//! `check_auth_triggers` (the triggers on auth.users and their risks, read from the database).
 
 use super::{default_page, default_per_page};
 use crate::failure::Failure;
@@ -8,6 +9,7 @@ use crate::server::output::{IntoToolResult, fenced_structured, schema_of, struct
 use crate::supabase::auth::AuditEntry;
 use crate::supabase::auth::listing::parse_bound;
 use crate::supabase::auth::settings::AuthSettings;
+use crate::supabase::auth::triggers::{AuthTriggerReport, auth_triggers};
 use crate::supabase::auth::types::parse_time;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
@@ -17,8 +19,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthConfigParams {
-    /// Instance name; the default instance when omitted.
-    #[serde(default)]
+    /// Configured instance (default: the default one).
     pub instance: Option<String>,
 }
 
@@ -32,22 +33,16 @@ pub struct AuditLogParams {
     #[serde(default = "default_per_page")]
     pub per_page: u32,
     /// Only entries whose actor's email or name contains this.
-    #[serde(default)]
     pub actor: Option<String>,
     /// Only this action (login, logout, user_signedup, user_deleted, user_modified, token_refreshed, ...).
-    #[serde(default)]
     pub action: Option<String>,
     /// Only this log type (account, team, token, user).
-    #[serde(default)]
     pub log_type: Option<String>,
     /// Only entries at or after this time on the page (RFC 3339 or YYYY-MM-DD).
-    #[serde(default)]
     pub since: Option<String>,
     /// Only entries before this time on the page.
-    #[serde(default)]
     pub until: Option<String>,
-    /// Instance name; the default instance when omitted.
-    #[serde(default)]
+    /// Configured instance (default: the default one).
     pub instance: Option<String>,
 }
 
@@ -69,7 +64,10 @@ impl SupamcpServer {
         annotations(title = "Get auth config", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
         output_schema = schema_of::<AuthSettings>()
     )]
-    async fn get_auth_config(&self, Parameters(params): Parameters<AuthConfigParams>) -> Result<CallToolResult, McpError> {
+    async fn get_auth_config(
+        &self,
+        Parameters(params): Parameters<AuthConfigParams>,
+    ) -> Result<CallToolResult, McpError> {
         let outcome = async { self.auth_admin(params.instance.as_deref())?.auth_settings().await }.await;
         Ok(outcome.map_or_else(IntoToolResult::into_result, |settings| structured(&settings)))
     }
@@ -80,7 +78,10 @@ impl SupamcpServer {
         annotations(title = "Get auth audit log", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
         output_schema = schema_of::<AuditLogReply>()
     )]
-    async fn get_auth_audit_log(&self, Parameters(params): Parameters<AuditLogParams>) -> Result<CallToolResult, McpError> {
+    async fn get_auth_audit_log(
+        &self,
+        Parameters(params): Parameters<AuditLogParams>,
+    ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let scopes = [("author", &params.actor), ("action", &params.action), ("type", &params.log_type)];
             let given: Vec<String> = scopes
@@ -110,5 +111,25 @@ impl SupamcpServer {
             Ok(json) => fenced_structured("auth audit log", json),
             Err(e) => Failure::new("cannot encode the result", e.to_string(), "report this as a bug").into_result(),
         }))
+    }
+
+    /// List the triggers on auth.users with each function's risks (no exception handling, SECURITY DEFINER without
+    /// search_path, writes GoTrue's role cannot make): the top cause of "Database error saving new user".
+    #[tool(
+        annotations(title = "Check auth triggers", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
+        output_schema = schema_of::<AuthTriggerReport>()
+    )]
+    async fn check_auth_triggers(
+        &self,
+        Parameters(params): Parameters<AuthConfigParams>,
+    ) -> Result<CallToolResult, McpError> {
+        Ok(self
+            .with_client(params.instance.as_deref(), |client| async move {
+                let report = auth_triggers(&**client).await?;
+                let json = serde_json::to_value(&report)
+                    .map_err(|e| Failure::new("cannot encode the result", e.to_string(), "report this as a bug"))?;
+                Ok(fenced_structured("trigger list", json))
+            })
+            .await)
     }
 }

@@ -22,38 +22,28 @@ pub struct ListUsersParams {
     /// Page number, from 1.
     #[serde(default = "default_page")]
     pub page: u32,
-    /// Users per page (default 50, at most 1000).
+    /// Users per page (default 50, max 1000).
     #[serde(default = "default_per_page")]
     pub per_page: u32,
     /// Substring of the email or full name.
-    #[serde(default)]
     pub filter: Option<String>,
-    /// Only users with this sign-in provider (email, phone, google, ...).
-    #[serde(default)]
+    /// Sign-in provider (email, phone, google...).
     pub provider: Option<String>,
-    /// Only confirmed (true) or unconfirmed (false) users.
-    #[serde(default)]
+    /// Confirmed or not.
     pub confirmed: Option<bool>,
-    /// Only banned (true) or not banned (false) users.
-    #[serde(default)]
+    /// Banned or not.
     pub banned: Option<bool>,
-    /// Only anonymous (true) or non-anonymous (false) users.
-    #[serde(default)]
+    /// Anonymous or not.
     pub anonymous: Option<bool>,
-    /// Created at or after this time (RFC 3339 or YYYY-MM-DD).
-    #[serde(default)]
+    /// Created at/after (RFC 3339 or YYYY-MM-DD).
     pub created_after: Option<String>,
-    /// Created before this time.
-    #[serde(default)]
+    /// Created before.
     pub created_before: Option<String>,
-    /// Last sign-in at or after this time.
-    #[serde(default)]
+    /// Last sign-in at/after.
     pub signed_in_after: Option<String>,
-    /// Last sign-in before this time.
-    #[serde(default)]
+    /// Last sign-in before.
     pub signed_in_before: Option<String>,
-    /// Instance name; the default instance when omitted.
-    #[serde(default)]
+    /// Configured instance (default: the default one).
     pub instance: Option<String>,
 }
 
@@ -62,8 +52,7 @@ pub struct ListUsersParams {
 pub struct UserIdParams {
     /// The user's id (UUID).
     pub user_id: String,
-    /// Instance name; the default instance when omitted.
-    #[serde(default)]
+    /// Configured instance (default: the default one).
     pub instance: Option<String>,
 }
 

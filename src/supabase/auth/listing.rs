@@ -100,8 +100,8 @@ impl AuthAdmin {
         let page = page.max(1);
         if extra.is_empty() {
             let found = self.list_users(page, per_page, filter).await?;
-            let has_more = found.has_next
-                || found.total.is_some_and(|total| total > u64::from(page) * u64::from(per_page));
+            let has_more =
+                found.has_next || found.total.is_some_and(|total| total > u64::from(page) * u64::from(per_page));
             return Ok(UserListing {
                 users: found.users.iter().map(User::row).collect(),
                 page,

@@ -7,12 +7,13 @@ pub mod error;
 pub mod listing;
 pub mod sessions;
 pub mod settings;
+pub mod triggers;
 pub mod types;
 mod users;
 
 pub use error::AuthError;
-pub use types::{AuditEntry, Factor, Identity, User, UserRow};
 pub use listing::{UserFilter, UserListing};
+pub use types::{AuditEntry, Factor, Identity, User, UserRow};
 pub use users::{GeneratedLink, LinkType, UserAttributes, UserPage};
 
 use crate::failure::Failure;

@@ -136,10 +136,7 @@ impl User {
 
     /// Banned now: `banned_until` lies in the future.
     pub fn is_banned(&self) -> bool {
-        self.banned_until
-            .as_deref()
-            .and_then(parse_time)
-            .is_some_and(|until| until > chrono::Utc::now())
+        self.banned_until.as_deref().and_then(parse_time).is_some_and(|until| until > chrono::Utc::now())
     }
 
     pub fn row(&self) -> UserRow {

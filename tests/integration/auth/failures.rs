@@ -34,11 +34,9 @@ async fn gotrue_refusals_are_explained() {
 #[tokio::test]
 async fn wrong_keys_are_named_with_their_fix() {
     let fake = Fake::start().await;
-    for (key, expected) in [
-        ("not-a-key-kong-knows", "refused the key"),
-        (ANON_KEY, "403 not_admin"),
-        (FOREIGN_KEY, "403 bad_jwt"),
-    ] {
+    for (key, expected) in
+        [("not-a-key-kong-knows", "refused the key"), (ANON_KEY, "403 not_admin"), (FOREIGN_KEY, "403 bad_jwt")]
+    {
         let server = serve_with_key(&fake, key, &[]).await;
         let error = server.err("list_users", json!({})).await;
         assert!(error.contains(expected), "{key}: {error}");

@@ -1,6 +1,7 @@
 //! sign_out_user on a real auth schema: the user's auth.sessions rows go in one transaction, their refresh
 //! tokens with them (the session_id foreign key cascades, as in GoTrue's schema), other users keep theirs;
-//! get_user counts the sessions when the database is configured.
+//! get_user counts the sessions when the database is configured; check_auth_triggers judges the triggers on
+//! auth.users.
 
 use crate::gotrue_fake::{Fake, SERVICE_KEY};
 use crate::{mcp_client, support};
@@ -32,7 +33,10 @@ async fn sign_out_deletes_sessions_and_their_refresh_tokens() {
         for n in 0..3 {
             let session = uuid::Uuid::new_v4();
             admin
-                .execute("INSERT INTO auth.sessions (id, user_id, created_at) VALUES ($1, $2, now())", &[&session, &user])
+                .execute(
+                    "INSERT INTO auth.sessions (id, user_id, created_at) VALUES ($1, $2, now())",
+                    &[&session, &user],
+                )
                 .await
                 .unwrap();
             admin
@@ -65,5 +69,47 @@ async fn sign_out_deletes_sessions_and_their_refresh_tokens() {
     assert_eq!(count("SELECT count(*) FROM auth.sessions WHERE user_id::text = $1", ids[1].clone()).await, 3);
     assert_eq!(count("SELECT count(*) FROM auth.refresh_tokens WHERE user_id = $1", ids[1].clone()).await, 3);
     assert_eq!(server.ok("get_user", json!({"user_id": ids[0]})).await["session_count"], 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn check_auth_triggers_names_the_risky_functions() {
+    let db = support::fresh_database("auth_triggers").await;
+    let fake = Fake::start().await;
+    let server = mcp_client::start_with_env(
+        &["--features", "auth", "--database-url", &db.url()],
+        &[("SUPABASE_URL", &fake.url), ("SUPABASE_SERVICE_ROLE_KEY", SERVICE_KEY)],
+    )
+    .await;
+    let none = server.ok("check_auth_triggers", json!({})).await;
+    assert_eq!(none["triggers"], json!([]));
+    assert!(none["summary"].as_str().unwrap().contains("no triggers"), "{none}");
+    db.admin()
+        .await
+        .batch_execute(
+            "CREATE TABLE public.profiles (id uuid PRIMARY KEY, email text);
+             CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN INSERT INTO public.profiles (id, email) VALUES (new.id, new.email); RETURN new; END $$;
+             CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users
+               FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+             CREATE FUNCTION public.safe_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+               SET search_path = '' AS $$
+             BEGIN INSERT INTO public.profiles (id) VALUES (new.id); RETURN new;
+             EXCEPTION WHEN others THEN RAISE WARNING 'profile: %', sqlerrm; RETURN new; END $$;
+             CREATE TRIGGER z_safe AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.safe_new_user();",
+        )
+        .await
+        .unwrap();
+    let report = server.ok("check_auth_triggers", json!({})).await;
+    let triggers = report["triggers"].as_array().unwrap();
+    assert_eq!(triggers.len(), 2, "{report}");
+    assert_eq!(triggers[0]["name"], "on_auth_user_created");
+    assert_eq!(triggers[0]["function"], "handle_new_user()");
+    let risks = triggers[0]["risks"].to_string();
+    assert!(risks.contains("no EXCEPTION block") && risks.contains("supabase_auth_admin"), "{risks}");
+    assert_eq!(triggers[1]["security_definer"], true);
+    assert_eq!(triggers[1]["search_path"], "\"\"");
+    assert_eq!(triggers[1]["risks"], json!([]), "{report}");
+    assert!(report["summary"].as_str().unwrap().contains("1 with risks"), "{report}");
     server.stop().await;
 }

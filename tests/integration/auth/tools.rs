@@ -31,12 +31,17 @@ async fn users_are_created_read_updated_banned_and_deleted() {
     assert_eq!(identity["id"], id.as_str(), "the email identity's id is the user id (GoTrue's quirk)");
     assert_eq!(got["session_count"], Value::Null, "no database configured");
 
-    let merged = server.ok("update_user", json!({"user_id": id, "user_metadata": {"plan": "pro", "full_name": null}})).await;
+    let merged =
+        server.ok("update_user", json!({"user_id": id, "user_metadata": {"plan": "pro", "full_name": null}})).await;
     assert_eq!(merged["user_metadata"], json!({"plan": "pro"}), "merged, and null removed a key");
-    let refused = server.err("update_user", json!({"user_id": id, "replace_metadata": true, "user_metadata": {}})).await;
+    let refused =
+        server.err("update_user", json!({"user_id": id, "replace_metadata": true, "user_metadata": {}})).await;
     assert!(refused.contains("confirm: true"), "{refused}");
     let replaced = server
-        .ok("update_user", json!({"user_id": id, "replace_metadata": true, "confirm": true, "user_metadata": {"only": 1}}))
+        .ok(
+            "update_user",
+            json!({"user_id": id, "replace_metadata": true, "confirm": true, "user_metadata": {"only": 1}}),
+        )
         .await;
     assert_eq!(replaced["user_metadata"], json!({"only": 1}));
 
@@ -126,7 +131,9 @@ async fn factors_links_invites_audit_and_settings() {
     assert!(link["action_link"].as_str().unwrap().contains("type=recovery"), "{link}");
     assert_eq!(link["email_otp"].as_str().unwrap().len(), 6);
     assert_eq!(link["user"]["id"], id.as_str());
-    let signup = server.ok("generate_link", json!({"type": "signup", "email": "new@example.com", "password": "pw-123456"})).await;
+    let signup = server
+        .ok("generate_link", json!({"type": "signup", "email": "new@example.com", "password": "pw-123456"}))
+        .await;
     assert_eq!(signup["verification_type"], "signup");
     let exists = server.err("generate_link", json!({"type": "invite", "email": "new@example.com"})).await;
     assert!(exists.contains("email_exists"), "{exists}");

@@ -70,10 +70,10 @@ impl State {
     /// A strictly increasing RFC 3339 time, as GoTrue prints it.
     pub fn now(&mut self) -> String {
         let mut now = chrono::Utc::now();
-        if let Some(last) = self.clock {
-            if now <= last {
-                now = last + chrono::Duration::microseconds(1);
-            }
+        if let Some(last) = self.clock
+            && now <= last
+        {
+            now = last + chrono::Duration::microseconds(1);
         }
         self.clock = Some(now);
         now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
@@ -124,7 +124,8 @@ impl Drop for Fake {
 
 impl Fake {
     pub async fn start() -> Fake {
-        let state = State { faults: Faults { hang_for: Duration::from_secs(5), ..Faults::default() }, ..State::default() };
+        let state =
+            State { faults: Faults { hang_for: Duration::from_secs(5), ..Faults::default() }, ..State::default() };
         let state = Arc::new(Mutex::new(state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the fake");
         let address = listener.local_addr().expect("fake address");

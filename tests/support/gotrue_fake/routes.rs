@@ -40,8 +40,8 @@ impl ApiError {
         if let Some((key, value)) = self.extra {
             body[key.as_str()] = value;
         }
-        let mut response = (status(self.status), [(header::CONTENT_TYPE, "application/json")], body.to_string())
-            .into_response();
+        let mut response =
+            (status(self.status), [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response();
         let headers = response.headers_mut();
         headers.insert("x-sb-error-code", HeaderValue::from_str(&self.code).unwrap());
         if versioned {
@@ -69,19 +69,23 @@ fn status(code: u16) -> StatusCode {
 }
 
 fn kong(code: u16, message: &str) -> Response {
-    (status(code), [(header::CONTENT_TYPE, "application/json")], json!({"message": message}).to_string()).into_response()
+    (status(code), [(header::CONTENT_TYPE, "application/json")], json!({"message": message}).to_string())
+        .into_response()
 }
 
 pub fn router(state: Shared) -> Router {
     Router::new().fallback(handle).with_state(state)
 }
 
-async fn handle(AxState(state): AxState<Shared>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    AxState(state): AxState<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let versioned = headers.get("x-supabase-api-version").is_some_and(|v| v.as_bytes() >= b"2024-01-01".as_slice());
-    let query: BTreeMap<String, String> = uri
-        .query()
-        .map(|q| url_pairs(q).into_iter().collect())
-        .unwrap_or_default();
+    let query: BTreeMap<String, String> = uri.query().map(|q| url_pairs(q).into_iter().collect()).unwrap_or_default();
     let (hang, fault) = {
         let mut state = state.lock().unwrap();
         state.requests.push(format!("{method} {uri}"));
@@ -109,7 +113,9 @@ async fn handle(AxState(state): AxState<Shared>, method: Method, uri: Uri, heade
     match fault {
         Some(502) => return kong(502, "An invalid response was received from the upstream server"),
         Some(503) => return kong(503, "failure to get a peer from the ring-balancer"),
-        Some(429) => return ApiError::new(429, "over_request_rate_limit", "Request rate limit reached").response(versioned),
+        Some(429) => {
+            return ApiError::new(429, "over_request_rate_limit", "Request rate limit reached").response(versioned);
+        }
         Some(code) => return ApiError::new(code, "unexpected_failure", "Unexpected failure").response(versioned),
         None => {}
     }
@@ -130,8 +136,12 @@ async fn handle(AxState(state): AxState<Shared>, method: Method, uri: Uri, heade
             Some(SERVICE_KEY) => {}
             Some(ANON_KEY) => return ApiError::new(403, "not_admin", "User not allowed").response(versioned),
             Some(_) => {
-                return ApiError::new(403, "bad_jwt", "invalid JWT: unable to parse or verify signature, signature is invalid")
-                    .response(versioned);
+                return ApiError::new(
+                    403,
+                    "bad_jwt",
+                    "invalid JWT: unable to parse or verify signature, signature is invalid",
+                )
+                .response(versioned);
             }
         }
     }
@@ -140,23 +150,26 @@ async fn handle(AxState(state): AxState<Shared>, method: Method, uri: Uri, heade
     } else {
         match serde_json::from_slice(&body) {
             Ok(value) => value,
-            Err(_) => return ApiError::new(400, "bad_json", "Could not parse request body as JSON").response(versioned),
+            Err(_) => {
+                return ApiError::new(400, "bad_json", "Could not parse request body as JSON").response(versioned);
+            }
         }
     };
-    let base = format!("http://{}/auth/v1", headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost"));
+    let base =
+        format!("http://{}/auth/v1", headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost"));
     let outcome = {
         let mut state = state.lock().unwrap();
         dispatch(&mut state, &method, &path, &query, &parsed, &base)
     };
     match outcome {
         Ok(reply) => {
-            let mut response = (status(reply.status), [(header::CONTENT_TYPE, "application/json")], reply.body.to_string())
-                .into_response();
+            let mut response =
+                (status(reply.status), [(header::CONTENT_TYPE, "application/json")], reply.body.to_string())
+                    .into_response();
             for (name, value) in reply.headers {
-                response.headers_mut().append(
-                    HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                    HeaderValue::from_str(&value).unwrap(),
-                );
+                response
+                    .headers_mut()
+                    .append(HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_str(&value).unwrap());
             }
             response
         }
@@ -211,12 +224,13 @@ fn decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(byte) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;

@@ -62,17 +62,17 @@ fn check_password(body: &Value) -> Result<bool, ApiError> {
     if password.is_some() && hash.is_some() {
         return Err(validation(400, "Only a password or a password hash should be provided"));
     }
-    if let Some(password) = password {
-        if password.chars().count() < 6 {
-            let mut error = ApiError::new(422, "weak_password", "Password should be at least 6 characters.");
-            error.extra = Some(("weak_password".to_owned(), json!({"reasons": ["length"]})));
-            return Err(error);
-        }
+    if let Some(password) = password
+        && password.chars().count() < 6
+    {
+        let mut error = ApiError::new(422, "weak_password", "Password should be at least 6 characters.");
+        error.extra = Some(("weak_password".to_owned(), json!({"reasons": ["length"]})));
+        return Err(error);
     }
-    if let Some(hash) = hash {
-        if !(hash.starts_with("$2") || hash.starts_with("$argon2")) {
-            return Err(validation(400, "Invalid password hash format"));
-        }
+    if let Some(hash) = hash
+        && !(hash.starts_with("$2") || hash.starts_with("$argon2"))
+    {
+        return Err(validation(400, "Invalid password hash format"));
     }
     Ok(true)
 }
@@ -97,13 +97,17 @@ pub fn insert(state: &mut State, body: &Value) -> Result<Value, ApiError> {
             return Err(validation(400, "Unable to validate email address: invalid format"));
         }
         if state.by_email(email).is_some() {
-            return Err(ApiError::new(422, "email_exists", "A user with this email address has already been registered"));
+            return Err(ApiError::new(
+                422,
+                "email_exists",
+                "A user with this email address has already been registered",
+            ));
         }
     }
-    if let Some(phone) = &phone {
-        if state.users.iter().any(|u| u.json["phone"] == phone.as_str()) {
-            return Err(ApiError::new(422, "phone_exists", "A user with this phone number has already been registered"));
-        }
+    if let Some(phone) = &phone
+        && state.users.iter().any(|u| u.json["phone"] == phone.as_str())
+    {
+        return Err(ApiError::new(422, "phone_exists", "A user with this phone number has already been registered"));
     }
     check_password(body)?;
     let id = match text(body, "id") {
@@ -176,8 +180,9 @@ fn ban(user: &mut StoredUser, duration: &str) -> Result<(), ApiError> {
         user.json["banned_until"] = Value::Null;
         return Ok(());
     }
-    let seconds = go_duration(duration)
-        .ok_or_else(|| validation(400, &format!("invalid format for ban duration: time: invalid duration \"{duration}\"")))?;
+    let seconds = go_duration(duration).ok_or_else(|| {
+        validation(400, &format!("invalid format for ban duration: time: invalid duration \"{duration}\""))
+    })?;
     let until = chrono::Utc::now() + chrono::Duration::seconds(seconds);
     user.json["banned_until"] = json!(until.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
     Ok(())
@@ -192,10 +197,10 @@ pub fn get(state: &State, id: &str) -> Result<Value, ApiError> {
 pub fn update(state: &mut State, id: &str, body: &Value) -> Result<Value, ApiError> {
     let id = user_id(id)?;
     state.user(&id).ok_or_else(not_found)?;
-    if let Some(email) = text(body, "email").map(str::to_lowercase) {
-        if state.by_email(&email).is_some_and(|u| u.json["id"] != id.as_str()) {
-            return Err(ApiError::new(422, "email_exists", "A user with this email address has already been registered"));
-        }
+    if let Some(email) = text(body, "email").map(str::to_lowercase)
+        && state.by_email(&email).is_some_and(|u| u.json["id"] != id.as_str())
+    {
+        return Err(ApiError::new(422, "email_exists", "A user with this email address has already been registered"));
     }
     check_password(body)?;
     let now = state.now();
@@ -283,10 +288,15 @@ pub fn generate_link(state: &mut State, body: &Value, base: &str) -> Result<Valu
     let existing = state.by_email(&email).map(|u| u.json["id"].as_str().unwrap_or_default().to_owned());
     let id = match (kind.as_str(), existing) {
         ("signup" | "invite", Some(_)) => {
-            return Err(ApiError::new(422, "email_exists", "A user with this email address has already been registered"));
+            return Err(ApiError::new(
+                422,
+                "email_exists",
+                "A user with this email address has already been registered",
+            ));
         }
         ("signup" | "invite" | "magiclink", None) => {
-            let mut attributes = json!({"email": email, "user_metadata": body.get("data").cloned().unwrap_or(json!({}))});
+            let mut attributes =
+                json!({"email": email, "user_metadata": body.get("data").cloned().unwrap_or(json!({}))});
             if let Some(password) = text(body, "password") {
                 attributes["password"] = json!(password);
             }
@@ -295,7 +305,8 @@ pub fn generate_link(state: &mut State, body: &Value, base: &str) -> Result<Valu
         }
         ("magiclink" | "recovery", Some(id)) => id,
         ("email_change_current" | "email_change_new", Some(id)) => {
-            let new_email = text(body, "new_email").ok_or_else(|| validation(422, "The new email address provided is invalid"))?;
+            let new_email =
+                text(body, "new_email").ok_or_else(|| validation(422, "The new email address provided is invalid"))?;
             let now = state.now();
             let user = state.user_mut(&id).unwrap();
             user.json["new_email"] = json!(new_email.to_lowercase());
@@ -318,8 +329,7 @@ pub fn generate_link(state: &mut State, body: &Value, base: &str) -> Result<Valu
     let otp = format!("{:06}", uuid::Uuid::new_v4().as_u128() % 1_000_000);
     let redirect_to = text(body, "redirect_to").unwrap_or("http://localhost:3000").to_owned();
     let mut reply = user.json.clone();
-    reply["action_link"] =
-        json!(format!("{base}/verify?token={hashed_token}&type={kind}&redirect_to={redirect_to}"));
+    reply["action_link"] = json!(format!("{base}/verify?token={hashed_token}&type={kind}&redirect_to={redirect_to}"));
     reply["email_otp"] = json!(otp);
     reply["hashed_token"] = json!(hashed_token);
     reply["verification_type"] = json!(kind);
@@ -329,11 +339,13 @@ pub fn generate_link(state: &mut State, body: &Value, base: &str) -> Result<Valu
 
 /// `POST /invite`: creates the user and "sends" the mail.
 pub fn invite(state: &mut State, body: &Value) -> Result<Value, ApiError> {
-    let email = text(body, "email").map(str::to_lowercase).ok_or_else(|| validation(400, "An email address is required"))?;
+    let email =
+        text(body, "email").map(str::to_lowercase).ok_or_else(|| validation(400, "An email address is required"))?;
     if state.by_email(&email).is_some() {
         return Err(ApiError::new(422, "email_exists", "A user with this email address has already been registered"));
     }
-    let user = insert(state, &json!({"email": email, "user_metadata": body.get("data").cloned().unwrap_or(json!({}))}))?;
+    let user =
+        insert(state, &json!({"email": email, "user_metadata": body.get("data").cloned().unwrap_or(json!({}))}))?;
     let now = state.now();
     let id = user["id"].as_str().unwrap().to_owned();
     let stored = state.user_mut(&id).unwrap();
@@ -375,11 +387,16 @@ pub fn list(state: &State, query: &BTreeMap<String, String>, base: &str) -> Resu
         .filter(|u| {
             filter.as_ref().is_none_or(|f| {
                 u.json["email"].as_str().unwrap_or_default().contains(f.as_str())
-                    || u.json["user_metadata"]["full_name"].as_str().unwrap_or_default().to_lowercase().contains(f.as_str())
+                    || u.json["user_metadata"]["full_name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_lowercase()
+                        .contains(f.as_str())
             })
         })
         .collect();
-    let users: Vec<Value> = matching.iter().skip((page - 1) * per_page).take(per_page).map(|u| u.json.clone()).collect();
+    let users: Vec<Value> =
+        matching.iter().skip((page - 1) * per_page).take(per_page).map(|u| u.json.clone()).collect();
     Ok(Reply {
         status: 200,
         headers: page_headers(base, "/admin/users", page, per_page, matching.len()),
@@ -409,10 +426,17 @@ pub fn audit(state: &State, query: &BTreeMap<String, String>, base: &str) -> Res
         .rev()
         .filter(|entry| {
             scope.as_ref().is_none_or(|(fields, value)| {
-                fields.iter().any(|f| entry["payload"][f].as_str().unwrap_or_default().to_lowercase().contains(value.as_str()))
+                fields
+                    .iter()
+                    .any(|f| entry["payload"][f].as_str().unwrap_or_default().to_lowercase().contains(value.as_str()))
             })
         })
         .collect();
-    let entries: Vec<Value> = matching.iter().skip((page - 1) * per_page).take(per_page).map(|e| (*e).clone()).collect();
-    Ok(Reply { status: 200, headers: page_headers(base, "/admin/audit", page, per_page, matching.len()), body: json!(entries) })
+    let entries: Vec<Value> =
+        matching.iter().skip((page - 1) * per_page).take(per_page).map(|e| (*e).clone()).collect();
+    Ok(Reply {
+        status: 200,
+        headers: page_headers(base, "/admin/audit", page, per_page, matching.len()),
+        body: json!(entries),
+    })
 }
