@@ -1,13 +1,14 @@
 //! Reading users: `list_users` (paginated compact rows, Studio's filters) and `get_user` (identities, MFA
-//! factors, metadata, and the session count when the instance's database is configured). User data is
-//! fenced as untrusted: metadata is written by end users.
+//! factors, metadata, and the session count when the instance's database is configured). When GoTrue cannot
+//! be reached, list_users reads auth.users with SQL (and says so). User data is fenced as untrusted: metadata
+//! is written by end users.
 
 use super::{default_page, default_per_page};
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, fenced_structured, schema_of};
 use crate::supabase::auth::listing::parse_bound;
-use crate::supabase::auth::{User, UserFilter, UserListing, sessions};
+use crate::supabase::auth::{User, UserFilter, UserListing, is_unreachable, sessions, sql};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
@@ -90,6 +91,7 @@ fn fenced<T: Serialize>(value: &T) -> CallToolResult {
 impl SupamcpServer {
     /// List Supabase Auth users page by page, newest first, with compact rows (providers, confirmed, last
     /// sign-in, ban, MFA factor count) and the total. Filter by email/name, provider, status or time ranges.
+    /// Falls back to SQL on auth.users when GoTrue is unreachable.
     #[tool(
         annotations(title = "List auth users", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
         output_schema = schema_of::<UserListing>()
@@ -99,7 +101,22 @@ impl SupamcpServer {
             let extra = params.user_filter()?;
             let admin = self.auth_admin(params.instance.as_deref())?;
             let per_page = params.per_page.clamp(1, MAX_PER_PAGE);
-            admin.list_filtered(params.page, per_page, params.filter.as_deref(), &extra).await
+            let filter = params.filter.as_deref();
+            match admin.list_filtered(params.page, per_page, filter, &extra).await {
+                Err(failure) if is_unreachable(&failure) => {
+                    let Ok(database) = self.state.databases.get(params.instance.as_deref()) else {
+                        return Err(failure);
+                    };
+                    let client = database.client().await.map_err(|_| failure.clone())?;
+                    let mut listing = sql::list_users(&**client, params.page, per_page, filter, &extra).await?;
+                    listing.note = Some(format!(
+                        "{}: {}; these users were read from auth.users with SQL instead",
+                        failure.what, failure.why
+                    ));
+                    Ok(listing)
+                }
+                other => other,
+            }
         }
         .await;
         Ok(outcome.map_or_else(IntoToolResult::into_result, |listing| fenced(&listing)))

@@ -39,6 +39,9 @@ pub struct UserListing {
     pub has_more: bool,
     /// With filters beyond `filter`: how many users were read to find these.
     pub scanned: Option<u64>,
+    /// Set when the users were read with SQL on auth.users because GoTrue could not be reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl UserFilter {
@@ -109,6 +112,7 @@ impl AuthAdmin {
                 total: found.total,
                 has_more,
                 scanned: None,
+                note: None,
             });
         }
         let skip = u64::from(page - 1) * u64::from(per_page);
@@ -140,6 +144,7 @@ impl AuthAdmin {
             total: complete.then_some(matched),
             has_more: !complete || matched > skip + u64::from(per_page),
             scanned: Some(scanned),
+            note: None,
         })
     }
 }

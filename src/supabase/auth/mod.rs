@@ -7,6 +7,7 @@ pub mod error;
 pub mod listing;
 pub mod sessions;
 pub mod settings;
+pub mod sql;
 pub mod triggers;
 pub mod types;
 mod users;
@@ -68,7 +69,7 @@ impl AuthAdmin {
             if let Some(body) = body {
                 request = request.json(body);
             }
-            let reply = self.gateway.send(request, what).await?;
+            let reply = self.gateway.send(request, what).await.map_err(mark_unreachable)?;
             let transient = matches!(
                 reply.status,
                 StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT
@@ -83,7 +84,7 @@ impl AuthAdmin {
                     &format!("{what} on instance '{}' ({} {})", self.instance(), method, self.url_text(&full)),
                     self.base_url(),
                 );
-                return Err(failure);
+                return Err(if transient { mark_unreachable(failure) } else { failure });
             }
             return Ok(reply);
         }
@@ -131,6 +132,20 @@ impl AuthAdmin {
         let reply = self.call(Method::GET, "/admin/audit", &params, None, what).await?;
         Ok((self.parse(&reply, what)?, total_count(&reply)))
     }
+}
+
+/// Appended to the `what` of a failure that means the auth service could not be reached (no connection, no
+/// answer in time, the gateway's 502/503/504 after retries): reads may then fall back to SQL.
+const UNREACHABLE: &str = " (the auth service is unreachable)";
+
+fn mark_unreachable(mut failure: Failure) -> Failure {
+    failure.what.push_str(UNREACHABLE);
+    failure
+}
+
+/// Whether `failure` says the auth service could not be reached.
+pub fn is_unreachable(failure: &Failure) -> bool {
+    failure.what.ends_with(UNREACHABLE)
 }
 
 /// The `X-Total-Count` header.

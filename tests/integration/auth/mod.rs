@@ -1,7 +1,7 @@
 //! The auth group against the fake GoTrue (`tests/support/gotrue_fake`): the real binary over stdio for every
 //! tool and its failures (`tools.rs`, `failures.rs`), secrets kept out of replies, logs and the audit log
-//! (`leaks.rs`), sign-out on a real auth.sessions table (`sessions.rs`), and the fake itself proven with the
-//! official `@supabase/auth-js` admin client (`authjs.rs`).
+//! (`leaks.rs`), sign-out on a real auth.sessions table (`sessions.rs`), SQL and GoTrue agreeing (`sql_path.rs`),
+//! and the fake itself proven with the official `@supabase/auth-js` admin client (`authjs.rs`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -9,6 +9,7 @@ mod authjs;
 mod failures;
 mod leaks;
 mod sessions;
+mod sql_path;
 mod tools;
 
 use crate::gotrue_fake::Fake;

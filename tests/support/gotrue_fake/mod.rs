@@ -12,6 +12,7 @@
 //! Include it with `#[path = "../support/gotrue_fake/mod.rs"] mod gotrue_fake;`.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod mirror;
 mod routes;
 mod users;
 
@@ -64,6 +65,8 @@ pub struct State {
     /// The last `created_at`, kept strictly increasing.
     pub clock: Option<chrono::DateTime<chrono::Utc>>,
     pub emails_sent: Vec<String>,
+    /// How many audit rows were written to the database so far.
+    pub synced_audit: usize,
 }
 
 impl State {
@@ -124,12 +127,23 @@ impl Drop for Fake {
 
 impl Fake {
     pub async fn start() -> Fake {
+        Fake::serve(None).await
+    }
+
+    /// A fake that also writes its users, identities and audit rows to a real auth schema after every change,
+    /// as GoTrue does (`client` is a superuser connection to the fixture database).
+    pub async fn with_database(client: tokio_postgres::Client) -> Fake {
+        client.batch_execute(mirror::AUDIT_TABLE).await.expect("create auth.audit_log_entries");
+        Fake::serve(Some(Arc::new(tokio::sync::Mutex::new(client)))).await
+    }
+
+    async fn serve(database: Option<routes::Database>) -> Fake {
         let state =
             State { faults: Faults { hang_for: Duration::from_secs(5), ..Faults::default() }, ..State::default() };
         let state = Arc::new(Mutex::new(state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the fake");
         let address = listener.local_addr().expect("fake address");
-        let app = routes::router(state.clone());
+        let app = routes::router(state.clone(), database);
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("fake server");
         });

@@ -13,6 +13,14 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 pub type Shared = Arc<Mutex<State>>;
+/// The fixture database the fake mirrors its state into, when it has one.
+pub type Database = Arc<tokio::sync::Mutex<tokio_postgres::Client>>;
+
+#[derive(Clone)]
+pub struct App {
+    state: Shared,
+    database: Option<Database>,
+}
 
 /// A GoTrue error: status, error code, message and extra fields (weak_password).
 #[derive(Debug)]
@@ -73,17 +81,12 @@ fn kong(code: u16, message: &str) -> Response {
         .into_response()
 }
 
-pub fn router(state: Shared) -> Router {
-    Router::new().fallback(handle).with_state(state)
+pub fn router(state: Shared, database: Option<Database>) -> Router {
+    Router::new().fallback(handle).with_state(App { state, database })
 }
 
-async fn handle(
-    AxState(state): AxState<Shared>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn handle(AxState(app): AxState<App>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let state = app.state;
     let versioned = headers.get("x-supabase-api-version").is_some_and(|v| v.as_bytes() >= b"2024-01-01".as_slice());
     let query: BTreeMap<String, String> = uri.query().map(|q| url_pairs(q).into_iter().collect()).unwrap_or_default();
     let (hang, fault) = {
@@ -157,10 +160,24 @@ async fn handle(
     };
     let base =
         format!("http://{}/auth/v1", headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost"));
-    let outcome = {
+    let (outcome, snapshot) = {
         let mut state = state.lock().unwrap();
-        dispatch(&mut state, &method, &path, &query, &parsed, &base)
+        let outcome = dispatch(&mut state, &method, &path, &query, &parsed, &base);
+        let snapshot = (app.database.is_some() && method != Method::GET && outcome.is_ok()).then(|| {
+            let users: Vec<(Value, bool)> = state.users.iter().map(|u| (u.json.clone(), u.has_password)).collect();
+            let audit = state.audit[state.synced_audit..].to_vec();
+            state.synced_audit = state.audit.len();
+            (users, audit)
+        });
+        (outcome, snapshot)
     };
+    if let (Some(database), Some((users, audit))) = (&app.database, snapshot) {
+        let mut client = database.lock().await;
+        if let Err(error) = super::mirror::sync(&mut client, &users, &audit).await {
+            return ApiError::new(500, "unexpected_failure", format!("Database error saving user: {error}"))
+                .response(versioned);
+        }
+    }
     match outcome {
         Ok(reply) => {
             let mut response =
