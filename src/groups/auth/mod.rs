@@ -2,6 +2,7 @@
 //! audit log. Declarations only; the work is in `crate::supabase::auth` (the admin API through the instance's
 //! gateway with the service-role key; sign-out through SQL, as GoTrue has no admin endpoint for it).
 
+mod config;
 mod factors;
 mod links;
 mod manage;
@@ -24,6 +25,7 @@ impl SupamcpServer {
             + SupamcpServer::auth_links_router()
             + SupamcpServer::auth_factors_router()
             + SupamcpServer::auth_settings_router()
+            + SupamcpServer::auth_config_router()
     }
 
     /// The GoTrue admin API of `instance` (the default one when `None`).

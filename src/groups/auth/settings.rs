@@ -7,20 +7,45 @@ use crate::failure::Failure;
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
 use crate::supabase::auth::AuditEntry;
+use crate::supabase::auth::envconfig::{auth_env, auth_findings};
 use crate::supabase::auth::listing::parse_bound;
 use crate::supabase::auth::settings::AuthSettings;
 use crate::supabase::auth::triggers::{AuthTriggerReport, auth_triggers};
 use crate::supabase::auth::types::parse_time;
+use crate::supabase::finding::Finding;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthConfigParams {
+    /// Self-hosted: the stack's .env, to include its auth variables (secrets redacted) and findings.
+    pub path: Option<String>,
     /// Configured instance (default: the default one).
     pub instance: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TriggersParams {
+    /// Configured instance (default: the default one).
+    pub instance: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+struct AuthConfigReply {
+    /// What the running auth service reports (GET /auth/v1/settings and /health).
+    service: Option<AuthSettings>,
+    /// Why the service could not be asked.
+    service_error: Option<String>,
+    /// The auth variables of the .env (secrets as redacted hints).
+    env: Option<BTreeMap<String, String>>,
+    /// The .env doctor's findings about them (fake SMTP, SITE_URL ...).
+    findings: Vec<Finding>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -58,18 +83,31 @@ struct AuditLogReply {
 
 #[tool_router(router = auth_settings_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Supabase Auth's settings as the auth service reports them: enabled providers, signup on/off,
-    /// email/phone autoconfirm, SAML, and the GoTrue version.
+    /// Supabase Auth's settings: enabled providers, signup, autoconfirm, SAML and the GoTrue version as the
+    /// service reports them, plus (self-hosted, with path) the .env's auth variables and their problems.
     #[tool(
         annotations(title = "Get auth config", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
-        output_schema = schema_of::<AuthSettings>()
+        output_schema = schema_of::<AuthConfigReply>()
     )]
     async fn get_auth_config(
         &self,
         Parameters(params): Parameters<AuthConfigParams>,
     ) -> Result<CallToolResult, McpError> {
-        let outcome = async { self.auth_admin(params.instance.as_deref())?.auth_settings().await }.await;
-        Ok(outcome.map_or_else(IntoToolResult::into_result, |settings| structured(&settings)))
+        let service = async { self.auth_admin(params.instance.as_deref())?.auth_settings().await }.await;
+        let file = params.path.as_deref().map(|path| crate::supabase::env::load_strict(None, Some(Path::new(path))));
+        let (env, findings) = match file {
+            Some(Err(failure)) => return Ok(failure.into_result()),
+            Some(Ok(file)) => (Some(auth_env(&file)), auth_findings(&file)),
+            None => (None, Vec::new()),
+        };
+        if let (Err(failure), None) = (&service, &env) {
+            return Ok(failure.clone().into_result());
+        }
+        let (service, service_error) = match service {
+            Ok(settings) => (Some(settings), None),
+            Err(failure) => (None, Some(failure.text())),
+        };
+        Ok(structured(&AuthConfigReply { service, service_error, env, findings }))
     }
 
     /// Supabase Auth's audit log (sign-ins, sign-ups, deletions, token refreshes ...), newest first, paginated,
@@ -121,7 +159,7 @@ impl SupamcpServer {
     )]
     async fn check_auth_triggers(
         &self,
-        Parameters(params): Parameters<AuthConfigParams>,
+        Parameters(params): Parameters<TriggersParams>,
     ) -> Result<CallToolResult, McpError> {
         Ok(self
             .with_client(params.instance.as_deref(), |client| async move {

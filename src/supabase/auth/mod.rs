@@ -3,6 +3,7 @@
 //! created or changed here, never with SQL on auth.* (raw inserts leave NULL token columns that break GoTrue).
 //! Only reads are retried (once per 502/503/504); every error reply becomes a [`Failure`] through [`error`].
 
+pub mod envconfig;
 pub mod error;
 pub mod listing;
 pub mod sessions;

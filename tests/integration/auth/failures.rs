@@ -89,7 +89,15 @@ async fn read_only_mode_lists_only_the_readers() {
     for reader in ["list_users", "get_user", "list_user_factors", "get_auth_config", "get_auth_audit_log"] {
         assert!(names.contains(&reader), "{reader} missing from {names:?}");
     }
-    for writer in ["create_user", "update_user", "delete_user", "generate_link", "invite_user", "sign_out_user"] {
+    for writer in [
+        "create_user",
+        "update_user",
+        "delete_user",
+        "generate_link",
+        "invite_user",
+        "sign_out_user",
+        "update_auth_config",
+    ] {
         assert!(!names.contains(&writer), "{writer} listed in read-only mode");
     }
     let refused = server.call("create_user", json!({"email": "ro@example.com"})).await;

@@ -6,6 +6,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod authjs;
+mod config;
 mod failures;
 mod leaks;
 mod sessions;

@@ -153,8 +153,9 @@ async fn factors_links_invites_audit_and_settings() {
     assert_eq!(deletions["entries"].as_array().unwrap().len(), 1);
 
     let config = server.ok("get_auth_config", json!({})).await;
-    assert_eq!(config["enabled_providers"], json!(["email", "github"]));
-    assert_eq!(config["version"], "v2.186.0");
-    assert_eq!(config["disable_signup"], false);
+    assert_eq!(config["service"]["enabled_providers"], json!(["email", "github"]));
+    assert_eq!(config["service"]["version"], "v2.186.0");
+    assert_eq!(config["service"]["disable_signup"], false);
+    assert_eq!(config["env"], serde_json::Value::Null);
     server.stop().await;
 }
