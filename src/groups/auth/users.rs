@@ -1,6 +1,6 @@
 //! Reading users: `list_users` (paginated compact rows, Studio's filters) and `get_user` (identities, MFA
 //! factors, metadata, and the session count when the instance's database is configured). When GoTrue cannot
-//! be reached, list_users reads auth.users with SQL (and says so). User data is fenced as untrusted: metadata
+//! be reached, both read auth.* with SQL (and say so). User data is fenced as untrusted: metadata
 //! is written by end users.
 
 use super::{default_page, default_per_page};
@@ -62,6 +62,9 @@ struct UserReply {
     user: User,
     /// Active sessions in auth.sessions (null without a database connection).
     session_count: Option<i64>,
+    /// Set when the user was read with SQL because GoTrue could not be reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
 }
 
 impl ListUsersParams {
@@ -123,7 +126,8 @@ impl SupamcpServer {
     }
 
     /// One Supabase Auth user with identities, MFA factors (never their secrets), metadata, ban and
-    /// last sign-in, and the number of active sessions when the database is reachable.
+    /// last sign-in, and the number of active sessions when the database is reachable. Falls back to SQL on
+    /// auth.users when GoTrue is unreachable.
     #[tool(
         annotations(title = "Get auth user", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
         output_schema = schema_of::<UserReply>()
@@ -131,7 +135,27 @@ impl SupamcpServer {
     async fn get_user(&self, Parameters(params): Parameters<UserIdParams>) -> Result<CallToolResult, McpError> {
         let instance = params.instance.as_deref();
         let outcome = async {
-            let user = self.auth_admin(instance)?.get_user(&params.user_id).await?;
+            let (user, note) = match self.auth_admin(instance)?.get_user(&params.user_id).await {
+                Ok(user) => (user, None),
+                Err(failure) if is_unreachable(&failure) => {
+                    let Ok(database) = self.state.databases.get(instance) else { return Err(failure) };
+                    let client = database.client().await.map_err(|_| failure.clone())?;
+                    let user = sql::get_user(&**client, &params.user_id).await?.ok_or_else(|| {
+                        Failure::new(
+                            format!("user {} not found in auth.users", params.user_id),
+                            format!(
+                                "{}: {}; auth.users was read instead and has no such id",
+                                failure.what, failure.why
+                            ),
+                            "find the user's id with list_users",
+                        )
+                    })?;
+                    let note =
+                        format!("{}: {}; this user was read from auth.users with SQL", failure.what, failure.why);
+                    (user, Some(note))
+                }
+                Err(failure) => return Err(failure),
+            };
             let session_count = match self.state.databases.get(instance) {
                 Ok(database) => match database.client().await {
                     Ok(client) => sessions::session_count(&**client, &user.id).await,
@@ -139,7 +163,7 @@ impl SupamcpServer {
                 },
                 Err(_) => None,
             };
-            Ok::<_, Failure>(UserReply { user, session_count })
+            Ok::<_, Failure>(UserReply { user, session_count, note })
         }
         .await;
         Ok(outcome.map_or_else(IntoToolResult::into_result, |reply| fenced(&reply)))

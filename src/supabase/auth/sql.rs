@@ -98,3 +98,39 @@ pub async fn list_users(
     let has_more = total.is_some_and(|t| t > u64::from(page) * u64::from(per_page));
     Ok(UserListing { users, page, per_page, total, has_more, scanned: None, note: None })
 }
+
+const ONE: &str = "\
+SELECT jsonb_build_object('id', u.id, 'aud', u.aud, 'role', u.role, 'email', coalesce(u.email, ''),
+    'phone', coalesce(u.phone, ''), 'email_confirmed_at', u.email_confirmed_at,
+    'phone_confirmed_at', u.phone_confirmed_at, 'confirmed_at', u.confirmed_at, 'invited_at', u.invited_at,
+    'last_sign_in_at', u.last_sign_in_at, 'created_at', u.created_at, 'updated_at', u.updated_at,
+    'banned_until', u.banned_until, 'deleted_at', u.deleted_at, 'is_anonymous', u.is_anonymous,
+    'app_metadata', coalesce(u.raw_app_meta_data, '{}'), 'user_metadata', coalesce(u.raw_user_meta_data, '{}'),
+    'identities', coalesce((SELECT jsonb_agg(jsonb_build_object('identity_id', i.id, 'id', i.provider_id,
+        'provider', i.provider, 'email', i.email, 'last_sign_in_at', i.last_sign_in_at, 'created_at', i.created_at)
+        ORDER BY i.created_at) FROM auth.identities i WHERE i.user_id = u.id), '[]'),
+    'factors', FACTORS)
+FROM auth.users u WHERE u.id = $1";
+
+const FACTOR_LIST: &str = "coalesce((SELECT jsonb_agg(jsonb_build_object('id', f.id, 'friendly_name', f.friendly_name,
+    'factor_type', f.factor_type, 'status', f.status, 'phone', f.phone, 'created_at', f.created_at,
+    'last_challenged_at', f.last_challenged_at) ORDER BY f.created_at) FROM auth.mfa_factors f
+    WHERE f.user_id = u.id), '[]')";
+
+/// One user read from auth.users (identities and factors included, never a factor's secret); `None` when absent.
+pub async fn get_user(client: &impl GenericClient, id: &str) -> Result<Option<super::User>, Failure> {
+    let id = uuid::Uuid::parse_str(id)
+        .map_err(|_| Failure::new(format!("user_id '{id}' is not a UUID"), "users have UUID ids", "pass the id"))?;
+    let has_factors = client
+        .query_one("SELECT to_regclass('auth.mfa_factors') IS NOT NULL", &[])
+        .await
+        .map_err(query_failure)?
+        .get::<_, bool>(0);
+    let sql = ONE.replace("FACTORS", if has_factors { FACTOR_LIST } else { "'[]'::jsonb" });
+    let Some(row) = client.query_opt(&sql, &[&id]).await.map_err(query_failure)? else {
+        return Ok(None);
+    };
+    serde_json::from_value(row.get::<_, Value>(0))
+        .map(Some)
+        .map_err(|e| Failure::new("cannot read the user row", e.to_string(), "report this as a supamcp bug"))
+}

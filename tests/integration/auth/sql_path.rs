@@ -1,7 +1,7 @@
 //! GoTrue and SQL agree: with the fake writing what GoTrue writes to the fixture's auth.* tables, a user
 //! created through the tools has no NULL token column, its email identity and its audit row; a hard delete
-//! cascades; and when GoTrue is unreachable (no connection, or 503s after the retries) list_users reads
-//! auth.users with SQL, with the same filters, and says so.
+//! cascades; and when GoTrue is unreachable (no connection, or 503s after the retries) list_users and get_user
+//! read auth.* with SQL, with the same filters, and say so.
 
 use crate::gotrue_fake::{Fake, SERVICE_KEY};
 use crate::{mcp_client, support};
@@ -94,5 +94,14 @@ async fn users_created_through_gotrue_read_the_same_with_sql() {
     let listing = server.ok("list_users", json!({})).await;
     assert_eq!(listing["total"], 1);
     assert!(listing["note"].as_str().unwrap().contains(&url), "{listing}");
+    let got = server.ok("get_user", json!({"user_id": bob})).await;
+    assert!(got["note"].as_str().unwrap().contains("read from auth.users with SQL"), "{got}");
+    assert_eq!(got["user"]["email"], "bob@example.com");
+    assert!(got["user"]["banned_until"].is_string());
+    assert_eq!(got["user"]["identities"][0]["id"], bob.as_str());
+    assert_eq!(got["user"]["identities"][0]["provider"], "email");
+    assert_eq!(got["session_count"], 0);
+    let missing = server.err("get_user", json!({"user_id": ada})).await;
+    assert!(missing.contains("not found in auth.users"), "{missing}");
     server.stop().await;
 }
