@@ -88,7 +88,8 @@ pub fn router(state: Shared, database: Option<Database>) -> Router {
 async fn handle(AxState(app): AxState<App>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let state = app.state;
     let versioned = headers.get("x-supabase-api-version").is_some_and(|v| v.as_bytes() >= b"2024-01-01".as_slice());
-    let query: BTreeMap<String, String> = uri.query().map(|q| url_pairs(q).into_iter().collect()).unwrap_or_default();
+    let query: BTreeMap<String, String> =
+        axum::extract::Query::try_from_uri(&uri).map(|axum::extract::Query(q)| q).unwrap_or_default();
     let (hang, fault) = {
         let mut state = state.lock().unwrap();
         state.requests.push(format!("{method} {uri}"));
@@ -222,35 +223,4 @@ fn dispatch(
         }
         _ => Err(ApiError::new(404, "not_found", "Not Found")),
     }
-}
-
-/// Query pairs, percent-decoded.
-fn url_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-fn decode(text: &str) -> String {
-    let bytes = text.replace('+', " ").into_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(byte) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16)
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
