@@ -39,6 +39,15 @@ fn needs_confirm(what: &str, consequence: &str) -> Failure {
     Failure::new(format!("{what} was not confirmed"), consequence.to_owned(), "call again with confirm: true")
 }
 
+/// A structured reply whose text copy is fenced as untrusted `kind` (user data comes from end users).
+fn fenced<T: serde::Serialize>(kind: &str, value: &T) -> rmcp::model::CallToolResult {
+    use crate::server::output::{IntoToolResult, fenced_structured};
+    match serde_json::to_value(value) {
+        Ok(json) => fenced_structured(kind, json),
+        Err(e) => Failure::new("cannot encode the result", e.to_string(), "report this as a supamcp bug").into_result(),
+    }
+}
+
 /// The JSON schema of a free-form metadata object (keys to any JSON value).
 fn metadata_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({"type": "object"})

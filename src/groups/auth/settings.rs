@@ -2,10 +2,10 @@
 //! reports), `get_auth_audit_log` (GoTrue's audit log, paginated, filtered by actor, action or type) and
 //! `check_auth_triggers` (the triggers on auth.users and their risks, read from the database).
 
-use super::{default_page, default_per_page};
+use super::{default_page, default_per_page, fenced};
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
-use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
+use crate::server::output::{IntoToolResult, schema_of, structured};
 use crate::supabase::auth::AuditEntry;
 use crate::supabase::auth::envconfig::{auth_env, auth_findings};
 use crate::supabase::auth::listing::parse_bound;
@@ -145,10 +145,7 @@ impl SupamcpServer {
             Ok(AuditLogReply { entries, page: params.page.max(1), per_page, total })
         }
         .await;
-        Ok(outcome.map_or_else(IntoToolResult::into_result, |reply| match serde_json::to_value(&reply) {
-            Ok(json) => fenced_structured("auth audit log", json),
-            Err(e) => Failure::new("cannot encode the result", e.to_string(), "report this as a bug").into_result(),
-        }))
+        Ok(outcome.map_or_else(IntoToolResult::into_result, |reply| fenced("auth audit log", &reply)))
     }
 
     /// List the triggers on auth.users with each function's risks (no exception handling, SECURITY DEFINER without
@@ -163,10 +160,7 @@ impl SupamcpServer {
     ) -> Result<CallToolResult, McpError> {
         Ok(self
             .with_client(params.instance.as_deref(), |client| async move {
-                let report = auth_triggers(&**client).await?;
-                let json = serde_json::to_value(&report)
-                    .map_err(|e| Failure::new("cannot encode the result", e.to_string(), "report this as a bug"))?;
-                Ok(fenced_structured("trigger list", json))
+                Ok(fenced("trigger list", &auth_triggers(&**client).await?))
             })
             .await)
     }

@@ -3,10 +3,10 @@
 //! be reached, both read auth.* with SQL (and say so). User data is fenced as untrusted: metadata
 //! is written by end users.
 
-use super::{default_page, default_per_page};
+use super::{default_page, default_per_page, fenced};
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
-use crate::server::output::{IntoToolResult, fenced_structured, schema_of};
+use crate::server::output::{IntoToolResult, schema_of};
 use crate::supabase::auth::listing::parse_bound;
 use crate::supabase::auth::{User, UserFilter, UserListing, is_unreachable, sessions, sql};
 use rmcp::handler::server::wrapper::Parameters;
@@ -83,13 +83,6 @@ impl ListUsersParams {
     }
 }
 
-fn fenced<T: Serialize>(value: &T) -> CallToolResult {
-    match serde_json::to_value(value) {
-        Ok(json) => fenced_structured("user data", json),
-        Err(e) => Failure::new("cannot encode the result", e.to_string(), "report this as a supamcp bug").into_result(),
-    }
-}
-
 #[tool_router(router = auth_users_router, vis = "pub(crate)")]
 impl SupamcpServer {
     /// List Supabase Auth users page by page, newest first, with compact rows (providers, confirmed, last
@@ -122,7 +115,7 @@ impl SupamcpServer {
             }
         }
         .await;
-        Ok(outcome.map_or_else(IntoToolResult::into_result, |listing| fenced(&listing)))
+        Ok(outcome.map_or_else(IntoToolResult::into_result, |listing| fenced("user data", &listing)))
     }
 
     /// One Supabase Auth user with identities, MFA factors (never their secrets), metadata, ban and
@@ -166,6 +159,6 @@ impl SupamcpServer {
             Ok::<_, Failure>(UserReply { user, session_count, note })
         }
         .await;
-        Ok(outcome.map_or_else(IntoToolResult::into_result, |reply| fenced(&reply)))
+        Ok(outcome.map_or_else(IntoToolResult::into_result, |reply| fenced("user data", &reply)))
     }
 }
