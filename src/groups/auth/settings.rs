@@ -54,7 +54,7 @@ pub struct AuditLogParams {
     /// Page number, from 1 (newest first).
     #[serde(default = "default_page")]
     pub page: u32,
-    /// Entries per page (default 50, at most 1000).
+    /// Entries per page (default 50, at most 500).
     #[serde(default = "default_per_page")]
     pub per_page: u32,
     /// Only entries whose actor's email or name contains this.
@@ -135,7 +135,7 @@ impl SupamcpServer {
             }
             let since = params.since.as_deref().map(|v| parse_bound(v, "since")).transpose()?;
             let until = params.until.as_deref().map(|v| parse_bound(v, "until")).transpose()?;
-            let per_page = params.per_page.clamp(1, 1000);
+            let per_page = params.per_page.clamp(1, 500);
             let admin = self.auth_admin(params.instance.as_deref())?;
             let (mut entries, total) = admin.audit(params.page.max(1), per_page, given.into_iter().next()).await?;
             entries.retain(|entry| {
