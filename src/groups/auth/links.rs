@@ -7,7 +7,9 @@ use crate::failure::Failure;
 use crate::secret::Secret;
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, schema_of, structured};
+use crate::supabase::auth::envconfig::auth_findings;
 use crate::supabase::auth::{LinkType, UserRow};
+use crate::supabase::finding::Finding;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
@@ -39,6 +41,8 @@ pub struct GenerateLinkParams {
 pub struct InviteParams {
     /// The email to invite.
     pub email: String,
+    /// Self-hosted: the stack's .env, checked for fake SMTP settings before inviting.
+    pub path: Option<String>,
     /// user_metadata of the new user.
     #[schemars(schema_with = "metadata_schema")]
     pub data: Metadata,
@@ -66,6 +70,8 @@ struct InviteReply {
     user: UserRow,
     invited_at: Option<String>,
     note: String,
+    /// The .env's SMTP problems (with path): the mail is then not delivered.
+    smtp_findings: Vec<Finding>,
 }
 
 #[tool_router(router = auth_links_router, vis = "pub(crate)")]
@@ -107,24 +113,40 @@ impl SupamcpServer {
     }
 
     /// Invite a user by email: GoTrue creates the user and sends the invite mail, so the instance needs
-    /// working SMTP (a self-hosted stack without SMTP settings sends nothing).
+    /// working SMTP; with path, the self-hosted .env is checked for the template's fake SMTP.
     #[tool(
         annotations(title = "Invite auth user", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = true),
         output_schema = schema_of::<InviteReply>()
     )]
     async fn invite_user(&self, Parameters(params): Parameters<InviteParams>) -> Result<CallToolResult, McpError> {
         let outcome = async {
+            let smtp_findings = match params.path.as_deref() {
+                Some(path) => {
+                    auth_findings(&crate::supabase::env::load_strict(None, Some(std::path::Path::new(path)))?)
+                        .into_iter()
+                        .filter(|f| f.variable.starts_with("SMTP_"))
+                        .collect()
+                }
+                None => Vec::new(),
+            };
             let admin = self.auth_admin(params.instance.as_deref())?;
-            admin.invite(&params.email, params.data.as_ref(), params.redirect_to.as_deref()).await
+            let user = admin.invite(&params.email, params.data.as_ref(), params.redirect_to.as_deref()).await?;
+            Ok::<_, Failure>((user, smtp_findings))
         }
         .await;
-        Ok(outcome.map_or_else(IntoToolResult::into_result, |user| {
+        Ok(outcome.map_or_else(IntoToolResult::into_result, |(user, smtp_findings)| {
+            let note = if smtp_findings.is_empty() {
+                "GoTrue accepted the invite and handed the mail to its SMTP server; if it does not arrive, check the \
+                 SMTP settings (SMTP_HOST/USER/PASS) and GoTrue's logs"
+            } else {
+                "GoTrue accepted the invite, but the .env's SMTP settings are the template's placeholders: the mail \
+                 will not arrive; set real SMTP_* values (update_auth_config), or send a generate_link link yourself"
+            };
             structured(&InviteReply {
                 invited_at: user.invited_at.clone(),
                 user: user.row(),
-                note: "GoTrue accepted the invite and handed the mail to its SMTP server; if it does not arrive, \
-                       check the SMTP settings (SMTP_HOST/USER/PASS) and GoTrue's logs"
-                    .to_owned(),
+                note: note.to_owned(),
+                smtp_findings,
             })
         }))
     }

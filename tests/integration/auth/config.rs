@@ -1,11 +1,13 @@
 //! The auth settings: what the service reports, the self-hosted .env's auth variables (secrets redacted) and
-//! update_auth_config rewriting only them, confirmed, with a backup and the findings the change introduces.
+//! update_auth_config rewriting only them, confirmed, with a backup and the findings the change introduces;
+//! invite_user warning about the template's fake SMTP.
 
 use super::serve_with_key;
 use crate::gotrue_fake::{Fake, SERVICE_KEY};
 use serde_json::json;
 
 const HEALTHY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/env/healthy.env");
+const FAKE_SMTP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/env/fake-smtp.env");
 const SMTP_PASS: &str = "CPXL6heBMx0m7onu8E4cnr0O";
 
 #[tokio::test]
@@ -59,6 +61,11 @@ async fn auth_config_is_read_from_the_service_and_the_env_and_changed_in_the_env
         .await;
     assert_eq!(again["changes"], json!([]));
     assert_eq!(again["backup"], serde_json::Value::Null, "nothing changed, nothing written");
+    let invited = server.ok("invite_user", json!({"email": "a@example.com", "path": FAKE_SMTP})).await;
+    assert!(invited["smtp_findings"].to_string().contains("smtp_fake"), "{invited}");
+    assert!(invited["note"].as_str().unwrap().contains("will not arrive"), "{invited}");
+    let invited = server.ok("invite_user", json!({"email": "b@example.com", "path": HEALTHY})).await;
+    assert_eq!(invited["smtp_findings"], json!([]));
     let audit = std::fs::read_to_string(server.data_dir.as_ref().unwrap().path().join("audit.jsonl")).unwrap();
     assert!(audit.contains("update_auth_config") && audit.contains("DISABLE_SIGNUP"), "the change is audited");
     assert!(!audit.contains("New-Smtp-Secret-123456"), "the SMTP password is not in the audit log");
