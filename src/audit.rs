@@ -66,7 +66,8 @@ const SECRET_NAME_PARTS: &[&str] = &["password", "secret", "token", "key", "jwt"
 
 fn is_secret_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    SECRET_NAME_PARTS.iter().any(|part| lower.contains(part))
+    // `SMTP_PASS` and the like: .env variables passed as map keys (update_auth_config, dokploy_update_env).
+    SECRET_NAME_PARTS.iter().any(|part| lower.contains(part)) || lower == "pass" || lower.ends_with("_pass")
 }
 
 /// Argument names that hold SQL: their password literals are redacted, the rest is kept.
@@ -234,11 +235,13 @@ mod tests {
             "sql": "select 1",
             "password": "hunter2",
             "nested": {"service_role_key": "abc", "note": "postgres://u:pw@h:5432/d and eyJa.eyJb.sig"},
-            "list": ["sb_secret_abcdefghijklmnopqrstuv_12345678"]
+            "list": ["sb_secret_abcdefghijklmnopqrstuv_12345678"],
+            "set": {"SMTP_PASS": "smtp-hunter3", "SMTP_HOST": "smtp.example.com"}
         });
         let redacted = redact_arguments(args);
         let text = redacted.to_string();
-        for secret in ["hunter2", "\"abc\"", ":pw@", "eyJa", "sb_secret_"] {
+        assert_eq!(redacted["set"]["SMTP_HOST"], "smtp.example.com");
+        for secret in ["hunter2", "\"abc\"", ":pw@", "eyJa", "sb_secret_", "smtp-hunter3"] {
             assert!(!text.contains(secret), "{secret} leaked in {text}");
         }
         assert_eq!(redacted["sql"], "select 1");

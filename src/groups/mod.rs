@@ -2,6 +2,7 @@
 //! tools can be offered, and the tool router of each group. Group modules only declare tools; the work
 //! lives in the domain layers (`pg`, `supabase`, `spill`, ...).
 
+pub mod auth;
 pub mod backups;
 pub mod core;
 pub mod development;
@@ -142,6 +143,7 @@ impl Group {
     /// The group's tools, or `None` while this version has no tools in the group.
     pub fn router(self) -> Option<ToolRouter<SupamcpServer>> {
         match self {
+            Group::Auth => Some(SupamcpServer::auth_router()),
             Group::Backups => Some(SupamcpServer::backups_router()),
             Group::Core => Some(SupamcpServer::core_router()),
             Group::Development => Some(SupamcpServer::development_router()),

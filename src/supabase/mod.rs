@@ -1,6 +1,7 @@
 //! Supabase-specific knowledge: the `.env` model of a self-hosted stack and its rules, the JWT and opaque
 //! key formats, the findings both report (no network), and the API gateway every service call goes through.
 
+pub mod auth;
 pub mod env;
 pub mod finding;
 pub mod gateway;

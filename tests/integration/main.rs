@@ -6,6 +6,8 @@
 
 #[path = "../support/dokploy_fake/mod.rs"]
 mod dokploy_fake;
+#[path = "../support/gotrue_fake/mod.rs"]
+mod gotrue_fake;
 #[path = "../mcp_client/mod.rs"]
 mod mcp_client;
 #[path = "../support/s3_moto/mod.rs"]
@@ -13,6 +15,7 @@ mod s3_moto;
 #[path = "../support/mod.rs"]
 mod support;
 
+mod auth;
 mod backup_faults;
 mod backup_roles;
 mod backups;

@@ -1,0 +1,167 @@
+//! The auth service's configuration and history: `get_auth_config` (the public settings and version GoTrue
+//! reports), `get_auth_audit_log` (GoTrue's audit log, paginated, filtered by actor, action or type) and
+//! `check_auth_triggers` (the triggers on auth.users and their risks, read from the database).
+
+use super::{default_page, default_per_page, fenced};
+use crate::failure::Failure;
+use crate::server::SupamcpServer;
+use crate::server::output::{IntoToolResult, schema_of, structured};
+use crate::supabase::auth::AuditEntry;
+use crate::supabase::auth::envconfig::{auth_env, auth_findings};
+use crate::supabase::auth::listing::parse_bound;
+use crate::supabase::auth::settings::AuthSettings;
+use crate::supabase::auth::triggers::{AuthTriggerReport, auth_triggers};
+use crate::supabase::auth::types::parse_time;
+use crate::supabase::finding::Finding;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfigParams {
+    /// Self-hosted: the stack's .env, to include its auth variables (secrets redacted) and findings.
+    pub path: Option<String>,
+    /// Configured instance (default: the default one).
+    pub instance: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TriggersParams {
+    /// Configured instance (default: the default one).
+    pub instance: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+struct AuthConfigReply {
+    /// What the running auth service reports (GET /auth/v1/settings and /health).
+    service: Option<AuthSettings>,
+    /// Why the service could not be asked.
+    service_error: Option<String>,
+    /// The auth variables of the .env (secrets as redacted hints).
+    env: Option<BTreeMap<String, String>>,
+    /// The .env doctor's findings about them (fake SMTP, SITE_URL ...).
+    findings: Vec<Finding>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditLogParams {
+    /// Page number, from 1 (newest first).
+    #[serde(default = "default_page")]
+    pub page: u32,
+    /// Entries per page (default 50, at most 500).
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+    /// Only entries whose actor's email or name contains this.
+    pub actor: Option<String>,
+    /// Only this action (login, logout, user_signedup, user_deleted, user_modified, token_refreshed, ...).
+    pub action: Option<String>,
+    /// Only this log type (account, team, token, user).
+    pub log_type: Option<String>,
+    /// Only entries at or after this time on the page (RFC 3339 or YYYY-MM-DD).
+    pub since: Option<String>,
+    /// Only entries before this time on the page.
+    pub until: Option<String>,
+    /// Configured instance (default: the default one).
+    pub instance: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+struct AuditLogReply {
+    /// Newest first.
+    entries: Vec<AuditEntry>,
+    page: u32,
+    per_page: u32,
+    /// Entries matching the actor/action/type filter.
+    total: Option<u64>,
+}
+
+#[tool_router(router = auth_settings_router, vis = "pub(crate)")]
+impl SupamcpServer {
+    /// Supabase Auth's settings: enabled providers, signup, autoconfirm, SAML and the GoTrue version as the
+    /// service reports them, plus (self-hosted, with path) the .env's auth variables and their problems.
+    #[tool(
+        annotations(title = "Get auth config", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
+        output_schema = schema_of::<AuthConfigReply>()
+    )]
+    async fn get_auth_config(
+        &self,
+        Parameters(params): Parameters<AuthConfigParams>,
+    ) -> Result<CallToolResult, McpError> {
+        let service = async { self.auth_admin(params.instance.as_deref())?.auth_settings().await }.await;
+        let file = params.path.as_deref().map(|path| crate::supabase::env::load_strict(None, Some(Path::new(path))));
+        let (env, findings) = match file {
+            Some(Err(failure)) => return Ok(failure.into_result()),
+            Some(Ok(file)) => (Some(auth_env(&file)), auth_findings(&file)),
+            None => (None, Vec::new()),
+        };
+        if let (Err(failure), None) = (&service, &env) {
+            return Ok(failure.clone().into_result());
+        }
+        let (service, service_error) = match service {
+            Ok(settings) => (Some(settings), None),
+            Err(failure) => (None, Some(failure.text())),
+        };
+        Ok(structured(&AuthConfigReply { service, service_error, env, findings }))
+    }
+
+    /// Supabase Auth's audit log (sign-ins, sign-ups, deletions, token refreshes ...), newest first, paginated,
+    /// filtered by actor, action or log type and a time range.
+    #[tool(
+        annotations(title = "Get auth audit log", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
+        output_schema = schema_of::<AuditLogReply>()
+    )]
+    async fn get_auth_audit_log(
+        &self,
+        Parameters(params): Parameters<AuditLogParams>,
+    ) -> Result<CallToolResult, McpError> {
+        let outcome = async {
+            let scopes = [("author", &params.actor), ("action", &params.action), ("type", &params.log_type)];
+            let given: Vec<String> = scopes
+                .iter()
+                .filter_map(|(scope, value)| value.as_ref().filter(|v| !v.is_empty()).map(|v| format!("{scope}:{v}")))
+                .collect();
+            if given.len() > 1 {
+                return Err(Failure::new(
+                    "read the auth audit log",
+                    "GoTrue filters by one of actor, action or log_type at a time",
+                    "pass only one of them",
+                ));
+            }
+            let since = params.since.as_deref().map(|v| parse_bound(v, "since")).transpose()?;
+            let until = params.until.as_deref().map(|v| parse_bound(v, "until")).transpose()?;
+            let per_page = params.per_page.clamp(1, 500);
+            let admin = self.auth_admin(params.instance.as_deref())?;
+            let (mut entries, total) = admin.audit(params.page.max(1), per_page, given.into_iter().next()).await?;
+            entries.retain(|entry| {
+                let time = entry.created_at.as_deref().and_then(parse_time);
+                since.is_none_or(|s| time.is_some_and(|t| t >= s)) && until.is_none_or(|u| time.is_some_and(|t| t < u))
+            });
+            Ok(AuditLogReply { entries, page: params.page.max(1), per_page, total })
+        }
+        .await;
+        Ok(outcome.map_or_else(IntoToolResult::into_result, |reply| fenced("auth audit log", &reply)))
+    }
+
+    /// List the triggers on auth.users with each function's risks (no exception handling, SECURITY DEFINER without
+    /// search_path, writes GoTrue's role cannot make): the top cause of "Database error saving new user".
+    #[tool(
+        annotations(title = "Check auth triggers", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
+        output_schema = schema_of::<AuthTriggerReport>()
+    )]
+    async fn check_auth_triggers(
+        &self,
+        Parameters(params): Parameters<TriggersParams>,
+    ) -> Result<CallToolResult, McpError> {
+        Ok(self
+            .with_client(params.instance.as_deref(), |client| async move {
+                Ok(fenced("trigger list", &auth_triggers(&**client).await?))
+            })
+            .await)
+    }
+}

@@ -1,0 +1,67 @@
+//! The fake GoTrue speaks the real protocol: the official admin client, `@supabase/auth-js` (pinned in
+//! scripts/test.sh, installed into .tools), runs createUser, listUsers (its pagination from `X-Total-Count`
+//! and `Link`), updateUserById, generateLink, mfa.listFactors, getUserById and deleteUser against it, and
+//! every call gets the shapes the client expects, errors included (auth-js reads the versioned shape).
+
+use crate::gotrue_fake::{Fake, SERVICE_KEY};
+use serde_json::{Value, json};
+
+const AUTH_JS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/.tools/node_modules/@supabase/auth-js");
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/gotrue_fake/authjs_check.cjs");
+
+#[tokio::test]
+async fn the_official_admin_client_gets_what_it_expects() {
+    assert!(
+        std::path::Path::new(AUTH_JS).join("package.json").exists(),
+        "@supabase/auth-js is missing from .tools: run scripts/test.sh (it installs it)"
+    );
+    let fake = Fake::start().await;
+    let output = tokio::process::Command::new("node")
+        .arg(SCRIPT)
+        .env("AUTH_JS", AUTH_JS)
+        .env("GOTRUE_URL", &fake.url)
+        .env("SERVICE_KEY", SERVICE_KEY)
+        .output()
+        .await
+        .expect("run node");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "auth-js script failed: {stderr}");
+    let out: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+
+    assert_eq!(out["create"]["error"], Value::Null, "{out}");
+    assert_eq!(out["create"]["email"], "js@example.com");
+    assert_eq!(out["create"]["confirmed"], true);
+    assert_eq!(out["create"]["identities"], 1);
+    assert_eq!(out["create"]["providers"], json!(["email"]));
+    assert_eq!(out["duplicate"]["status"], 422, "{out}");
+    assert_eq!(out["duplicate"]["code"], "email_exists");
+    assert_eq!(out["duplicate"]["name"], "AuthApiError");
+
+    assert_eq!(out["list"]["error"], Value::Null);
+    assert_eq!(out["list"]["count"], 2);
+    assert_eq!(out["list"]["total"], 3, "from X-Total-Count");
+    assert_eq!(out["list"]["nextPage"], 2, "from the Link header");
+    assert_eq!(out["list"]["lastPage"], 2);
+    assert_eq!(out["list"]["aud"], "authenticated");
+
+    assert_eq!(out["update"]["error"], Value::Null);
+    assert_eq!(out["update"]["metadata"], json!({"from": "auth-js", "plan": "pro"}), "merged");
+    assert_eq!(out["update"]["banned"], true);
+    assert_eq!(out["bad_ban"]["status"], 400);
+    assert_eq!(out["bad_ban"]["code"], "validation_failed");
+
+    assert_eq!(out["link"]["error"], Value::Null, "{out}");
+    assert_eq!(out["link"]["user_id"], out["create"]["id"], "generateLink regroups the flat reply into user");
+    assert_eq!(out["link"]["has_action_link"], true);
+    assert_eq!(out["link"]["verification_type"], "magiclink");
+    assert_eq!(out["link"]["otp_length"], 6);
+    assert_eq!(out["factors"], json!({"error": null, "count": 0}));
+    assert_eq!(out["get"]["email"], "js@example.com");
+    assert_eq!(out["missing"]["status"], 404);
+    assert_eq!(out["missing"]["code"], "user_not_found");
+    assert_eq!(out["delete"]["error"], Value::Null);
+    assert_eq!(out["after_delete"]["code"], "user_not_found");
+    assert_eq!(out["soft_delete"]["error"], Value::Null);
+    let requests = fake.state().requests.join("\n");
+    assert!(requests.contains("GET /auth/v1/admin/users?page=1&per_page=2"), "{requests}");
+}
