@@ -3,6 +3,11 @@
 //! archive. Each gives a clear error, leaves no backup listed as complete and no temporary file behind.
 
 use crate::mcp_client;
+
+/// The databases a restore of this test's database would create (`<name>_restored_<time>`): other tests share
+/// the cluster and create databases of their own meanwhile.
+const DERIVED_DATABASES: &str =
+    "select count(*) from pg_database where left(datname, length($1)) = $1 and datname <> $1";
 use crate::support;
 
 use serde_json::{Value, json};
@@ -203,8 +208,7 @@ async fn wrong_key_tampered_and_truncated_archives_are_refused() {
     for _ in 0..3 {
         ids.push(server.ok("create_backup", json!({})).await["id"].as_str().unwrap().to_owned());
     }
-    let databases_before: i64 =
-        db.admin().await.query_one("select count(*) from pg_database", &[]).await.unwrap().get(0);
+    let databases_before: i64 = db.admin().await.query_one(DERIVED_DATABASES, &[&db.name]).await.unwrap().get(0);
 
     let wrong = server.err("verify_backup", json!({"backup_id": ids[0], "key": OTHER_KEY})).await;
     assert!(wrong.contains("wrong backup key"), "{wrong}");
@@ -235,8 +239,7 @@ async fn wrong_key_tampered_and_truncated_archives_are_refused() {
     let truncated = server.err("restore_backup", json!({"backup_id": ids[2]})).await;
     assert!(truncated.contains("truncated"), "{truncated}");
 
-    let databases_after: i64 =
-        db.admin().await.query_one("select count(*) from pg_database", &[]).await.unwrap().get(0);
+    let databases_after: i64 = db.admin().await.query_one(DERIVED_DATABASES, &[&db.name]).await.unwrap().get(0);
     assert_eq!(databases_before, databases_after, "failed restores leave no database behind");
     assert!(files(&backups).iter().all(|f| !f.ends_with(".partial")), "{:?}", files(&backups));
     let missing = server.err("restore_backup", json!({"backup_id": "nope"})).await;
