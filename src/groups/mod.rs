@@ -8,6 +8,7 @@ pub mod development;
 pub mod dokploy;
 pub mod migrations;
 pub mod monitoring;
+pub mod storage;
 
 use crate::server::SupamcpServer;
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -100,6 +101,7 @@ impl Group {
             Group::Dokploy => Some(SupamcpServer::dokploy_router()),
             Group::Migrations => Some(SupamcpServer::migrations_router()),
             Group::Monitoring => Some(SupamcpServer::monitoring_router()),
+            Group::Storage => Some(SupamcpServer::storage_router()),
             _ => None,
         }
     }

@@ -1,8 +1,10 @@
 //! Supabase-specific knowledge: the `.env` model of a self-hosted stack and its rules, the JWT and opaque
-//! key formats, the findings both report (no network), and the API gateway every service call goes through.
+//! key formats, the findings both report (no network), the API gateway every service call goes through, and
+//! the Storage API client.
 
 pub mod env;
 pub mod finding;
 pub mod gateway;
 pub mod keys;
 pub mod public;
+pub mod storage;

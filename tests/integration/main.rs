@@ -10,6 +10,8 @@ mod dokploy_fake;
 mod mcp_client;
 #[path = "../support/s3_moto/mod.rs"]
 mod s3_moto;
+#[path = "../support/storage_fake/mod.rs"]
+mod storage_fake;
 #[path = "../support/mod.rs"]
 mod support;
 
@@ -35,6 +37,7 @@ mod readonly;
 mod s3_store;
 mod schema_diff;
 mod secret_leaks;
+mod storage;
 mod tool_catalog;
 mod typegen_parity;
 mod typegen_tools;
