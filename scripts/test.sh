@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need beyond the machine image
-# (PostgreSQL server binaries, PyJWT, moto_server, migra, the MCP Inspector CLI, postgres-meta), then runs `cargo test`.
+# (PostgreSQL server binaries, PyJWT, moto_server, migra, the MCP Inspector CLI, storage-js, postgres-meta), then runs `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +31,11 @@ command -v migra >/dev/null 2>&1 && python3 -c 'import psycopg2' 2>/dev/null \
 # The MCP Inspector CLI, a real MCP client, pinned and kept inside the checkout.
 if [ ! -x .tools/node_modules/.bin/mcp-inspector ]; then
   npm install --silent --no-audit --no-fund --prefix .tools @modelcontextprotocol/inspector@2.12.0 >/dev/null
+fi
+
+# @supabase/storage-js, the official client that proves the fake Storage API (tests/integration/storage/js_client.rs).
+if [ ! -f .tools/node_modules/@supabase/storage-js/dist/index.cjs ]; then
+  npm install --silent --no-audit --no-fund --prefix .tools @supabase/storage-js@2.119.2 >/dev/null
 fi
 
 # postgres-meta, the reference the type generator is compared with byte for byte (tests/integration/typegen_parity.rs).

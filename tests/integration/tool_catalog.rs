@@ -9,6 +9,9 @@ use std::process::Command;
 const UNREACHABLE_DB: &str = "postgres://nobody@127.0.0.1:1/none";
 /// A Dokploy URL and key so the dokploy tools are listed; tools/list never contacts the server.
 const DUMMY_DOKPLOY: [(&str, &str); 2] = [("DOKPLOY_URL", "http://127.0.0.1:1"), ("DOKPLOY_API_KEY", "dummy")];
+/// A Supabase API URL and service key so the storage (and other API) tools are listed; nothing is contacted.
+const DUMMY_SUPABASE_API: [(&str, &str); 2] =
+    [("SUPABASE_URL", "http://127.0.0.1:1"), ("SUPABASE_SERVICE_ROLE_KEY", "dummy-service-key")];
 
 fn tools(extra: &[&str]) -> Vec<Value> {
     tools_with_env(extra, &[])
@@ -18,7 +21,7 @@ fn tools_with_env(extra: &[&str], env: &[(&str, &str)]) -> Vec<Value> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_supamcp"));
     command.args(["tools", "--database-url", UNREACHABLE_DB]).args(extra);
     command.env_remove("SUPAMCP_FEATURES").env_remove("SUPAMCP_READ_ONLY").env("SUPAMCP_LOG", "error");
-    command.envs(DUMMY_DOKPLOY);
+    command.envs(DUMMY_DOKPLOY).envs(DUMMY_SUPABASE_API);
     command.envs(env.iter().copied());
     let output = command.output().expect("run supamcp tools");
     assert!(output.status.success(), "supamcp tools failed: {}", String::from_utf8_lossy(&output.stderr));
@@ -127,6 +130,7 @@ fn readme_tool_table_is_generated_from_the_code() {
         let output = Command::new(env!("CARGO_BIN_EXE_supamcp"))
             .args(["tools", "--database-url", UNREACHABLE_DB])
             .envs(DUMMY_DOKPLOY)
+            .envs(DUMMY_SUPABASE_API)
             .env("SUPAMCP_LOG", "error")
             .output()
             .expect("run supamcp tools");

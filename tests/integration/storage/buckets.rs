@@ -71,3 +71,19 @@ async fn read_only_mode_lists_only_the_readers() {
     assert_eq!(s.fake.count("DELETE", "/bucket"), 0, "a hidden tool never reaches the service");
     s.server.stop().await;
 }
+
+#[tokio::test]
+async fn every_storage_tool_fits_the_list_budget() {
+    let s = super::setup().await;
+    let tools = s.server.client.list_all_tools().await.unwrap();
+    assert_eq!(tools.len(), 14, "{:?}", tools.iter().map(|t| t.name.to_string()).collect::<Vec<_>>());
+    for tool in &tools {
+        let description = tool.description.as_deref().unwrap_or_default();
+        let schema = serde_json::to_string(&tool.input_schema).unwrap();
+        let size = description.len() + schema.len();
+        assert!(size <= 1536, "{}: description + input schema is {size} bytes, over 1.5 kB", tool.name);
+        let sentences = description.matches(". ").count() + 1;
+        assert!(sentences <= 3, "{}: {sentences} sentences", tool.name);
+    }
+    s.server.stop().await;
+}
