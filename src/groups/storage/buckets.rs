@@ -192,7 +192,10 @@ impl SupamcpServer {
         annotations(title = "Create storage bucket", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false),
         output_schema = schema_of::<BucketReply>()
     )]
-    async fn create_bucket(&self, Parameters(params): Parameters<CreateBucketParams>) -> Result<CallToolResult, McpError> {
+    async fn create_bucket(
+        &self,
+        Parameters(params): Parameters<CreateBucketParams>,
+    ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let storage = self.storage(params.instance.as_deref())?;
             let spec = BucketSpec {
@@ -212,7 +215,10 @@ impl SupamcpServer {
         annotations(title = "Update storage bucket", read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<BucketReply>()
     )]
-    async fn update_bucket(&self, Parameters(params): Parameters<UpdateBucketParams>) -> Result<CallToolResult, McpError> {
+    async fn update_bucket(
+        &self,
+        Parameters(params): Parameters<UpdateBucketParams>,
+    ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let storage = self.storage(params.instance.as_deref())?;
             let limit = params.file_size_limit.as_ref().map(SizeInput::bytes).transpose()?;
@@ -233,7 +239,10 @@ impl SupamcpServer {
         annotations(title = "Empty storage bucket", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<crate::supabase::storage::EmptyReport>()
     )]
-    async fn empty_bucket(&self, Parameters(params): Parameters<DestroyBucketParams>) -> Result<CallToolResult, McpError> {
+    async fn empty_bucket(
+        &self,
+        Parameters(params): Parameters<DestroyBucketParams>,
+    ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             require_confirm(params.confirm, &format!("emptying bucket '{}'", params.bucket))?;
             let storage = self.storage(params.instance.as_deref())?;
@@ -248,7 +257,10 @@ impl SupamcpServer {
         annotations(title = "Delete storage bucket", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = false),
         output_schema = schema_of::<DoneReply>()
     )]
-    async fn delete_bucket(&self, Parameters(params): Parameters<DestroyBucketParams>) -> Result<CallToolResult, McpError> {
+    async fn delete_bucket(
+        &self,
+        Parameters(params): Parameters<DestroyBucketParams>,
+    ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             require_confirm(params.confirm, &format!("deleting bucket '{}'", params.bucket))?;
             let storage = self.storage(params.instance.as_deref())?;

@@ -170,7 +170,10 @@ impl SupamcpServer {
         annotations(title = "List storage objects", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<ListObjectsReply>()
     )]
-    async fn list_objects(&self, Parameters(params): Parameters<ListObjectsParams>) -> Result<CallToolResult, McpError> {
+    async fn list_objects(
+        &self,
+        Parameters(params): Parameters<ListObjectsParams>,
+    ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let storage = self.storage(params.instance.as_deref())?;
             let sort_column = match params.sort {
@@ -188,7 +191,11 @@ impl SupamcpServer {
                 sort_order: Some(if matches!(params.order, SortOrder::Desc) { "desc" } else { "asc" }.to_owned()),
             };
             let page = storage.list_objects(&params.bucket, &options).await?;
-            Ok(ListObjectsReply { bucket: params.bucket.clone(), prefix: options.prefix.trim_matches('/').to_owned(), page })
+            Ok(ListObjectsReply {
+                bucket: params.bucket.clone(),
+                prefix: options.prefix.trim_matches('/').to_owned(),
+                page,
+            })
         };
         reply_of(outcome.await)
     }
@@ -217,7 +224,8 @@ impl SupamcpServer {
     async fn copy_object(&self, Parameters(params): Parameters<TransferParams>) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let storage = self.storage(params.instance.as_deref())?;
-            let key = storage.copy_object(&params.bucket, &params.from, &params.to, params.to_bucket.as_deref()).await?;
+            let key =
+                storage.copy_object(&params.bucket, &params.from, &params.to, params.to_bucket.as_deref()).await?;
             Ok(TransferReply { key })
         };
         reply_of(outcome.await)
@@ -228,10 +236,16 @@ impl SupamcpServer {
         annotations(title = "Delete storage objects", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<DeleteReport>()
     )]
-    async fn delete_objects(&self, Parameters(params): Parameters<DeleteObjectsParams>) -> Result<CallToolResult, McpError> {
+    async fn delete_objects(
+        &self,
+        Parameters(params): Parameters<DeleteObjectsParams>,
+    ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             check_count(&params.paths)?;
-            require_confirm(params.confirm, &format!("deleting {} objects in '{}'", params.paths.len(), params.bucket))?;
+            require_confirm(
+                params.confirm,
+                &format!("deleting {} objects in '{}'", params.paths.len(), params.bucket),
+            )?;
             let storage = self.storage(params.instance.as_deref())?;
             storage.delete_objects(&params.bucket, &params.paths).await
         };
@@ -244,7 +258,10 @@ impl SupamcpServer {
         annotations(title = "Create signed URLs", read_only_hint = true, destructive_hint = false, idempotent_hint = false, open_world_hint = false),
         output_schema = schema_of::<SignedUrlsReply>()
     )]
-    async fn create_signed_url(&self, Parameters(params): Parameters<SignedUrlParams>) -> Result<CallToolResult, McpError> {
+    async fn create_signed_url(
+        &self,
+        Parameters(params): Parameters<SignedUrlParams>,
+    ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             check_count(&params.paths)?;
             if params.expires_in == 0 || params.expires_in > MAX_EXPIRY {

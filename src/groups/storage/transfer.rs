@@ -95,7 +95,10 @@ impl SupamcpServer {
         annotations(title = "Download storage object", read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<Download>()
     )]
-    async fn download_object(&self, Parameters(params): Parameters<DownloadParams>) -> Result<CallToolResult, McpError> {
+    async fn download_object(
+        &self,
+        Parameters(params): Parameters<DownloadParams>,
+    ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let allow = self.state.settings.allow_absolute_paths;
             let target = match params.to.as_deref() {

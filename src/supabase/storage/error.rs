@@ -80,7 +80,9 @@ impl StorageError {
                 "the object is larger than the bucket's file_size_limit or the global limit (FILE_SIZE_LIMIT on \
                  self-hosted, the project's storage settings on cloud): raise the limit (update_bucket) or send less"
             }
-            415 => "the bucket does not allow this content type: pass content_type, or widen allowed_mime_types with update_bucket",
+            415 => {
+                "the bucket does not allow this content type: pass content_type, or widen allowed_mime_types with update_bucket"
+            }
             416 => "the requested range is outside the object",
             400 if code == "InvalidKey" || message.contains("invalid key") => {
                 "use an object path of letters, digits and safe punctuation (storage refuses some characters)"
@@ -110,7 +112,8 @@ mod tests {
 
     #[test]
     fn the_body_status_wins_over_the_http_status() {
-        let body = r#"{"statusCode":"404","code":"NoSuchBucket","error":"Bucket not found","message":"Bucket not found"}"#;
+        let body =
+            r#"{"statusCode":"404","code":"NoSuchBucket","error":"Bucket not found","message":"Bucket not found"}"#;
         let error = StorageError::from_reply(&reply(400, body)).unwrap();
         assert_eq!((error.http, error.status, error.code.as_str()), (400, 404, "NoSuchBucket"));
         assert!(error.is_not_found());
@@ -128,7 +131,10 @@ mod tests {
         assert_eq!(error.status, 502);
         assert!(error.message.contains("bad gateway"));
         assert!(StorageError::from_reply(&reply(200, "{}")).is_none());
-        let jwt = StorageError::from_reply(&reply(403, r#"{"statusCode":"403","code":"InvalidJWT","message":"invalid signature"}"#));
+        let jwt = StorageError::from_reply(&reply(
+            403,
+            r#"{"statusCode":"403","code":"InvalidJWT","message":"invalid signature"}"#,
+        ));
         assert!(jwt.unwrap().failure("list", "main").fix.contains("SUPABASE_SERVICE_ROLE_KEY"));
     }
 }

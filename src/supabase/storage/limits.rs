@@ -25,7 +25,7 @@ pub fn parse_size(raw: &str) -> Result<u64, Failure> {
     };
     let value: f64 = number.parse().map_err(|_| invalid())?;
     let bytes = (value * factor).round();
-    if !bytes.is_finite() || bytes < 0.0 || bytes > 9.0e15 {
+    if !bytes.is_finite() || !(0.0..=9.0e15).contains(&bytes) {
         return Err(invalid());
     }
     Ok(bytes as u64)
@@ -97,7 +97,10 @@ pub fn guess_content_type(name: &str) -> &'static str {
 pub fn is_text(content_type: &str) -> bool {
     let essence = essence(content_type);
     essence.starts_with("text/")
-        || matches!(essence.as_str(), "application/json" | "application/xml" | "application/javascript" | "image/svg+xml")
+        || matches!(
+            essence.as_str(),
+            "application/json" | "application/xml" | "application/javascript" | "image/svg+xml"
+        )
         || essence.ends_with("+json")
 }
 

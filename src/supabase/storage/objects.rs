@@ -139,7 +139,13 @@ impl Storage {
     }
 
     /// Moves (renames) an object, within a bucket or to `to_bucket`.
-    pub async fn move_object(&self, bucket: &str, from: &str, to: &str, to_bucket: Option<&str>) -> Result<(), Failure> {
+    pub async fn move_object(
+        &self,
+        bucket: &str,
+        from: &str,
+        to: &str,
+        to_bucket: Option<&str>,
+    ) -> Result<(), Failure> {
         let body = transfer_body(bucket, from, to, to_bucket)?;
         let request = self.request(Method::POST, "object/move")?.json(&body);
         let _: Value = self.write_json(request, &format!("move '{bucket}/{from}'")).await?;
@@ -157,7 +163,10 @@ impl Storage {
         let body = transfer_body(bucket, from, to, to_bucket)?;
         let request = self.request(Method::POST, "object/copy")?.json(&body);
         let reply: Value = self.write_json(request, &format!("copy '{bucket}/{from}'")).await?;
-        Ok(reply.get("Key").and_then(Value::as_str).map_or_else(|| format!("{}/{to}", to_bucket.unwrap_or(bucket)), str::to_owned))
+        Ok(reply
+            .get("Key")
+            .and_then(Value::as_str)
+            .map_or_else(|| format!("{}/{to}", to_bucket.unwrap_or(bucket)), str::to_owned))
     }
 
     /// Deletes the objects at `paths` (exact paths, not folders).
@@ -208,9 +217,11 @@ impl Storage {
         }
         let reply: Value = self.write_json(request, &format!("sign an upload to '{bucket}/{key}'")).await?;
         let relative = reply.get("url").and_then(Value::as_str).unwrap_or_default();
-        let token = reply.get("token").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| {
-            relative.split_once("token=").map(|(_, t)| t.to_owned()).unwrap_or_default()
-        });
+        let token = reply
+            .get("token")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| relative.split_once("token=").map(|(_, t)| t.to_owned()).unwrap_or_default());
         Ok(SignedUpload { path: key, signed_url: self.absolute(relative), token })
     }
 }

@@ -185,15 +185,10 @@ impl Storage {
                 .unwrap_or_else(|| Failure::new(&what, format!("HTTP {status}"), "retry")));
         }
         let expected = response.content_length();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let content_type =
+            response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
         match target {
-            DownloadTarget::Inline { max } => {
-                read_inline(&what, response, expected, content_type, *max, gateway).await
-            }
+            DownloadTarget::Inline { max } => read_inline(&what, response, expected, content_type, *max, gateway).await,
             DownloadTarget::File { path, replace } => {
                 let sink = FileSink::create(path)?;
                 let outcome = sink.fill(&what, response, expected, gateway).await;
@@ -297,7 +292,12 @@ impl FileSink {
             })?;
         }
         let file = crate::fsutil::create_replacing(&partial, "to")?;
-        Ok(FileSink { target: target.to_path_buf(), partial, file: Some(tokio::fs::File::from_std(file)), committed: false })
+        Ok(FileSink {
+            target: target.to_path_buf(),
+            partial,
+            file: Some(tokio::fs::File::from_std(file)),
+            committed: false,
+        })
     }
 
     async fn fill(
@@ -310,7 +310,13 @@ impl FileSink {
         let mut hasher = Sha256::new();
         let mut bytes = 0u64;
         let write_failure = |e: std::io::Error, path: &Path| {
-            crate::fsutil::io_failure(format!("{what}: cannot write {}", path.display()), path, &e, "to", "check the disk")
+            crate::fsutil::io_failure(
+                format!("{what}: cannot write {}", path.display()),
+                path,
+                &e,
+                "to",
+                "check the disk",
+            )
         };
         let Some(mut file) = self.file.take() else {
             return Err(Failure::new(what, "the partial file is gone", "retry"));
@@ -331,7 +337,13 @@ impl FileSink {
     /// Renames the partial file into place; an existing target is first moved to `.bak.<stamp>` when `replace`.
     fn commit(mut self, replace: bool) -> Result<Option<PathBuf>, Failure> {
         let rename_failure = |e: std::io::Error, path: &Path| {
-            crate::fsutil::io_failure(format!("cannot move {} into place", path.display()), path, &e, "to", "check the directory")
+            crate::fsutil::io_failure(
+                format!("cannot move {} into place", path.display()),
+                path,
+                &e,
+                "to",
+                "check the directory",
+            )
         };
         let backup = match std::fs::symlink_metadata(&self.target) {
             Ok(_) if !replace => {

@@ -35,7 +35,10 @@ async fn buckets_are_created_listed_updated_emptied_and_deleted() {
 
     let updated = s
         .server
-        .ok("update_bucket", json!({ "bucket": "avatars", "public": true, "file_size_limit": 0, "allowed_mime_types": [] }))
+        .ok(
+            "update_bucket",
+            json!({ "bucket": "avatars", "public": true, "file_size_limit": 0, "allowed_mime_types": [] }),
+        )
         .await;
     assert_eq!(updated["bucket"]["public"], true);
     assert!(updated["bucket"]["file_size_limit"].is_null(), "0 removes the limit: {updated}");

@@ -35,10 +35,17 @@ async fn storage_js_drives_the_fake() {
     assert_eq!(seen["missing_bucket"]["statusCode"], "404", "{seen}");
     assert_eq!(seen["missing_bucket"]["message"], "Bucket not found", "{seen}");
     assert_eq!(seen["buckets"], json!(["js-bucket"]));
-    assert_eq!(seen["bucket"], json!({ "public": false, "file_size_limit": 1_000_000, "allowed": ["text/*", "image/png"] }));
+    assert_eq!(
+        seen["bucket"],
+        json!({ "public": false, "file_size_limit": 1_000_000, "allowed": ["text/*", "image/png"] })
+    );
     assert_eq!(seen["update"]["data"], json!({ "message": "Successfully updated" }), "{seen}");
 
-    assert_eq!(seen["upload"]["data"], json!({ "path": "dir/hello.txt", "fullPath": "js-bucket/dir/hello.txt" }), "{seen}");
+    assert_eq!(
+        seen["upload"]["data"],
+        json!({ "path": "dir/hello.txt", "fullPath": "js-bucket/dir/hello.txt" }),
+        "{seen}"
+    );
     assert_eq!(seen["upload_duplicate"]["statusCode"], "409", "{seen}");
     assert_eq!(seen["upload_upsert"], Value::Null, "{seen}");
     assert_eq!(seen["upload_too_large"]["statusCode"], "413", "{seen}");

@@ -69,7 +69,10 @@ async fn signed_urls_work_without_the_key() {
     s.bucket("private", json!({})).await;
     s.upload("private", "report.txt", b"quarterly numbers").await;
     s.upload("private", "dir with space/ü.txt", b"unicode path").await;
-    let one = s.server.ok("create_signed_url", json!({ "bucket": "private", "paths": ["report.txt"], "expires_in": 60 })).await;
+    let one = s
+        .server
+        .ok("create_signed_url", json!({ "bucket": "private", "paths": ["report.txt"], "expires_in": 60 }))
+        .await;
     let url = one["urls"][0]["signed_url"].as_str().unwrap();
     assert!(url.starts_with(&format!("{}/storage/v1/object/sign/private/report.txt?token=", s.fake.url)), "{url}");
     let fetched = reqwest::get(url).await.unwrap();
@@ -85,7 +88,10 @@ async fn signed_urls_work_without_the_key() {
     assert_eq!(reqwest::get(signed).await.unwrap().bytes().await.unwrap().as_ref(), b"unicode path");
     assert!(many["urls"][1]["signed_url"].is_null());
     assert!(many["urls"][1]["error"].as_str().unwrap().contains("does not exist"), "{many}");
-    let bad_expiry = s.server.err("create_signed_url", json!({ "bucket": "private", "paths": ["report.txt"], "expires_in": 0 })).await;
+    let bad_expiry = s
+        .server
+        .err("create_signed_url", json!({ "bucket": "private", "paths": ["report.txt"], "expires_in": 0 }))
+        .await;
     assert!(bad_expiry.contains("out of range"), "{bad_expiry}");
 
     let upload = s.server.ok("create_signed_upload_url", json!({ "bucket": "private", "path": "inbox/new.txt" })).await;

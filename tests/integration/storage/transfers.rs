@@ -31,11 +31,17 @@ async fn files_go_up_and_come_back_identical() {
     assert_eq!(stored.cache_control, "max-age=60");
     assert_eq!(stored.user_metadata, Some(json!({ "source": "test" })));
 
-    let again = s.server.err("upload_object", json!({ "bucket": "media", "path": "u1/photo.png", "file": local })).await;
+    let again =
+        s.server.err("upload_object", json!({ "bucket": "media", "path": "u1/photo.png", "file": local })).await;
     assert!(again.contains("already exists") && again.contains("upsert"), "{again}");
-    s.server.ok("upload_object", json!({ "bucket": "media", "path": "u1/photo.png", "file": local, "upsert": true })).await;
+    s.server
+        .ok("upload_object", json!({ "bucket": "media", "path": "u1/photo.png", "file": local, "upsert": true }))
+        .await;
 
-    let down = s.server.ok("download_object", json!({ "bucket": "media", "path": "u1/photo.png", "to": "out/photo.png" })).await;
+    let down = s
+        .server
+        .ok("download_object", json!({ "bucket": "media", "path": "u1/photo.png", "to": "out/photo.png" }))
+        .await;
     assert_eq!(down["bytes"], 200_000);
     assert_eq!(down["sha256"], sha256(&bytes));
     let written = s.dir.path().join("out/photo.png");
@@ -43,11 +49,17 @@ async fn files_go_up_and_come_back_identical() {
     assert_eq!(std::fs::metadata(&written).unwrap().permissions().mode() & 0o777, 0o600, "owner-only");
     assert!(!s.dir.path().join("out/photo.png.partial").exists());
 
-    let exists = s.server.err("download_object", json!({ "bucket": "media", "path": "u1/photo.png", "to": "out/photo.png" })).await;
+    let exists = s
+        .server
+        .err("download_object", json!({ "bucket": "media", "path": "u1/photo.png", "to": "out/photo.png" }))
+        .await;
     assert!(exists.contains("refusing to overwrite"), "{exists}");
     let replaced = s
         .server
-        .ok("download_object", json!({ "bucket": "media", "path": "u1/photo.png", "to": "out/photo.png", "confirm": true }))
+        .ok(
+            "download_object",
+            json!({ "bucket": "media", "path": "u1/photo.png", "to": "out/photo.png", "confirm": true }),
+        )
         .await;
     let backup = replaced["backup"].as_str().unwrap();
     assert!(backup.contains("photo.png.bak."), "{replaced}");
@@ -62,11 +74,14 @@ async fn files_go_up_and_come_back_identical() {
     let text = crate::mcp_client::text(&inline);
     assert!(text.contains("<untrusted-data-"), "inline text is fenced: {text}");
 
-    let outside = s.server.err("download_object", json!({ "bucket": "media", "path": "u1/photo.png", "to": "/tmp/x.png" })).await;
+    let outside =
+        s.server.err("download_object", json!({ "bucket": "media", "path": "u1/photo.png", "to": "/tmp/x.png" })).await;
     assert!(outside.contains("outside the working directory"), "{outside}");
-    let read_outside = s.server.err("upload_object", json!({ "bucket": "media", "path": "p", "file": "/etc/hostname" })).await;
+    let read_outside =
+        s.server.err("upload_object", json!({ "bucket": "media", "path": "p", "file": "/etc/hostname" })).await;
     assert!(read_outside.contains("refusing to read"), "{read_outside}");
-    let missing = s.server.err("download_object", json!({ "bucket": "media", "path": "none.bin", "to": "none.bin" })).await;
+    let missing =
+        s.server.err("download_object", json!({ "bucket": "media", "path": "none.bin", "to": "none.bin" })).await;
     assert!(missing.contains("Object not found"), "{missing}");
     assert!(!s.dir.path().join("none.bin").exists() && !s.dir.path().join("none.bin.partial").exists());
     s.server.stop().await;
@@ -85,7 +100,10 @@ async fn limits_and_mime_types_are_refused_before_sending() {
     assert_eq!(s.fake.count("POST", "/object/small"), 0, "no upload request was made");
     assert_eq!(s.fake.state().upload_bytes, 0, "not a byte was sent");
     // The content type given wins over the extension, and the service's own check agrees.
-    let as_text = s.server.ok("upload_object", json!({ "bucket": "small", "path": "doc.txt", "file": pdf, "content_type": "text/plain" })).await;
+    let as_text = s
+        .server
+        .ok("upload_object", json!({ "bucket": "small", "path": "doc.txt", "file": pdf, "content_type": "text/plain" }))
+        .await;
     assert_eq!(as_text["content_type"], "text/plain");
     let fits = s.file("ok.png", &vec![1u8; 10_000]);
     s.server.ok("upload_object", json!({ "bucket": "small", "path": "ok.png", "file": fits })).await;

@@ -8,7 +8,7 @@
 //! Bytes live in files under the fake's own directory, streamed in and out, so large transfers stay out of
 //! memory. Faults: the next requests fail with a 5xx, hang, a download is cut after N bytes, an upload is cut
 //! after N bytes. Include it with `#[path = "../support/storage_fake/mod.rs"] mod storage_fake;`.
-#![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::result_large_err)]
 
 mod objects;
 mod routes;
@@ -21,7 +21,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// The service-role key the fake accepts (a JWT in shape; the fake compares it as a string).
-pub const SERVICE_KEY: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.fake-storage-service-signature";
+pub const SERVICE_KEY: &str =
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.fake-storage-service-signature";
 /// The secret the fake signs URL tokens with.
 pub const JWT_SECRET: &str = "storage-fake-jwt-secret-at-least-32-characters";
 

@@ -44,7 +44,8 @@ async fn receive(shared: &Shared, body: Body, limit: u64) -> Result<(std::path::
     let mut stream = body.into_data_stream();
     let mut size = 0u64;
     let mut hasher = Sha256::new();
-    let too_large = || error(400, "413", "EntityTooLarge", "Payload too large", "The object exceeded the maximum allowed size");
+    let too_large =
+        || error(400, "413", "EntityTooLarge", "Payload too large", "The object exceeded the maximum allowed size");
     while let Some(chunk) = stream.next().await {
         let Ok(chunk) = chunk else {
             let _ = tokio::fs::remove_file(&file).await;
@@ -84,13 +85,25 @@ pub async fn upload(
             return duplicate();
         }
         if !mime_allowed(&spec["allowed_mime_types"], &content_type) {
-            return error(400, "415", "InvalidMimeType", "invalid_mime_type", &format!("mime type {content_type} is not supported"));
+            return error(
+                400,
+                "415",
+                "InvalidMimeType",
+                "invalid_mime_type",
+                &format!("mime type {content_type} is not supported"),
+            );
         }
         spec["file_size_limit"].as_u64().unwrap_or(state.global_limit).min(state.global_limit)
     };
     let declared: Option<u64> = header_text("content-length").and_then(|v| v.parse().ok());
     if declared.is_some_and(|d| d > limit) {
-        return error(400, "413", "EntityTooLarge", "Payload too large", "The object exceeded the maximum allowed size");
+        return error(
+            400,
+            "413",
+            "EntityTooLarge",
+            "Payload too large",
+            "The object exceeded the maximum allowed size",
+        );
     }
     let (file, size, etag) = match receive(shared, body, limit).await {
         Ok(received) => received,
@@ -229,7 +242,12 @@ pub fn list(shared: &Shared, bucket: &str, body: Value) -> Response {
     }
     let column = body["sortBy"]["column"].as_str().unwrap_or("name").to_owned();
     rows.sort_by(|a, b| {
-        let key = |v: &Value| (v[column.as_str()].as_str().unwrap_or_default().to_owned(), v["name"].as_str().unwrap_or_default().to_owned());
+        let key = |v: &Value| {
+            (
+                v[column.as_str()].as_str().unwrap_or_default().to_owned(),
+                v["name"].as_str().unwrap_or_default().to_owned(),
+            )
+        };
         key(a).cmp(&key(b))
     });
     if body["sortBy"]["order"].as_str().is_some_and(|o| o.eq_ignore_ascii_case("desc")) {

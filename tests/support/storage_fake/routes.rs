@@ -81,7 +81,9 @@ fn authorised(headers: &HeaderMap) -> Result<(), Response> {
     match bearer.or(apikey) {
         Some(key) if key == super::SERVICE_KEY => Ok(()),
         Some(_) => Err(error(403, "403", "InvalidJWT", "Unauthorized", "invalid signature")),
-        None => Err(error(400, "400", "InvalidRequest", "Error", "headers must have required property 'authorization'")),
+        None => {
+            Err(error(400, "400", "InvalidRequest", "Error", "headers must have required property 'authorization'"))
+        }
     }
 }
 
@@ -150,10 +152,18 @@ async fn dispatch(
         (&Method::PUT, ["bucket", id]) => update_bucket(&shared, id, json().await.unwrap_or(Value::Null)),
         (&Method::DELETE, ["bucket", id]) => delete_bucket(&shared, id),
         (&Method::POST, ["bucket", id, "empty"]) => empty_bucket(&shared, id),
-        (&Method::POST, ["object", "list", bucket]) => objects::list(&shared, bucket, json().await.unwrap_or(Value::Null)),
-        (&Method::POST, ["object", "move"]) => objects::relocate(&shared, json().await.unwrap_or(Value::Null), true).await,
-        (&Method::POST, ["object", "copy"]) => objects::relocate(&shared, json().await.unwrap_or(Value::Null), false).await,
-        (&Method::POST, ["object", "sign", bucket]) => objects::sign_many(&shared, bucket, json().await.unwrap_or(Value::Null)),
+        (&Method::POST, ["object", "list", bucket]) => {
+            objects::list(&shared, bucket, json().await.unwrap_or(Value::Null))
+        }
+        (&Method::POST, ["object", "move"]) => {
+            objects::relocate(&shared, json().await.unwrap_or(Value::Null), true).await
+        }
+        (&Method::POST, ["object", "copy"]) => {
+            objects::relocate(&shared, json().await.unwrap_or(Value::Null), false).await
+        }
+        (&Method::POST, ["object", "sign", bucket]) => {
+            objects::sign_many(&shared, bucket, json().await.unwrap_or(Value::Null))
+        }
         (&Method::POST, ["object", "sign", bucket, key @ ..]) => {
             objects::sign_one(&shared, bucket, &key.join("/"), json().await.unwrap_or(Value::Null))
         }
@@ -161,8 +171,11 @@ async fn dispatch(
             objects::sign_upload(&shared, bucket, &key.join("/"), &headers)
         }
         (&Method::GET, ["object", "info", bucket, key @ ..]) => objects::info(&shared, bucket, &key.join("/")),
-        (&Method::DELETE, ["object", bucket]) => objects::delete_many(&shared, bucket, json().await.unwrap_or(Value::Null)),
-        (&Method::GET, ["object", "authenticated", bucket, key @ ..]) | (&Method::GET, ["object", bucket, key @ ..])
+        (&Method::DELETE, ["object", bucket]) => {
+            objects::delete_many(&shared, bucket, json().await.unwrap_or(Value::Null))
+        }
+        (&Method::GET, ["object", "authenticated", bucket, key @ ..])
+        | (&Method::GET, ["object", bucket, key @ ..])
             if !key.is_empty() =>
         {
             objects::download(&shared, bucket, &key.join("/")).await
@@ -240,7 +253,13 @@ fn create_bucket(shared: &Shared, body: Value) -> Response {
     };
     let mut state = shared.state();
     if limit.is_some_and(|l| l > state.global_limit) {
-        return error(400, "413", "EntityTooLarge", "Payload too large", "The object exceeded the maximum allowed size");
+        return error(
+            400,
+            "413",
+            "EntityTooLarge",
+            "Payload too large",
+            "The object exceeded the maximum allowed size",
+        );
     }
     if state.buckets.contains_key(&id) {
         return duplicate();
