@@ -1,9 +1,11 @@
 //! Group `storage`: buckets, objects, streamed uploads and downloads, and signed URLs through the Storage API
 //! (`<API URL>/storage/v1`, service-role key), the same on cloud and self-hosted. Declarations only; the work
-//! is in `supabase::storage`. Object rows are never written with SQL; the database is only read (bucket usage).
+//! is in `supabase::storage`. Object rows are never written with SQL: the database is read (bucket usage,
+//! policies) and policies are created as migrations through `migrate`.
 
 mod buckets;
 mod objects;
+mod policies;
 mod transfer;
 
 use crate::failure::Failure;
@@ -20,6 +22,7 @@ impl SupamcpServer {
     pub(crate) fn storage_router() -> ToolRouter<SupamcpServer> {
         SupamcpServer::storage_buckets_router()
             + SupamcpServer::storage_objects_router()
+            + SupamcpServer::storage_policies_router()
             + SupamcpServer::storage_transfer_router()
     }
 

@@ -8,6 +8,7 @@ mod buckets;
 mod error;
 pub mod limits;
 mod objects;
+pub mod policies;
 mod transfer;
 
 pub use buckets::{Bucket, BucketChange, BucketSpec, EmptyReport, ListBuckets};

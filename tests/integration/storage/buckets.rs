@@ -68,7 +68,10 @@ async fn read_only_mode_lists_only_the_readers() {
     let tools = s.server.client.list_all_tools().await.unwrap();
     let mut names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
     names.sort();
-    assert_eq!(names, ["create_signed_url", "get_bucket", "list_objects", "list_storage_buckets"]);
+    assert_eq!(
+        names,
+        ["create_signed_url", "get_bucket", "list_objects", "list_storage_buckets", "list_storage_policies"]
+    );
     let refused = s.server.call("delete_bucket", json!({ "bucket": "x", "confirm": true })).await;
     assert_eq!(refused.is_error, Some(true));
     assert_eq!(s.fake.count("DELETE", "/bucket"), 0, "a hidden tool never reaches the service");
@@ -79,7 +82,7 @@ async fn read_only_mode_lists_only_the_readers() {
 async fn every_storage_tool_fits_the_list_budget() {
     let s = super::setup().await;
     let tools = s.server.client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 14, "{:?}", tools.iter().map(|t| t.name.to_string()).collect::<Vec<_>>());
+    assert_eq!(tools.len(), 16, "{:?}", tools.iter().map(|t| t.name.to_string()).collect::<Vec<_>>());
     for tool in &tools {
         let description = tool.description.as_deref().unwrap_or_default();
         let schema = serde_json::to_string(&tool.input_schema).unwrap();

@@ -7,6 +7,7 @@ mod faults;
 mod js_client;
 mod large;
 mod objects;
+mod policies;
 mod transfers;
 
 use crate::mcp_client::{self, Server};
