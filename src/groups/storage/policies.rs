@@ -34,7 +34,7 @@ pub struct CreatePolicyParams {
     pub instance: Option<String>,
     /// Bucket the policy applies to.
     pub bucket: String,
-    /// public_read, authenticated_upload_own_folder, owner_update_delete or custom.
+    /// public_read, authenticated_upload_own_folder (into the user-id folder), owner_update_delete or custom.
     pub template: Template,
     /// Policy name prefix (default the bucket id).
     #[serde(default)]
@@ -45,13 +45,13 @@ pub struct CreatePolicyParams {
     /// custom: roles (default public).
     #[serde(default)]
     pub roles: Vec<String>,
-    /// custom: USING expression (ANDed with the bucket).
+    /// custom: USING expression.
     #[serde(default)]
     pub using: Option<String>,
-    /// custom: WITH CHECK expression (ANDed with the bucket).
+    /// custom: WITH CHECK expression.
     #[serde(default)]
     pub with_check: Option<String>,
-    /// Migrations directory (default supabase/migrations).
+    /// Migrations directory.
     #[serde(default = "default_directory")]
     pub directory: String,
 }
@@ -110,8 +110,8 @@ impl SupamcpServer {
             .await)
     }
 
-    /// Create storage policies for a bucket from a template (public read, upload to the user's own folder,
-    /// owner-only update/delete, or a custom expression), written as a migration with a down file and applied.
+    /// Create storage.objects policies for a bucket from a template, written as a migration (with a down file)
+    /// and applied.
     #[tool(
         annotations(title = "Create storage policy", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false),
         output_schema = schema_of::<CreatePolicyReply>()

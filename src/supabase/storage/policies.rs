@@ -51,17 +51,18 @@ pub async fn list(client: &tokio_postgres::Client, bucket: Option<&str>) -> Resu
         .map_err(crate::pg::catalog::query_failure)
 }
 
-/// A policy template.
+// A policy template: public_read (anyone reads), authenticated_upload_own_folder (signed-in users upload into
+// the folder named after their id), owner_update_delete, custom (the given command, roles and expressions).
 #[derive(Clone, Copy, Debug, Deserialize, schemars::JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Template {
-    /// Anyone (anon and authenticated) may read the bucket's objects.
+    // Anyone (anon and authenticated) may read the bucket's objects.
     PublicRead,
-    /// Signed-in users may upload into the folder named after their user id.
+    // Signed-in users may upload into the folder named after their user id.
     AuthenticatedUploadOwnFolder,
-    /// Users may update and delete the objects they own.
+    // Users may update and delete the objects they own.
     OwnerUpdateDelete,
-    /// The given command, roles and expressions, scoped to the bucket.
+    // The given command, roles and expressions, scoped to the bucket.
     Custom,
 }
 
