@@ -1,5 +1,5 @@
-//! `upload_object` (a local file streamed to an object, refused before a byte is sent when the bucket's
-//! limits forbid it) and `download_object` (streamed to a local file with its SHA-256, or a small text object
+//! `upload_object` (a local file streamed to an object, resumable over 6 MB, refused before a byte is sent
+//! when the bucket's limits forbid it) and `download_object` (streamed to a local file with its SHA-256, or a small text object
 //! returned inline, fenced as untrusted data).
 
 use super::reply_of;
@@ -63,9 +63,9 @@ pub struct DownloadParams {
 
 #[tool_router(router = storage_transfer_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Upload a local file to a bucket, streamed (any size), with its content type guessed from the extension
-    /// unless given. Files over the bucket's size limit or of a content type it refuses are rejected before
-    /// sending.
+    /// Upload a local file to a bucket, streamed; files over 6 MB go in resumable parts, and calling again after
+    /// an interruption resumes. The content type is guessed from the extension unless given; files the bucket's
+    /// size limit or content types refuse are rejected before sending.
     #[tool(
         annotations(title = "Upload storage object", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false),
         output_schema = schema_of::<Upload>()
@@ -83,6 +83,7 @@ impl SupamcpServer {
                     .metadata
                     .as_ref()
                     .map(|m| m.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect()),
+                journal_dir: Some(self.state.settings.data_dir.join("storage-uploads")),
             };
             storage.upload_file(&params.bucket, &params.path, &source, &options).await
         };

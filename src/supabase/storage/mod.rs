@@ -9,6 +9,7 @@ mod error;
 pub mod limits;
 mod objects;
 pub mod policies;
+mod resumable;
 mod transfer;
 
 pub use buckets::{Bucket, BucketChange, BucketSpec, EmptyReport, ListBuckets};

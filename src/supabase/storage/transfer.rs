@@ -20,6 +20,8 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 const CHUNK: usize = 256 * 1024;
+/// Files larger than this go through the resumable (TUS) endpoint, as storage-js recommends.
+pub const RESUMABLE_OVER: u64 = 6 * 1024 * 1024;
 /// How long a download may go without receiving a byte.
 const IDLE: Duration = Duration::from_secs(60);
 /// Error bodies read at most this much.
@@ -36,6 +38,8 @@ pub struct UploadOptions {
     pub upsert: bool,
     /// User metadata stored with the object.
     pub metadata: Option<serde_json::Map<String, Value>>,
+    /// Where resumable uploads keep their state; `None` sends every file in one request.
+    pub journal_dir: Option<PathBuf>,
 }
 
 /// A finished upload.
@@ -49,6 +53,9 @@ pub struct Upload {
     pub content_type: String,
     /// SHA-256 (hex) of the bytes sent.
     pub sha256: String,
+    /// The byte a resumable upload resumed at (an earlier call's upload continued).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_at: Option<u64>,
 }
 
 /// Where a download goes.
@@ -90,45 +97,13 @@ impl Storage {
         let bucket = check_bucket_id(bucket)?;
         let key = clean_key(path, "path")?;
         let what = format!("upload to '{bucket}/{key}'");
-        let unreadable = |e: std::io::Error| {
-            Failure::new(
-                format!("{what}: cannot read {}", source.display()),
-                e.to_string(),
-                "pass the path of a readable regular file",
-            )
-        };
-        let metadata = tokio::fs::metadata(source).await.map_err(unreadable)?;
-        if !metadata.is_file() {
-            return Err(unreadable(std::io::Error::other("not a regular file")));
+        let (size, content_type) = self.preflight(bucket, &key, source, options).await?;
+        if size > RESUMABLE_OVER
+            && let Some(journal) = &options.journal_dir
+        {
+            return self.upload_resumable(bucket, &key, source, options, size, &content_type, journal).await;
         }
-        let size = metadata.len();
-        let content_type = options.content_type.clone().unwrap_or_else(|| {
-            let name = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| key.clone());
-            guess_content_type(&name).to_owned()
-        });
-        let target = self.get_bucket(bucket).await?;
-        if let Some(limit) = target.file_size_limit.filter(|limit| size > *limit) {
-            return Err(Failure::new(
-                format!("{what} refused before sending"),
-                format!(
-                    "the file is {size} bytes ({}), over the bucket's file_size_limit of {limit} bytes ({})",
-                    human(size),
-                    human(limit)
-                ),
-                "raise the bucket's limit with update_bucket (the global limit still applies), or upload a smaller file",
-            ));
-        }
-        if !mime_allowed(target.allowed_mime_types.as_deref(), &content_type) {
-            return Err(Failure::new(
-                format!("{what} refused before sending"),
-                format!(
-                    "content type {content_type} is not in the bucket's allowed_mime_types {:?}",
-                    target.allowed_mime_types.unwrap_or_default()
-                ),
-                "pass the right content_type, or widen allowed_mime_types with update_bucket",
-            ));
-        }
-        let file = tokio::fs::File::open(source).await.map_err(unreadable)?;
+        let file = tokio::fs::File::open(source).await.map_err(|e| unreadable(&what, source, e))?;
         let hasher = Arc::new(Mutex::new(Sha256::new()));
         let feed = hasher.clone();
         let stream = tokio_util::io::ReaderStream::with_capacity(file, CHUNK).inspect_ok(move |chunk| {
@@ -156,7 +131,52 @@ impl Storage {
             size,
             content_type,
             sha256,
+            resumed_at: None,
         })
+    }
+
+    /// The file's size and content type, after the bucket's limits allowed them: a refused file costs no byte
+    /// on the wire.
+    async fn preflight(
+        &self,
+        bucket: &str,
+        key: &str,
+        source: &Path,
+        options: &UploadOptions,
+    ) -> Result<(u64, String), Failure> {
+        let what = format!("upload to '{bucket}/{key}'");
+        let metadata = tokio::fs::metadata(source).await.map_err(|e| unreadable(&what, source, e))?;
+        if !metadata.is_file() {
+            return Err(unreadable(&what, source, std::io::Error::other("not a regular file")));
+        }
+        let size = metadata.len();
+        let content_type = options.content_type.clone().unwrap_or_else(|| {
+            let name = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| key.to_owned());
+            guess_content_type(&name).to_owned()
+        });
+        let target = self.get_bucket(bucket).await?;
+        if let Some(limit) = target.file_size_limit.filter(|limit| size > *limit) {
+            return Err(Failure::new(
+                format!("{what} refused before sending"),
+                format!(
+                    "the file is {size} bytes ({}), over the bucket's file_size_limit of {limit} bytes ({})",
+                    human(size),
+                    human(limit)
+                ),
+                "raise the bucket's limit with update_bucket (the global limit still applies), or upload a smaller file",
+            ));
+        }
+        if !mime_allowed(target.allowed_mime_types.as_deref(), &content_type) {
+            return Err(Failure::new(
+                format!("{what} refused before sending"),
+                format!(
+                    "content type {content_type} is not in the bucket's allowed_mime_types {:?}",
+                    target.allowed_mime_types.unwrap_or_default()
+                ),
+                "pass the right content_type, or widen allowed_mime_types with update_bucket",
+            ));
+        }
+        Ok((size, content_type))
     }
 
     /// Downloads `bucket/path` to `target`, streamed.
@@ -211,8 +231,17 @@ impl Storage {
     }
 }
 
+/// The failure of a source file that cannot be read.
+pub(super) fn unreadable(what: &str, source: &Path, error: std::io::Error) -> Failure {
+    Failure::new(
+        format!("{what}: cannot read {}", source.display()),
+        error.to_string(),
+        "pass the path of a readable regular file",
+    )
+}
+
 /// 60 s plus one second per MB: a whole upload may take that long.
-fn transfer_timeout(size: u64) -> Duration {
+pub(super) fn transfer_timeout(size: u64) -> Duration {
     Duration::from_secs(60 + size / 1_000_000)
 }
 

@@ -60,6 +60,7 @@ async fn a_300_mb_file_streams_both_ways_with_flat_memory() {
 
     let marker = s.server.data_dir.as_ref().unwrap().path().display().to_string();
     let peak = peak_rss_kb(&marker);
+    eprintln!("supamcp peak RSS over a 300 MB upload and download: {peak} kB");
     assert!(peak > 0 && peak < 64 * 1024, "peak RSS {peak} kB, over 64 MB");
     s.server.stop().await;
 }

@@ -8,6 +8,7 @@ mod js_client;
 mod large;
 mod objects;
 mod policies;
+mod resumable;
 mod transfers;
 
 use crate::mcp_client::{self, Server};

@@ -6,13 +6,16 @@
 //! and signed URL tokens (HS256 JWTs with the object's `url` and `exp`) that it verifies.
 //!
 //! Bytes live in files under the fake's own directory, streamed in and out, so large transfers stay out of
-//! memory. Faults: the next requests fail with a 5xx, hang, a download is cut after N bytes, an upload is cut
-//! after N bytes. Include it with `#[path = "../support/storage_fake/mod.rs"] mod storage_fake;`.
+//! memory. Resumable uploads follow tus 1.0.0 as the service's `/upload/resumable` does (create with
+//! Upload-Length and Upload-Metadata, PATCH at the current Upload-Offset, HEAD for the offset). Faults: the
+//! next requests fail with a 5xx, hang, a download is cut after N bytes, an upload is cut after N bytes, a
+//! resumable part is cut or refused. Include it with `#[path = "../support/storage_fake/mod.rs"] mod storage_fake;`.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::result_large_err)]
 
 mod objects;
 mod routes;
 mod token;
+mod tus;
 
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
@@ -38,6 +41,26 @@ pub struct Faults {
     pub cut_download_after: Option<u64>,
     /// The next upload reads this many bytes of the body, then gives up with a 500 (the object is not stored).
     pub cut_upload_after: Option<u64>,
+    /// The next resumable PATCH keeps this many bytes of its part, then breaks off with a 500.
+    pub cut_patch_after: Option<u64>,
+    /// The next N resumable PATCHes fail with a 500 before reading their part.
+    pub fail_patches: u32,
+    /// The two PATCH faults apply only to parts starting at or after this offset.
+    pub patch_faults_from: u64,
+}
+
+/// A resumable (TUS) upload in progress.
+#[derive(Clone, Debug)]
+pub struct TusUpload {
+    pub bucket: String,
+    pub name: String,
+    pub length: u64,
+    pub offset: u64,
+    pub content_type: String,
+    pub cache_control: String,
+    pub upsert: bool,
+    pub user_metadata: Option<Value>,
+    pub file: PathBuf,
 }
 
 /// A stored object.
@@ -62,6 +85,8 @@ pub struct State {
     pub buckets: BTreeMap<String, Value>,
     /// Objects by (bucket, name).
     pub objects: BTreeMap<(String, String), Object>,
+    /// Resumable uploads by id.
+    pub uploads: BTreeMap<String, TusUpload>,
     /// `METHOD path` of every request, in order.
     pub requests: Vec<String>,
     /// Bytes of request bodies received by upload routes.

@@ -2,6 +2,7 @@
 //! key check, fault injection, the error rendering and the bucket routes.
 
 use super::{Shared, objects};
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -130,10 +131,11 @@ async fn dispatch(
         return refused;
     }
     // Object uploads keep their raw body; every other route reads a JSON body.
-    let upload_route = matches!(method, Method::POST | Method::PUT)
-        && parts.len() >= 3
-        && parts[0] == "object"
-        && !["list", "move", "copy", "sign", "upload", "info"].contains(&parts[1]);
+    let upload_route = method == Method::PATCH
+        || (matches!(method, Method::POST | Method::PUT)
+            && parts.len() >= 3
+            && parts[0] == "object"
+            && !["list", "move", "copy", "sign", "upload", "info"].contains(&parts[1]));
     let (body, payload) = if upload_route {
         (Some(body), Value::Null)
     } else {
@@ -143,6 +145,9 @@ async fn dispatch(
     let json = || async { Some(payload.clone()) };
     let body = || body.unwrap_or_default();
     match (&method, parts.as_slice()) {
+        (&Method::POST, ["upload", "resumable"]) => super::tus::create(&shared, &headers),
+        (&Method::HEAD, ["upload", "resumable", id]) => super::tus::head(&shared, id),
+        (&Method::PATCH, ["upload", "resumable", id]) => super::tus::patch(&shared, id, &headers, body()).await,
         (&Method::GET, ["bucket"]) | (&Method::GET, ["bucket", ""]) => list_buckets(&shared, &uri),
         (&Method::POST, ["bucket"]) => create_bucket(&shared, json().await.unwrap_or(Value::Null)),
         (&Method::GET, ["bucket", id]) => match shared.state().buckets.get(*id) {
