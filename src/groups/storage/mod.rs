@@ -4,6 +4,7 @@
 //! policies) and policies are created as migrations through `migrate`.
 
 mod buckets;
+mod config;
 mod objects;
 mod policies;
 mod transfer;
@@ -21,6 +22,7 @@ impl SupamcpServer {
     /// Every tool of the group.
     pub(crate) fn storage_router() -> ToolRouter<SupamcpServer> {
         SupamcpServer::storage_buckets_router()
+            + SupamcpServer::storage_config_router()
             + SupamcpServer::storage_objects_router()
             + SupamcpServer::storage_policies_router()
             + SupamcpServer::storage_transfer_router()
@@ -39,8 +41,8 @@ fn require_confirm(confirm: bool, action: &str) -> Result<(), Failure> {
     }
     Err(Failure::new(
         format!("{action} needs confirmation"),
-        "it removes data that cannot be recovered and confirm is not true",
-        "check the bucket and paths, then call again with confirm: true",
+        "it cannot be undone by supamcp and confirm is not true",
+        "check what the call names, then call again with confirm: true",
     ))
 }
 

@@ -5,6 +5,7 @@
 //! sent. Object rows are never written or deleted with SQL: only the service keeps rows and bytes together.
 
 mod buckets;
+pub mod config;
 mod error;
 pub mod limits;
 mod objects;

@@ -70,7 +70,14 @@ async fn read_only_mode_lists_only_the_readers() {
     names.sort();
     assert_eq!(
         names,
-        ["create_signed_url", "get_bucket", "list_objects", "list_storage_buckets", "list_storage_policies"]
+        [
+            "create_signed_url",
+            "get_bucket",
+            "get_storage_config",
+            "list_objects",
+            "list_storage_buckets",
+            "list_storage_policies"
+        ]
     );
     let refused = s.server.call("delete_bucket", json!({ "bucket": "x", "confirm": true })).await;
     assert_eq!(refused.is_error, Some(true));
@@ -82,7 +89,7 @@ async fn read_only_mode_lists_only_the_readers() {
 async fn every_storage_tool_fits_the_list_budget() {
     let s = super::setup().await;
     let tools = s.server.client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 16, "{:?}", tools.iter().map(|t| t.name.to_string()).collect::<Vec<_>>());
+    assert_eq!(tools.len(), 18, "{:?}", tools.iter().map(|t| t.name.to_string()).collect::<Vec<_>>());
     for tool in &tools {
         let description = tool.description.as_deref().unwrap_or_default();
         let schema = serde_json::to_string(&tool.input_schema).unwrap();

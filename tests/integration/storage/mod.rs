@@ -3,6 +3,7 @@
 //! streamed transfers (a 300 MB file with flat memory), limits refused before sending, faults, read-only mode.
 
 mod buckets;
+mod config;
 mod faults;
 mod js_client;
 mod large;
