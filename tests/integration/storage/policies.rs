@@ -13,7 +13,7 @@ use serde_json::json;
 #[tokio::test]
 async fn policies_are_created_as_migrations_and_enforced() {
     let db = support::fresh_database("storage_policies").await;
-    let fake = Fake::start().await;
+    let fake = Fake::with_database(&db.admin_url()).await;
     let dir = tempfile::tempdir().unwrap();
     let env = fake.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -22,8 +22,11 @@ async fn policies_are_created_as_migrations_and_enforced() {
     let url = db.admin_url();
     let server = mcp_client::start_in_dir(&["--features", "storage", "--database-url", &url], &env, dir.path()).await;
     server.ok("create_bucket", json!({ "bucket": "avatars" })).await;
+    fake.synced().await;
     let admin = db.admin().await;
-    admin.execute("insert into storage.buckets (id, name) values ('avatars', 'avatars')", &[]).await.unwrap();
+    let public: bool =
+        admin.query_one("select public from storage.buckets where id = 'avatars'", &[]).await.unwrap().get(0);
+    assert!(!public, "the fake wrote the bucket row as the service does");
 
     let created = server
         .ok("create_storage_policy", json!({ "bucket": "avatars", "template": "authenticated_upload_own_folder" }))
@@ -78,7 +81,20 @@ async fn policies_are_created_as_migrations_and_enforced() {
     let refused = try_insert(stranger).await.expect_err("not into another user's folder");
     assert!(refused.contains("row-level security"), "{refused}");
 
+    // An upload through the API shows in storage.objects with the service's metadata.
+    std::fs::write(dir.path().join("a.png"), vec![7u8; 1234]).unwrap();
+    server.ok("upload_object", json!({ "bucket": "avatars", "path": "admin/a.png", "file": "a.png" })).await;
+    fake.synced().await;
+    let (mimetype, size): (String, i64) = {
+        let row = admin
+            .query_one("select metadata->>'mimetype', (metadata->>'size')::int8 from storage.objects where name = 'admin/a.png'", &[])
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!((mimetype.as_str(), size), ("image/png", 1234));
     let usage = server.ok("get_bucket", json!({ "bucket": "avatars" })).await;
-    assert_eq!(usage["usage"]["objects"], 1, "{usage}");
+    assert_eq!(usage["usage"]["objects"], 2, "{usage}");
+    assert_eq!(usage["usage"]["bytes"], 1234, "{usage}");
     server.stop().await;
 }

@@ -12,6 +12,7 @@
 //! resumable part is cut or refused. Include it with `#[path = "../support/storage_fake/mod.rs"] mod storage_fake;`.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::result_large_err)]
 
+mod mirror;
 mod objects;
 mod routes;
 mod token;
@@ -106,6 +107,7 @@ pub struct Fake {
     state: Arc<Mutex<State>>,
     dir: Arc<tempfile::TempDir>,
     task: Arc<tokio::task::JoinHandle<()>>,
+    mirror: Option<tokio::sync::mpsc::UnboundedSender<mirror::Mirror>>,
 }
 
 impl Drop for Fake {
@@ -120,16 +122,38 @@ pub(crate) struct Shared {
     pub state: Arc<Mutex<State>>,
     pub dir: PathBuf,
     pub base_url: String,
+    pub mirror: Option<tokio::sync::mpsc::UnboundedSender<mirror::Mirror>>,
 }
 
 impl Shared {
     pub fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// Writes the current buckets and objects to the database, when there is one.
+    pub fn mirror(&self) {
+        if let Some(sender) = &self.mirror {
+            let _ = sender.send(mirror::snapshot(&self.state()));
+        }
+    }
 }
 
 impl Fake {
     pub async fn start() -> Fake {
+        Fake::start_with(None).await
+    }
+
+    /// A fake that also writes storage.buckets and storage.objects rows to the database at `url` (a login that
+    /// bypasses RLS, such as the fixture's supabase_admin).
+    pub async fn with_database(url: &str) -> Fake {
+        Fake::start_with(Some(url)).await
+    }
+
+    async fn start_with(database: Option<&str>) -> Fake {
+        let mirror = match database {
+            Some(url) => Some(mirror::start(url).await),
+            None => None,
+        };
         let dir = tempfile::tempdir().expect("fake storage dir");
         let state = State {
             global_limit: 52_428_800,
@@ -141,12 +165,27 @@ impl Fake {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the fake");
         let address = listener.local_addr().expect("fake address");
         let url = format!("http://{address}");
-        let shared = Arc::new(Shared { state: state.clone(), dir: dir.path().to_path_buf(), base_url: url.clone() });
+        let shared = Arc::new(Shared {
+            state: state.clone(),
+            dir: dir.path().to_path_buf(),
+            base_url: url.clone(),
+            mirror: mirror.clone(),
+        });
         let app = routes::router(shared);
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("fake server");
         });
-        Fake { url, state, dir: Arc::new(dir), task: Arc::new(task) }
+        Fake { url, state, dir: Arc::new(dir), task: Arc::new(task), mirror }
+    }
+
+    /// Waits until every change so far is written to the database (no-op without one).
+    pub async fn synced(&self) {
+        if let Some(sender) = &self.mirror {
+            let (done, wait) = tokio::sync::oneshot::channel();
+            if sender.send(mirror::Mirror::Marker(done)).is_ok() {
+                let _ = wait.await;
+            }
+        }
     }
 
     /// The fake's state, for setting faults and reading what happened.

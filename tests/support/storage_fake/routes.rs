@@ -95,6 +95,15 @@ async fn dispatch(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let changes = !matches!(method, Method::GET | Method::HEAD);
+    let response = route(&shared, method, uri, headers, body).await;
+    if changes && response.status().is_success() {
+        shared.mirror();
+    }
+    response
+}
+
+async fn route(shared: &Arc<Shared>, method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Response {
     let rest = uri.path().trim_start_matches("/storage/v1/").to_owned();
     let (fail, hang) = {
         let mut state = shared.state();
@@ -331,6 +340,8 @@ fn empty_bucket(shared: &Arc<Shared>, id: &str) -> Response {
                 let _ = std::fs::remove_file(object.file);
             }
         }
+        drop(state);
+        shared.mirror();
     });
     ok(json!({ "message": "Empty bucket has been queued. Completion may take up to an hour." }))
 }
