@@ -126,13 +126,13 @@ async fn route(shared: &Arc<Shared>, method: Method, uri: Uri, headers: HeaderMa
     // Routes that carry their own authorisation (a token) or none (public buckets).
     match (&method, parts.as_slice()) {
         (&Method::GET, ["object", "sign", bucket, key @ ..]) if !key.is_empty() => {
-            return objects::download_signed(&shared, &uri, bucket, &key.join("/"), &headers).await;
+            return objects::download_signed(shared, &uri, bucket, &key.join("/"), &headers).await;
         }
         (&Method::PUT, ["object", "upload", "sign", bucket, key @ ..]) if !key.is_empty() => {
-            return objects::upload_signed(&shared, &uri, bucket, &key.join("/"), &headers, body).await;
+            return objects::upload_signed(shared, &uri, bucket, &key.join("/"), &headers, body).await;
         }
         (&Method::GET, ["object", "public", bucket, key @ ..]) if !key.is_empty() => {
-            return objects::download_public(&shared, bucket, &key.join("/"), &headers).await;
+            return objects::download_public(shared, bucket, &key.join("/"), &headers).await;
         }
         _ => {}
     }
@@ -154,56 +154,56 @@ async fn route(shared: &Arc<Shared>, method: Method, uri: Uri, headers: HeaderMa
     let json = || async { Some(payload.clone()) };
     let body = || body.unwrap_or_default();
     match (&method, parts.as_slice()) {
-        (&Method::POST, ["upload", "resumable"]) => super::tus::create(&shared, &headers),
-        (&Method::HEAD, ["upload", "resumable", id]) => super::tus::head(&shared, id),
-        (&Method::PATCH, ["upload", "resumable", id]) => super::tus::patch(&shared, id, &headers, body()).await,
-        (&Method::GET, ["bucket"]) | (&Method::GET, ["bucket", ""]) => list_buckets(&shared, &uri),
-        (&Method::POST, ["bucket"]) => create_bucket(&shared, json().await.unwrap_or(Value::Null)),
+        (&Method::POST, ["upload", "resumable"]) => super::tus::create(shared, &headers),
+        (&Method::HEAD, ["upload", "resumable", id]) => super::tus::head(shared, id),
+        (&Method::PATCH, ["upload", "resumable", id]) => super::tus::patch(shared, id, &headers, body()).await,
+        (&Method::GET, ["bucket"]) | (&Method::GET, ["bucket", ""]) => list_buckets(shared, &uri),
+        (&Method::POST, ["bucket"]) => create_bucket(shared, json().await.unwrap_or(Value::Null)),
         (&Method::GET, ["bucket", id]) => match shared.state().buckets.get(*id) {
             Some(bucket) => ok(bucket.clone()),
             None => no_bucket(),
         },
-        (&Method::PUT, ["bucket", id]) => update_bucket(&shared, id, json().await.unwrap_or(Value::Null)),
-        (&Method::DELETE, ["bucket", id]) => delete_bucket(&shared, id),
-        (&Method::POST, ["bucket", id, "empty"]) => empty_bucket(&shared, id),
+        (&Method::PUT, ["bucket", id]) => update_bucket(shared, id, json().await.unwrap_or(Value::Null)),
+        (&Method::DELETE, ["bucket", id]) => delete_bucket(shared, id),
+        (&Method::POST, ["bucket", id, "empty"]) => empty_bucket(shared, id),
         (&Method::POST, ["object", "list", bucket]) => {
-            objects::list(&shared, bucket, json().await.unwrap_or(Value::Null))
+            objects::list(shared, bucket, json().await.unwrap_or(Value::Null))
         }
         (&Method::POST, ["object", "move"]) => {
-            objects::relocate(&shared, json().await.unwrap_or(Value::Null), true).await
+            objects::relocate(shared, json().await.unwrap_or(Value::Null), true).await
         }
         (&Method::POST, ["object", "copy"]) => {
-            objects::relocate(&shared, json().await.unwrap_or(Value::Null), false).await
+            objects::relocate(shared, json().await.unwrap_or(Value::Null), false).await
         }
         (&Method::POST, ["object", "sign", bucket]) => {
-            objects::sign_many(&shared, bucket, json().await.unwrap_or(Value::Null))
+            objects::sign_many(shared, bucket, json().await.unwrap_or(Value::Null))
         }
         (&Method::POST, ["object", "sign", bucket, key @ ..]) => {
-            objects::sign_one(&shared, bucket, &key.join("/"), json().await.unwrap_or(Value::Null))
+            objects::sign_one(shared, bucket, &key.join("/"), json().await.unwrap_or(Value::Null))
         }
         (&Method::POST, ["object", "upload", "sign", bucket, key @ ..]) => {
-            objects::sign_upload(&shared, bucket, &key.join("/"), &headers)
+            objects::sign_upload(shared, bucket, &key.join("/"), &headers)
         }
-        (&Method::GET, ["object", "info", bucket, key @ ..]) => objects::info(&shared, bucket, &key.join("/")),
+        (&Method::GET, ["object", "info", bucket, key @ ..]) => objects::info(shared, bucket, &key.join("/")),
         (&Method::DELETE, ["object", bucket]) => {
-            objects::delete_many(&shared, bucket, json().await.unwrap_or(Value::Null))
+            objects::delete_many(shared, bucket, json().await.unwrap_or(Value::Null))
         }
         (&Method::GET, ["object", "authenticated", bucket, key @ ..])
         | (&Method::GET, ["object", bucket, key @ ..])
             if !key.is_empty() =>
         {
-            objects::download(&shared, bucket, &key.join("/")).await
+            objects::download(shared, bucket, &key.join("/")).await
         }
         (&Method::POST, ["object", bucket, key @ ..]) if !key.is_empty() => {
             let upsert = headers.get("x-upsert").and_then(|v| v.to_str().ok()) == Some("true");
-            objects::upload(&shared, bucket, &key.join("/"), &headers, body(), upsert).await
+            objects::upload(shared, bucket, &key.join("/"), &headers, body(), upsert).await
         }
         (&Method::PUT, ["object", bucket, key @ ..]) if !key.is_empty() => {
-            objects::upload(&shared, bucket, &key.join("/"), &headers, body(), true).await
+            objects::upload(shared, bucket, &key.join("/"), &headers, body(), true).await
         }
         (&Method::DELETE, ["object", bucket, key @ ..]) if !key.is_empty() => {
             let names = json!({ "prefixes": [key.join("/")] });
-            match objects::delete_many(&shared, bucket, names) {
+            match objects::delete_many(shared, bucket, names) {
                 response if response.status().is_success() => ok(json!({ "message": "Successfully deleted" })),
                 response => response,
             }
