@@ -1,7 +1,7 @@
 //! The object routes: upload (raw body streamed to a file, limits enforced), download (streamed, optionally cut),
 //! list with folders, info, move, copy, delete many, and signed download/upload URLs.
 
-use super::routes::{duplicate, error, invalid, no_bucket, no_object, ok, query_value};
+use super::routes::{duplicate, error, invalid, no_bucket, no_object, ok, query_value, too_large};
 use super::{Object, Shared, token};
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -44,8 +44,6 @@ async fn receive(shared: &Shared, body: Body, limit: u64) -> Result<(std::path::
     let mut stream = body.into_data_stream();
     let mut size = 0u64;
     let mut hasher = Sha256::new();
-    let too_large =
-        || error(400, "413", "EntityTooLarge", "Payload too large", "The object exceeded the maximum allowed size");
     while let Some(chunk) = stream.next().await {
         let Ok(chunk) = chunk else {
             let _ = tokio::fs::remove_file(&file).await;
@@ -97,13 +95,7 @@ pub async fn upload(
     };
     let declared: Option<u64> = header_text("content-length").and_then(|v| v.parse().ok());
     if declared.is_some_and(|d| d > limit) {
-        return error(
-            400,
-            "413",
-            "EntityTooLarge",
-            "Payload too large",
-            "The object exceeded the maximum allowed size",
-        );
+        return too_large();
     }
     let (file, size, etag) = match receive(shared, body, limit).await {
         Ok(received) => received,

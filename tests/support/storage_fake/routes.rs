@@ -42,24 +42,15 @@ pub fn ok(value: Value) -> Response {
     (StatusCode::OK, axum::Json(value)).into_response()
 }
 
-/// Percent-decodes one path segment.
+/// Percent-decodes one path segment (through the query decoder, with `+` kept as itself).
 pub fn decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz");
-            if let Ok(byte) = u8::from_str_radix(hex, 16) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let uri: Uri = format!("/?s={}", segment.replace('+', "%2B")).parse().unwrap_or_default();
+    query_value(&uri, "s").unwrap_or_else(|| segment.to_owned())
+}
+
+/// The error of an object over the bucket's or the global limit.
+pub fn too_large() -> Response {
+    error(400, "413", "EntityTooLarge", "Payload too large", "The object exceeded the maximum allowed size")
 }
 
 /// The query pairs of a URI, decoded.
@@ -267,13 +258,7 @@ fn create_bucket(shared: &Shared, body: Value) -> Response {
     };
     let mut state = shared.state();
     if limit.is_some_and(|l| l > state.global_limit) {
-        return error(
-            400,
-            "413",
-            "EntityTooLarge",
-            "Payload too large",
-            "The object exceeded the maximum allowed size",
-        );
+        return too_large();
     }
     if state.buckets.contains_key(&id) {
         return duplicate();
