@@ -7,6 +7,7 @@ mod config;
 mod faults;
 mod js_client;
 mod large;
+mod leaks;
 mod objects;
 mod policies;
 mod resumable;
