@@ -1,11 +1,11 @@
-//! `list_objects`, `move_object`, `copy_object`, `delete_objects`, `create_signed_url` and
+//! `list_objects`, `get_object_info`, `move_object`, `copy_object`, `delete_objects`, `create_signed_url` and
 //! `create_signed_upload_url`.
 
 use super::{reply_of, require_confirm};
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
 use crate::server::output::schema_of;
-use crate::supabase::storage::{DeleteReport, ListObjects, ObjectPage, SignedUpload, SignedUrl};
+use crate::supabase::storage::{DeleteReport, ListObjects, ObjectInfo, ObjectPage, SignedUpload, SignedUrl};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
@@ -62,6 +62,18 @@ pub struct ListObjectsParams {
 
 fn default_limit() -> u32 {
     100
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectParams {
+    /// Instance to use; the default instance when omitted.
+    #[serde(default)]
+    pub instance: Option<String>,
+    /// Bucket id.
+    pub bucket: String,
+    /// Object path inside the bucket.
+    pub path: String,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -196,6 +208,19 @@ impl SupamcpServer {
                 prefix: options.prefix.trim_matches('/').to_owned(),
                 page,
             })
+        };
+        reply_of(outcome.await)
+    }
+
+    /// Show one object's size, content type, ETag, dates and user metadata.
+    #[tool(
+        annotations(title = "Get storage object info", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
+        output_schema = schema_of::<ObjectInfo>()
+    )]
+    async fn get_object_info(&self, Parameters(params): Parameters<ObjectParams>) -> Result<CallToolResult, McpError> {
+        let outcome = async {
+            let storage = self.storage(params.instance.as_deref())?;
+            storage.object_info(&params.bucket, &params.path).await
         };
         reply_of(outcome.await)
     }

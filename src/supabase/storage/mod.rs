@@ -15,7 +15,7 @@ mod transfer;
 
 pub use buckets::{Bucket, BucketChange, BucketSpec, EmptyReport, ListBuckets};
 pub use error::StorageError;
-pub use objects::{DeleteReport, ListObjects, ObjectEntry, ObjectPage, SignedUpload, SignedUrl};
+pub use objects::{DeleteReport, ListObjects, ObjectEntry, ObjectInfo, ObjectPage, SignedUpload, SignedUrl};
 pub use transfer::{Download, DownloadTarget, Upload, UploadOptions};
 
 use crate::failure::Failure;

@@ -6,7 +6,7 @@ use crate::failure::Failure;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The most entries one listing call asks for.
 pub const MAX_PAGE: u32 = 1000;
@@ -94,6 +94,26 @@ pub struct SignedUpload {
     pub token: String,
 }
 
+/// An object's details (`GET /object/info/{bucket}/{path}`).
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct ObjectInfo {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_control: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// User metadata given at upload (values as JSON text when not strings).
+    pub metadata: BTreeMap<String, String>,
+}
+
 /// What a delete removed.
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct DeleteReport {
@@ -136,6 +156,33 @@ impl Storage {
         let full = returned as u32 >= limit;
         let next_offset = (cut || full).then(|| options.offset + entries.len() as u32);
         Ok(ObjectPage { entries, next_offset })
+    }
+
+    /// An object's size, content type, ETag, dates and user metadata.
+    pub async fn object_info(&self, bucket: &str, path: &str) -> Result<ObjectInfo, Failure> {
+        let bucket = check_bucket_id(bucket)?;
+        let key = clean_key(path, "path")?;
+        let route = format!("object/info/{}", object_path(bucket, &key));
+        let raw: Value =
+            self.read_json(|| self.request(Method::GET, &route), &format!("read '{bucket}/{key}'")).await?;
+        let text = |name: &str| raw.get(name).and_then(Value::as_str).map(str::to_owned);
+        let metadata = raw
+            .get("metadata")
+            .and_then(Value::as_object)
+            .map(|map| {
+                map.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned))).collect()
+            })
+            .unwrap_or_default();
+        Ok(ObjectInfo {
+            name: text("name").unwrap_or(key),
+            size: raw.get("size").and_then(Value::as_u64),
+            content_type: text("content_type"),
+            cache_control: text("cache_control"),
+            etag: text("etag"),
+            last_modified: text("last_modified"),
+            created_at: text("created_at"),
+            metadata,
+        })
     }
 
     /// Moves (renames) an object, within a bucket or to `to_bucket`.

@@ -73,6 +73,7 @@ async fn read_only_mode_lists_only_the_readers() {
         [
             "create_signed_url",
             "get_bucket",
+            "get_object_info",
             "get_storage_config",
             "list_objects",
             "list_storage_buckets",
@@ -89,7 +90,7 @@ async fn read_only_mode_lists_only_the_readers() {
 async fn every_storage_tool_fits_the_list_budget() {
     let s = super::setup().await;
     let tools = s.server.client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 18, "{:?}", tools.iter().map(|t| t.name.to_string()).collect::<Vec<_>>());
+    assert_eq!(tools.len(), 19, "{:?}", tools.iter().map(|t| t.name.to_string()).collect::<Vec<_>>());
     for tool in &tools {
         let description = tool.description.as_deref().unwrap_or_default();
         let schema = serde_json::to_string(&tool.input_schema).unwrap();
