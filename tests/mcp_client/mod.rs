@@ -38,6 +38,23 @@ pub async fn start_in_dir(args: &[&str], env: &[(&str, &str)], cwd: &std::path::
     server
 }
 
+/// Runs `command` (see [`command`]) as an MCP server with its stderr captured: the client, and a task that
+/// yields everything the server logged once it exits.
+pub async fn serve_capturing_logs(
+    command: tokio::process::Command,
+) -> (RunningService<RoleClient, ()>, tokio::task::JoinHandle<String>) {
+    use tokio::io::AsyncReadExt;
+    let (transport, stderr) =
+        TokioChildProcess::builder(command).stderr(Stdio::piped()).spawn().expect("spawn supamcp");
+    let mut stderr = stderr.expect("piped stderr");
+    let logs = tokio::spawn(async move {
+        let mut logs = String::new();
+        let _ = stderr.read_to_string(&mut logs).await;
+        logs
+    });
+    (().serve(transport).await.expect("MCP handshake"), logs)
+}
+
 /// Starts `supamcp` with `args` and the data directory `data_dir`.
 pub async fn start_in(args: &[&str], data_dir: &std::path::Path) -> Server {
     spawn(args, data_dir, &[]).await

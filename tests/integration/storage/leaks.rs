@@ -5,12 +5,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use crate::storage_fake::{Fake, SERVICE_KEY};
-use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
-use rmcp::transport::TokioChildProcess;
 use serde_json::{Value, json};
-use std::process::Stdio;
-use tokio::io::AsyncReadExt;
 
 const LOG_SPEC: &str = "trace,reqwest=trace,hyper=trace,hyper_util=trace,rmcp=trace";
 
@@ -39,14 +35,7 @@ async fn the_service_key_and_url_tokens_stay_out_of_logs_and_files() {
         .env("SUPABASE_URL", &fake.url)
         .env("SUPABASE_SERVICE_ROLE_KEY", SERVICE_KEY)
         .current_dir(work.path());
-    let (transport, stderr) = TokioChildProcess::builder(command).stderr(Stdio::piped()).spawn().unwrap();
-    let mut stderr = stderr.expect("piped stderr");
-    let log_reader = tokio::spawn(async move {
-        let mut logs = String::new();
-        let _ = stderr.read_to_string(&mut logs).await;
-        logs
-    });
-    let client = ().serve(transport).await.unwrap();
+    let (client, log_reader) = crate::mcp_client::serve_capturing_logs(command).await;
     let calls = [
         ("create_bucket", json!({ "bucket": "leaks" })),
         ("list_storage_buckets", json!({})),
