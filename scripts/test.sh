@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need beyond the machine image
-# (PostgreSQL server binaries, PyJWT, moto_server, migra, the MCP Inspector CLI, postgres-meta, auth-js), then runs `cargo test`.
+# (PostgreSQL server binaries, PyJWT, moto_server, migra, the MCP Inspector CLI, postgres-meta, auth-js, storage-js),
+# then runs `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +37,11 @@ fi
 # @supabase/auth-js, the official admin client that proves the fake GoTrue (tests/integration/auth/authjs.rs).
 if [ ! -f .tools/node_modules/@supabase/auth-js/package.json ]; then
   npm install --silent --no-audit --no-fund --prefix .tools @supabase/auth-js@2.119.2 >/dev/null
+fi
+
+# @supabase/storage-js, the official client that proves the fake Storage API (tests/integration/storage/js_client.rs).
+if [ ! -f .tools/node_modules/@supabase/storage-js/dist/index.cjs ]; then
+  npm install --silent --no-audit --no-fund --prefix .tools @supabase/storage-js@2.119.2 >/dev/null
 fi
 
 # postgres-meta, the reference the type generator is compared with byte for byte (tests/integration/typegen_parity.rs).

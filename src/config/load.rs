@@ -2,7 +2,10 @@
 //! the layering is tested without touching the process environment.
 
 use super::file::{ConfigFile, InstanceFile};
-use super::{DEFAULT_POOL_SIZE, DEFAULT_SPILL_MAX_AGE, DEFAULT_SPILL_THRESHOLD_BYTES, DEFAULT_STATEMENT_TIMEOUT};
+use super::{
+    DEFAULT_MANAGEMENT_API_URL, DEFAULT_POOL_SIZE, DEFAULT_SPILL_MAX_AGE, DEFAULT_SPILL_THRESHOLD_BYTES,
+    DEFAULT_STATEMENT_TIMEOUT,
+};
 use super::{DokployServer, Instance, Settings};
 use crate::groups::{UnknownGroup, parse_group_list};
 use crate::pg::conninfo::{ConnInfoError, ConnSpec};
@@ -139,6 +142,9 @@ impl Settings {
                 .map(|h| Duration::from_secs(h * 3600))
                 .unwrap_or(DEFAULT_SPILL_MAX_AGE),
             access_token: env("SUPABASE_ACCESS_TOKEN").map(Secret::new).or(file.access_token),
+            management_api_url: env("SUPAMCP_MANAGEMENT_API_URL")
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or_else(|| DEFAULT_MANAGEMENT_API_URL.to_owned()),
             dokploy,
             backup_dir: overrides.backup_dir.clone().or(file.backup_dir).unwrap_or_else(|| data_dir.join("backups")),
             backup_key: env("SUPAMCP_BACKUP_KEY").filter(|k| !k.is_empty()).map(Secret::new).or(file.backup_key),

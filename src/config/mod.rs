@@ -55,6 +55,8 @@ pub struct Settings {
     pub spill_threshold_bytes: usize,
     pub spill_max_age: Duration,
     pub access_token: Option<Secret>,
+    /// The Supabase Management API (SUPAMCP_MANAGEMENT_API_URL, default https://api.supabase.com).
+    pub management_api_url: String,
     pub dokploy: BTreeMap<String, DokployServer>,
     /// Where backups go (SUPAMCP_BACKUP_DIR, default `<data_dir>/backups`).
     pub backup_dir: PathBuf,
@@ -70,6 +72,7 @@ pub struct Settings {
 }
 
 pub const DEFAULT_POOL_SIZE: usize = 10;
+pub const DEFAULT_MANAGEMENT_API_URL: &str = "https://api.supabase.com";
 pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_SPILL_THRESHOLD_BYTES: usize = 512 * 1024;
 pub const DEFAULT_SPILL_MAX_AGE: Duration = Duration::from_secs(24 * 3600);

@@ -9,6 +9,7 @@ pub mod development;
 pub mod dokploy;
 pub mod migrations;
 pub mod monitoring;
+pub mod storage;
 pub mod toolsets;
 
 use crate::server::SupamcpServer;
@@ -150,6 +151,7 @@ impl Group {
             Group::Dokploy => Some(SupamcpServer::dokploy_router()),
             Group::Migrations => Some(SupamcpServer::migrations_router()),
             Group::Monitoring => Some(SupamcpServer::monitoring_router()),
+            Group::Storage => Some(SupamcpServer::storage_router()),
             _ => None,
         }
     }

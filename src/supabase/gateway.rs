@@ -138,7 +138,8 @@ impl Gateway {
         Ok(GatewayReply { status, headers, body })
     }
 
-    fn transport_failure(&self, what: &str, error: &reqwest::Error) -> Failure {
+    /// The failure of a call that never got a whole reply (refused, timed out, cut).
+    pub fn transport_failure(&self, what: &str, error: &reqwest::Error) -> Failure {
         let base = self.base_url();
         let (why, fix) = if error.is_timeout() {
             (format!("{base} did not answer in time"), "check that the stack is up (health_check), then retry")

@@ -1,5 +1,6 @@
 //! Supabase-specific knowledge: the `.env` model of a self-hosted stack and its rules, the JWT and opaque
-//! key formats, the findings both report (no network), and the API gateway every service call goes through.
+//! key formats, the findings both report (no network), the API gateway every service call goes through, and
+//! the Storage API client.
 
 pub mod auth;
 pub mod env;
@@ -7,3 +8,4 @@ pub mod finding;
 pub mod gateway;
 pub mod keys;
 pub mod public;
+pub mod storage;

@@ -12,6 +12,8 @@ mod gotrue_fake;
 mod mcp_client;
 #[path = "../support/s3_moto/mod.rs"]
 mod s3_moto;
+#[path = "../support/storage_fake/mod.rs"]
+mod storage_fake;
 #[path = "../support/mod.rs"]
 mod support;
 
@@ -39,6 +41,7 @@ mod readonly;
 mod s3_store;
 mod schema_diff;
 mod secret_leaks;
+mod storage;
 mod surface;
 mod tool_catalog;
 mod toolsets;

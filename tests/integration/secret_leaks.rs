@@ -6,12 +6,8 @@
 use crate::mcp_client;
 use crate::support;
 
-use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
-use rmcp::transport::TokioChildProcess;
 use serde_json::json;
-use std::process::Stdio;
-use tokio::io::AsyncReadExt;
 
 const ENV_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/env/healthy.env");
 const DB_PASSWORD: &str = "Db-Passw0rd-That-Must-Not-Leak";
@@ -66,14 +62,7 @@ async fn no_secret_reaches_logs_outputs_or_files() {
         .arg(data_dir.path())
         .env("SUPAMCP_LOG", LOG_SPEC)
         .env_remove("SUPAMCP_CONFIG");
-    let (transport, stderr) = TokioChildProcess::builder(command).stderr(Stdio::piped()).spawn().unwrap();
-    let mut stderr = stderr.expect("piped stderr");
-    let log_reader = tokio::spawn(async move {
-        let mut logs = String::new();
-        let _ = stderr.read_to_string(&mut logs).await;
-        logs
-    });
-    let client = ().serve(transport).await.unwrap();
+    let (client, log_reader) = mcp_client::serve_capturing_logs(command).await;
 
     let calls = [
         ("test_connection", json!({})),

@@ -28,6 +28,33 @@ pub async fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
     server
 }
 
+/// Like [`start_with_env`], with the binary's working directory set to `cwd` (where tool paths are confined).
+pub async fn start_in_dir(args: &[&str], env: &[(&str, &str)], cwd: &std::path::Path) -> Server {
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let mut command = command(args, data_dir.path());
+    command.envs(env.iter().copied()).current_dir(cwd);
+    let mut server = handshake(command).await;
+    server.data_dir = Some(data_dir);
+    server
+}
+
+/// Runs `command` (see [`command`]) as an MCP server with its stderr captured: the client, and a task that
+/// yields everything the server logged once it exits.
+pub async fn serve_capturing_logs(
+    command: tokio::process::Command,
+) -> (RunningService<RoleClient, ()>, tokio::task::JoinHandle<String>) {
+    use tokio::io::AsyncReadExt;
+    let (transport, stderr) =
+        TokioChildProcess::builder(command).stderr(Stdio::piped()).spawn().expect("spawn supamcp");
+    let mut stderr = stderr.expect("piped stderr");
+    let logs = tokio::spawn(async move {
+        let mut logs = String::new();
+        let _ = stderr.read_to_string(&mut logs).await;
+        logs
+    });
+    (().serve(transport).await.expect("MCP handshake"), logs)
+}
+
 /// Starts `supamcp` with `args` and the data directory `data_dir`.
 pub async fn start_in(args: &[&str], data_dir: &std::path::Path) -> Server {
     spawn(args, data_dir, &[]).await
@@ -88,6 +115,9 @@ pub fn command(args: &[&str], data_dir: &std::path::Path) -> tokio::process::Com
         .env_remove("SUPAMCP_FEATURES")
         .env_remove("SUPABASE_URL")
         .env_remove("SUPABASE_ANON_KEY")
+        .env_remove("SUPABASE_SERVICE_ROLE_KEY")
+        .env_remove("SUPABASE_ACCESS_TOKEN")
+        .env_remove("SUPAMCP_MANAGEMENT_API_URL")
         .env_remove("DOKPLOY_URL")
         .env_remove("DOKPLOY_API_KEY");
     command
