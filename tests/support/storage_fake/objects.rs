@@ -95,6 +95,9 @@ pub async fn upload(
     };
     let declared: Option<u64> = header_text("content-length").and_then(|v| v.parse().ok());
     if declared.is_some_and(|d| d > limit) {
+        // Read the body before refusing: a reply sent while the client still writes resets the connection,
+        // and fetch() then reports "fetch failed" instead of the error body.
+        let _ = axum::body::to_bytes(body, usize::MAX).await;
         return too_large();
     }
     let (file, size, etag) = match receive(shared, body, limit).await {
