@@ -42,18 +42,13 @@ impl GatewayReply {
 impl Gateway {
     /// The gateway of `instance` (the default instance when `None`), or why it cannot be used.
     pub fn for_instance(settings: &Settings, instance: Option<&str>) -> Result<Gateway, Failure> {
-        let wanted = instance.unwrap_or(&settings.default_instance);
-        let Some(config) = settings.instances.get(wanted) else {
-            let known: Vec<&str> = settings.instances.keys().map(String::as_str).collect();
-            return Err(Failure::new(
-                format!("instance '{wanted}' is not configured"),
-                format!(
-                    "configured instances: {}",
-                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
-                ),
+        let config = settings.instance(instance).map_err(|why| {
+            Failure::new(
+                "the Supabase API of that instance cannot be used",
+                why,
                 "pass one of the configured names as `instance`, or add it to the config file",
-            ));
-        };
+            )
+        })?;
         Gateway::for_config(config, DEFAULT_TIMEOUT)
     }
 
