@@ -89,7 +89,7 @@ impl Settings {
             )));
         }
 
-        let base = instances.remove(&default_instance).unwrap_or_else(|| empty_instance(&default_instance));
+        let base = instances.remove(&default_instance).unwrap_or_else(|| Instance::empty(&default_instance));
         let layered = layer_default_instance(base, overrides, env, env_file.as_ref())?;
         let has_anything = layered.database.is_some() || layered.supabase_url.is_some() || layered.dokploy.is_some();
         if has_anything || !instances.is_empty() {
@@ -193,22 +193,6 @@ fn describes_database(env_file: &EnvFile) -> bool {
         .any(|key| env_file.get(key).is_some_and(|v| !v.is_empty()))
 }
 
-fn empty_instance(name: &str) -> Instance {
-    Instance {
-        name: name.to_owned(),
-        database: None,
-        supabase_url: None,
-        anon_key: None,
-        service_role_key: None,
-        dokploy: None,
-        dokploy_compose_id: None,
-        read_only_role: None,
-        read_only_login: None,
-        pool_size: DEFAULT_POOL_SIZE,
-        statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
-    }
-}
-
 fn parse_conn(raw: &str, origin: &str) -> Result<ConnSpec, ConfigError> {
     ConnSpec::parse(raw).map_err(|source| ConfigError::Connection { origin: origin.to_owned(), source })
 }
@@ -233,7 +217,7 @@ fn instance_from_file(
     config_path: Option<&Path>,
     warnings: &mut Vec<String>,
 ) -> Result<Instance, ConfigError> {
-    let mut instance = empty_instance(name);
+    let mut instance = Instance::empty(name);
     let origin = format!("[instances.{name}]");
     if let Some(path) = &spec.env_file {
         let path = resolve_relative(path, config_path);

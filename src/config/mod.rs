@@ -4,6 +4,7 @@
 
 pub mod file;
 mod load;
+mod project_ref;
 
 pub use load::{ConfigError, Overrides};
 
@@ -30,6 +31,25 @@ pub struct Instance {
     pub read_only_login: Option<ReadOnlyLogin>,
     pub pool_size: usize,
     pub statement_timeout: Duration,
+}
+
+impl Instance {
+    /// An instance named `name` with nothing configured yet and the default pool size and timeout.
+    pub fn empty(name: &str) -> Instance {
+        Instance {
+            name: name.to_owned(),
+            database: None,
+            supabase_url: None,
+            anon_key: None,
+            service_role_key: None,
+            dokploy: None,
+            dokploy_compose_id: None,
+            read_only_role: None,
+            read_only_login: None,
+            pool_size: DEFAULT_POOL_SIZE,
+            statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
+        }
+    }
 }
 
 /// A Dokploy server.

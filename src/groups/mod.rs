@@ -2,6 +2,7 @@
 //! tools can be offered, and the tool router of each group. Group modules only declare tools; the work
 //! lives in the domain layers (`pg`, `supabase`, `spill`, ...).
 
+pub mod aliases;
 pub mod auth;
 pub mod backups;
 pub mod core;
@@ -170,7 +171,8 @@ impl fmt::Display for Group {
 /// An unknown name in `--features`.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown feature group '{name}': valid groups are {valid} (or all); fix --features or SUPAMCP_FEATURES",
+    "unknown feature group '{name}': valid groups are {valid} (or all, or the official server's account, \
+     database, debugging, docs, branching); fix --features or SUPAMCP_FEATURES",
     valid = Group::valid_names()
 )]
 pub struct UnknownGroup {
@@ -186,13 +188,38 @@ impl FromStr for Group {
     }
 }
 
-/// Parses a comma-separated group list such as `core,migrations`; `all` names every group. An empty list
-/// selects no group.
+/// The official Supabase MCP server's feature-group names, and the supamcp groups that hold their tools, so a
+/// `--features` value written for it works unchanged.
+pub const OFFICIAL_GROUP_ALIASES: &[(&str, &[Group])] = &[
+    ("account", &[Group::Cloud]),
+    ("branching", &[Group::Cloud]),
+    ("database", &[Group::Core, Group::Migrations]),
+    ("debugging", &[Group::Monitoring]),
+    ("debug", &[Group::Monitoring]),
+    ("docs", &[Group::Knowledge]),
+];
+
+/// The groups one name in a group list stands for: a supamcp group, or an official server's group name.
+fn groups_named(raw: &str) -> Result<Vec<Group>, UnknownGroup> {
+    let wanted = raw.trim().to_ascii_lowercase();
+    if let Some((_, groups)) = OFFICIAL_GROUP_ALIASES.iter().find(|(alias, _)| *alias == wanted) {
+        return Ok(groups.to_vec());
+    }
+    raw.parse().map(|group| vec![group])
+}
+
+/// Parses a comma-separated group list such as `core,migrations`; `all` names every group, and the official
+/// server's names (account, database, debugging, docs, branching, ...) name the groups holding their tools.
+/// An empty list selects no group.
 pub fn parse_group_list(raw: &str) -> Result<BTreeSet<Group>, UnknownGroup> {
     if raw.split(',').any(|part| part.trim().eq_ignore_ascii_case("all")) {
         return Ok(Group::ALL.into_iter().collect());
     }
-    raw.split(',').filter(|part| !part.trim().is_empty()).map(str::parse).collect()
+    let mut groups = BTreeSet::new();
+    for part in raw.split(',').filter(|part| !part.trim().is_empty()) {
+        groups.extend(groups_named(part)?);
+    }
+    Ok(groups)
 }
 
 #[cfg(test)]
@@ -212,6 +239,23 @@ mod tests {
         let text = err.unwrap_or_default();
         assert!(text.contains("'databse'"), "{text}");
         assert!(text.contains("core, migrations, backups"), "{text}");
+    }
+
+    #[test]
+    fn official_group_names_select_the_groups_holding_their_tools() {
+        let groups = parse_group_list("account,database,debugging,development,docs,functions,branching,storage");
+        let expected = [
+            Group::Cloud,
+            Group::Core,
+            Group::Migrations,
+            Group::Monitoring,
+            Group::Development,
+            Group::Knowledge,
+            Group::Functions,
+            Group::Storage,
+        ];
+        assert_eq!(groups.ok(), Some(expected.into_iter().collect()));
+        assert_eq!(parse_group_list("Debug").ok(), Some([Group::Monitoring].into_iter().collect()));
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct ApplyReport {
     pub transactional: bool,
     pub statements: Vec<StatementReport>,
     pub duration_ms: f64,
+    /// The file apply_migration wrote from `name` + `query` (kept after a successful apply).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// Leading keywords of a statement, skipping comments: "CREATE INDEX CONCURRENTLY ...".
@@ -170,6 +173,7 @@ async fn apply_outside_transaction(
         transactional: false,
         statements,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        file: None,
     })
 }
 
@@ -240,6 +244,7 @@ async fn finish(
         transactional: true,
         statements,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        file: None,
     })
 }
 

@@ -131,6 +131,10 @@ impl ServerHandler for SupamcpServer {
             .into_result()
             .into());
         }
+        let mut request = request;
+        if let Err(failure) = super::project_id::resolve(&self.state.settings, &name, &mut request.arguments) {
+            return Ok(failure.into_result().into());
+        }
         let audited = self
             .router()
             .get(&name)

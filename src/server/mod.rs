@@ -5,6 +5,7 @@ mod completion;
 mod handler;
 pub mod output;
 pub mod progress;
+pub mod project_id;
 pub mod prompts;
 mod registry;
 pub mod resources;

@@ -129,6 +129,7 @@ impl ToolCatalog {
         }
         for route in router.map.values_mut() {
             schema_portable::make_portable(&mut route.attr);
+            super::project_id::declare(&mut route.attr);
         }
         Ok(ToolCatalog { router, groups, group_of, dynamic, hidden_by_read_only, not_offered })
     }

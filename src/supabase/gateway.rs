@@ -186,17 +186,9 @@ mod tests {
 
     fn instance(url: &str, key: &str) -> Instance {
         Instance {
-            name: "main".to_owned(),
-            database: None,
             supabase_url: Some(url.to_owned()),
-            anon_key: None,
             service_role_key: Some(Secret::new(key.to_owned())),
-            dokploy: None,
-            dokploy_compose_id: None,
-            read_only_role: None,
-            read_only_login: None,
-            pool_size: 1,
-            statement_timeout: Duration::from_secs(1),
+            ..Instance::empty("main")
         }
     }
 

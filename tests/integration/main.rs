@@ -23,6 +23,7 @@ mod backup_roles;
 mod backups;
 mod backups_s3;
 mod cluster_fixture;
+mod compat;
 mod copy_database;
 mod demo_cli;
 mod development_tools;

@@ -26,7 +26,7 @@ fn default_tools() -> Vec<Value> {
     tools_with_env(&[], &[])
 }
 
-fn tools_with_env(extra: &[&str], env: &[(&str, &str)]) -> Vec<Value> {
+pub(crate) fn tools_with_env(extra: &[&str], env: &[(&str, &str)]) -> Vec<Value> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_supamcp"));
     command.args(["tools", "--database-url", UNREACHABLE_DB]).args(extra);
     command.env_remove("SUPAMCP_FEATURES").env_remove("SUPAMCP_READ_ONLY").env("SUPAMCP_LOG", "error");

@@ -24,7 +24,11 @@ const PREVIEW_ROWS: usize = 20;
 #[serde(deny_unknown_fields)]
 pub struct ExecuteSqlParams {
     /// One statement, or a script run in one transaction (all or nothing).
-    pub sql: String,
+    #[serde(default)]
+    pub sql: Option<String>,
+    /// The same as sql (the official Supabase server's name for it).
+    #[serde(default)]
+    pub query: Option<String>,
     /// Values for $1, $2... (one statement only); null is NULL, objects and arrays go as JSON.
     #[serde(default)]
     pub params: Vec<Value>,
@@ -197,8 +201,12 @@ impl SupamcpServer {
             )
             .into_result());
         }
+        let sql = match crate::groups::aliases::one_of("sql", params.sql, "query", params.query) {
+            Ok(sql) => sql,
+            Err(failure) => return Ok(failure.into_result()),
+        };
         let read_only = self.state.settings.read_only || params.read_only;
-        if !read_only && let Err(failure) = confirm_destruction(&params.sql, params.confirm, &context.peer).await {
+        if !read_only && let Err(failure) = confirm_destruction(&sql, params.confirm, &context.peer).await {
             return Ok(failure.into_result());
         }
         let database = match self.state.databases.get(params.instance.as_deref()) {
@@ -219,7 +227,7 @@ impl SupamcpServer {
         };
         let started = Instant::now();
         let mut writer = self.state.spill.writer(PREVIEW_ROWS);
-        let running = execute(&database, &params.sql, &options, &mut writer, &context.ct);
+        let running = execute(&database, &sql, &options, &mut writer, &context.ct);
         let report = match heartbeat(&context, "execute_sql", running).await {
             Ok(report) => report,
             Err(failure) => return Ok(failure.into_result()),

@@ -17,8 +17,15 @@ use std::path::PathBuf;
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplyMigrationParams {
-    /// The migration's version (or its file name).
-    pub version: String,
+    /// The migration file's version (or its file name); or give name + query instead.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// With query: write a new migration of this name (snake_case), apply it and record it, in one call.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The SQL of the new migration named by name.
+    #[serde(default)]
+    pub query: Option<String>,
     /// Run it and roll back, reporting what each statement did.
     #[serde(default)]
     pub dry_run: bool,
@@ -97,7 +104,7 @@ pub struct RollbackParams {
     pub instance: Option<String>,
 }
 
-fn needs_confirm(file: &files::MigrationFile) -> Option<Failure> {
+pub(super) fn needs_confirm(file: &files::MigrationFile) -> Option<Failure> {
     let risky = destructive_statements(file);
     (!risky.is_empty()).then(|| {
         Failure::new(
@@ -110,8 +117,8 @@ fn needs_confirm(file: &files::MigrationFile) -> Option<Failure> {
 
 #[tool_router(router = migrations_apply_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Apply one migration file and record it in the history, all or nothing; dry_run rolls it back. Migrations that
-    /// drop, truncate or delete need confirm: true.
+    /// Apply one migration file (version), or write and apply a new one (name + query), recording it in the
+    /// history, all or nothing; dry_run rolls it back. Migrations that drop, truncate or delete need confirm: true.
     #[tool(
         annotations(title = "Apply migration", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = false),
         output_schema = schema_of::<ApplyReport>()
@@ -120,9 +127,17 @@ impl SupamcpServer {
         &self,
         Parameters(params): Parameters<ApplyMigrationParams>,
     ) -> Result<CallToolResult, McpError> {
+        let version = match (params.version.as_deref(), params.name.as_deref(), params.query.as_deref()) {
+            (Some(version), None, None) => version.to_owned(),
+            (None, Some(name), Some(query)) => {
+                let inline = super::apply_inline::InlineMigration { name, query, params: &params };
+                return Ok(inline.run(self).await.map(|r| structured(&r)).unwrap_or_else(IntoToolResult::into_result));
+            }
+            _ => return Ok(super::apply_inline::mode_failure().into_result()),
+        };
         let outcome = async {
             let database = self.state.databases.get(params.instance.as_deref())?;
-            let file = find_file(&params.directory, &params.version)?;
+            let file = find_file(&params.directory, &version)?;
             if applied_versions(&database).await?.contains(&file.version) {
                 return Err(Failure::new(
                     format!("migration {} is applied already", file.version),

@@ -2,6 +2,7 @@
 //! `crate::migrate`.
 
 mod apply;
+mod apply_inline;
 mod copy;
 mod diff;
 mod history;
