@@ -25,6 +25,10 @@ use std::path::Path;
 pub struct AuthConfigParams {
     /// Self-hosted: the stack's .env, to include its auth variables (secrets redacted) and findings.
     pub path: Option<String>,
+    /// Self-hosted on Dokploy: the compose whose env to include (default: the instance's dokploy_compose_id).
+    pub compose_id: Option<String>,
+    /// Configured Dokploy server (default: the instance's, or the only one).
+    pub server: Option<String>,
     /// Configured instance (default: the default one).
     pub instance: Option<String>,
 }
@@ -42,8 +46,10 @@ struct AuthConfigReply {
     service: Option<AuthSettings>,
     /// Why the service could not be asked.
     service_error: Option<String>,
-    /// The auth variables of the .env (secrets as redacted hints).
+    /// The auth variables of the .env or the Dokploy compose's env (secrets as redacted hints).
     env: Option<BTreeMap<String, String>>,
+    /// Why the instance's Dokploy compose env could not be read.
+    env_error: Option<String>,
     /// The .env doctor's findings about them (fake SMTP, SITE_URL ...).
     findings: Vec<Finding>,
 }
@@ -81,10 +87,26 @@ struct AuditLogReply {
     total: Option<u64>,
 }
 
+impl SupamcpServer {
+    /// The Dokploy compose whose env holds the auth settings: the one named, or the instance's; none when the
+    /// call names a .env path, or when no Dokploy server is configured and none was named.
+    fn auth_compose(&self, params: &AuthConfigParams) -> Option<(Option<String>, String)> {
+        if params.path.is_some() {
+            return None;
+        }
+        if let Some(id) = &params.compose_id {
+            return Some((params.server.clone(), id.clone()));
+        }
+        let instance = self.state.settings.instance(params.instance.as_deref()).ok()?;
+        let compose_id = instance.dokploy_compose_id.clone()?;
+        Some((params.server.clone().or_else(|| instance.dokploy.clone()), compose_id))
+    }
+}
+
 #[tool_router(router = auth_settings_router, vis = "pub(crate)")]
 impl SupamcpServer {
     /// Supabase Auth's settings: enabled providers, signup, autoconfirm, SAML and the GoTrue version as the
-    /// service reports them, plus (self-hosted, with path) the .env's auth variables and their problems.
+    /// service reports them, plus (self-hosted) the auth variables of the .env or Dokploy compose and their problems.
     #[tool(
         annotations(title = "Get auth config", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
         output_schema = schema_of::<AuthConfigReply>()
@@ -94,11 +116,19 @@ impl SupamcpServer {
         Parameters(params): Parameters<AuthConfigParams>,
     ) -> Result<CallToolResult, McpError> {
         let service = async { self.auth_admin(params.instance.as_deref())?.auth_settings().await }.await;
-        let file = params.path.as_deref().map(|path| crate::supabase::env::load_strict(None, Some(Path::new(path))));
-        let (env, findings) = match file {
-            Some(Err(failure)) => return Ok(failure.into_result()),
-            Some(Ok(file)) => (Some(auth_env(&file)), auth_findings(&file)),
-            None => (None, Vec::new()),
+        let file = match (params.path.as_deref(), self.auth_compose(&params)) {
+            (Some(path), _) => Some(crate::supabase::env::load_strict(None, Some(Path::new(path)))),
+            (None, Some((server, compose_id))) => {
+                Some(self.dokploy_target(server.as_deref(), &compose_id).await.map(|(_, _, env)| env))
+            }
+            (None, None) => None,
+        };
+        let named = params.path.is_some() || params.compose_id.is_some();
+        let (env, findings, env_error) = match file {
+            Some(Err(failure)) if named => return Ok(failure.into_result()),
+            Some(Err(failure)) => (None, Vec::new(), Some(failure.text())),
+            Some(Ok(file)) => (Some(auth_env(&file)), auth_findings(&file), None),
+            None => (None, Vec::new(), None),
         };
         if let (Err(failure), None) = (&service, &env) {
             return Ok(failure.clone().into_result());
@@ -107,7 +137,7 @@ impl SupamcpServer {
             Ok(settings) => (Some(settings), None),
             Err(failure) => (None, Some(failure.text())),
         };
-        Ok(structured(&AuthConfigReply { service, service_error, env, findings }))
+        Ok(structured(&AuthConfigReply { service, service_error, env, env_error, findings }))
     }
 
     /// Supabase Auth's audit log (sign-ins, sign-ups, deletions, token refreshes ...), newest first, paginated,

@@ -52,7 +52,7 @@ pub struct UpdateEnvParams {
 
 /// The end of a redeploy: the deployment Dokploy made for it (not the previous one), how it ended.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
-pub(super) struct Redeploy {
+pub(crate) struct Redeploy {
     #[serde(flatten)]
     wait: DeploymentWait,
     /// The tail of the new deployment's log when it failed, was cancelled or did not finish.
@@ -173,11 +173,11 @@ impl SupamcpServer {
         History::new(&self.state.settings.data_dir)
     }
 
-    pub(super) fn snapshot(&self, client: &Client, compose: &Compose, reason: &str) -> Result<SnapshotInfo, Failure> {
+    pub(crate) fn snapshot(&self, client: &Client, compose: &Compose, reason: &str) -> Result<SnapshotInfo, Failure> {
         self.history().save(client.name(), &compose.compose_id, reason, compose.env_text(), &compose.compose_file)
     }
 
-    pub(super) async fn redeploy_and_wait(
+    pub(crate) async fn redeploy_and_wait(
         &self,
         client: &Client,
         compose_id: &str,

@@ -5,6 +5,7 @@
 mod deploy;
 mod domain;
 mod env;
+pub(crate) use env::Redeploy;
 mod inspect;
 mod logs;
 
