@@ -30,7 +30,7 @@ def as_pg(argv):
     return ["runuser", "-u", "postgres", "--"] + argv if os.geteuid() == 0 else argv
 
 
-def start_cluster(work, port=55499):
+def start_cluster(work, port=55499, superuser="postgres"):
     bindir = pg_bindir()
     data, sock = os.path.join(work, "data"), os.path.join(work, "sock")
     os.makedirs(sock)
@@ -38,7 +38,7 @@ def start_cluster(work, port=55499):
         pw = pwd.getpwnam("postgres")
         for p in (work, sock):
             os.chown(p, pw.pw_uid, pw.pw_gid)
-    subprocess.run(as_pg([f"{bindir}/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
+    subprocess.run(as_pg([f"{bindir}/initdb", "-D", data, "-U", superuser, "--auth=trust", "-E", "UTF8"]),
                    check=True, stdout=subprocess.DEVNULL)
     opts = f"-k {sock} -p {port} -c listen_addresses='' -c fsync=off -c shared_buffers=256MB"
     subprocess.run(as_pg([f"{bindir}/pg_ctl", "-D", data, "-o", opts, "-l", os.path.join(work, "log"), "-w", "start"]),
