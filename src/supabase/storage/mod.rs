@@ -9,6 +9,7 @@ pub mod config;
 mod error;
 pub mod limits;
 mod objects;
+mod pipelined_write;
 pub mod policies;
 mod resumable;
 mod transfer;

@@ -5,6 +5,7 @@
 //! Small text objects may be read into memory instead, for an inline reply.
 
 use super::limits::{guess_content_type, human, is_text, mime_allowed};
+use super::pipelined_write::PipelinedWrite;
 use super::{Storage, StorageError, check_bucket_id, clean_key, object_path};
 use crate::failure::Failure;
 use crate::supabase::gateway::GatewayReply;
@@ -17,7 +18,6 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
 
 const CHUNK: usize = 256 * 1024;
 /// Files larger than this go through the resumable (TUS) endpoint, as storage-js recommends.
@@ -347,19 +347,27 @@ impl FileSink {
                 "check the disk",
             )
         };
-        let Some(mut file) = self.file.take() else {
+        let Some(file) = self.file.take() else {
             return Err(Failure::new(what, "the partial file is gone", "retry"));
         };
+        let mut writing = PipelinedWrite::start(file.into_std().await);
+        let mut writer_stopped = false;
         while let Some(chunk) = next_chunk(what, &mut response, gateway).await? {
             hasher.update(&chunk);
             bytes += chunk.len() as u64;
-            file.write_all(&chunk).await.map_err(|e| write_failure(e, &self.partial))?;
+            if writing.send(chunk).await.is_err() {
+                writer_stopped = true;
+                break;
+            }
+        }
+        let written = writing.finish().await;
+        written.map_err(|e| write_failure(e, &self.partial))?;
+        if writer_stopped {
+            return Err(Failure::new(what, "the file writer stopped without an error", "retry"));
         }
         if let Some(length) = expected.filter(|length| *length != bytes) {
             return Err(short_read(what, bytes, length));
         }
-        file.flush().await.map_err(|e| write_failure(e, &self.partial))?;
-        file.sync_all().await.map_err(|e| write_failure(e, &self.partial))?;
         Ok((self, bytes, hex::encode(hasher.finalize())))
     }
 
