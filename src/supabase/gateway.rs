@@ -10,6 +10,8 @@ use crate::failure::Failure;
 use crate::secret::Secret;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, RequestBuilder, StatusCode, Url};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 /// How long one service call may take before it is abandoned.
@@ -37,6 +39,26 @@ impl GatewayReply {
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(&self.body).ok()
     }
+}
+
+/// The HTTP client of every gateway with this timeout, built once per process: its connection pool keeps
+/// connections (and TLS sessions) open between tool calls, so a call does not pay a new handshake.
+fn shared_client(timeout: Duration) -> Result<reqwest::Client, Failure> {
+    static CLIENTS: OnceLock<Mutex<HashMap<Duration, reqwest::Client>>> = OnceLock::new();
+    let clients = CLIENTS.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut clients = clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(client) = clients.get(&timeout) {
+        return Ok(client.clone());
+    }
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .user_agent(concat!("supamcp/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|error| Failure::new("cannot build the HTTP client", error.to_string(), "report this as a bug"))?;
+    clients.insert(timeout, client.clone());
+    Ok(client)
 }
 
 impl Gateway {
@@ -68,13 +90,7 @@ impl Gateway {
             missing("service-role key", "set SUPABASE_SERVICE_ROLE_KEY, or service_role_key in the config file")
         })?;
         let base = parse_base(raw_url)?;
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("supamcp/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|error| Failure::new("cannot build the HTTP client", error.to_string(), "report this as a bug"))?;
+        let http = shared_client(timeout)?;
         Ok(Gateway { instance: config.name.clone(), base, key, http })
     }
 
