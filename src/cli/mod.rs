@@ -1,8 +1,9 @@
-//! The command line: `serve` (default), `tools`, `call TOOL JSON`, `diff`, `demo`, `doctor`, `keys` and `setup`. `tools` and
+//! The command line: `serve` (default), `tools`, `call TOOL JSON`, `diff`, `demo`, `doctor`, `keys`, `setup` and `config`. `tools` and
 //! `call` go through the same MCP server an agent talks to, in process; `doctor` and `keys` are human-facing
 //! reports over the same domain code the development tools use.
 
 mod backup;
+mod client_config;
 mod demo;
 mod doctor;
 mod r#gen;
@@ -18,8 +19,11 @@ use rmcp::ServiceExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// The version and the commit the binary was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SUPAMCP_COMMIT"), ")");
+
 #[derive(Debug, Parser)]
-#[command(name = "supamcp", version, about = "MCP server for Supabase: cloud and self-hosted (Docker, Dokploy)")]
+#[command(name = "supamcp", version = VERSION, about = "MCP server for Supabase: cloud and self-hosted (Docker, Dokploy)")]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -148,6 +152,8 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// One-time set-up: `setup read-only-role` makes a login PostgreSQL restricts, for read-only SQL.
     Setup(setup::SetupArgs),
+    /// Client configuration: `config print --client cursor` prints the snippet that adds supamcp to a client.
+    Config(client_config::ConfigArgs),
 }
 
 impl GlobalArgs {
@@ -207,6 +213,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Gen(args) => r#gen::run(&cli.global, &args).await,
         Command::Backup(args) => backup::run(&args),
         Command::Setup(args) => setup::run(&cli.global, &args).await,
+        Command::Config(args) => client_config::run(&cli.global, &args),
     }
 }
 

@@ -37,6 +37,7 @@ mod inspector_cli;
 mod local_cluster;
 mod migrations;
 mod monitoring;
+mod packaging;
 mod prompts;
 mod readonly;
 mod s3_store;

@@ -89,7 +89,7 @@ async fn spawn(args: &[&str], data_dir: &std::path::Path, env: &[(&str, &str)]) 
     handshake(command).await
 }
 
-async fn handshake(command: tokio::process::Command) -> Server {
+pub async fn handshake(command: tokio::process::Command) -> Server {
     let (transport, _) = TokioChildProcess::builder(command).stderr(Stdio::inherit()).spawn().expect("spawn supamcp");
     let client = ().serve(transport).await.expect("MCP handshake");
     Server { client, data_dir: None }
