@@ -35,6 +35,7 @@ mod e2e_core;
 mod env_doctor;
 mod inspector_cli;
 mod local_cluster;
+mod memory_bounds;
 mod migrations;
 mod monitoring;
 mod packaging;
