@@ -85,8 +85,8 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve MCP over stdio (the default).
-    Serve,
+    /// Serve MCP over stdio (the default), or over Streamable HTTP with --http.
+    Serve(ServeArgs),
     /// Print the offered tools with their schemas as JSON.
     Tools,
     /// Run one tool and print its result; exits 1 when the tool reports an error.
@@ -156,6 +156,30 @@ pub enum Command {
     Config(client_config::ConfigArgs),
 }
 
+/// How `serve` listens: stdio unless --http is given.
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Serve Streamable HTTP on this address instead of stdio, e.g. 127.0.0.1:8080 (any other address needs a
+    /// bearer token).
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<std::net::SocketAddr>,
+    /// The MCP endpoint's path.
+    #[arg(long, default_value = "/mcp", requires = "http")]
+    pub http_path: String,
+    /// A file holding the bearer token HTTP clients must send (or SUPAMCP_HTTP_TOKEN).
+    #[arg(long, requires = "http", conflicts_with = "http_token")]
+    pub http_token_file: Option<PathBuf>,
+    /// The bearer token HTTP clients must send; prefer the environment variable to the flag.
+    #[arg(long, env = "SUPAMCP_HTTP_TOKEN", hide_env_values = true)]
+    pub http_token: Option<String>,
+    /// A host name (or host:port) clients reach the server by, besides loopback (repeatable).
+    #[arg(long = "http-allowed-host", requires = "http")]
+    pub http_allowed_hosts: Vec<String>,
+    /// A browser origin allowed to call the server, with scheme, e.g. https://app.example.com (repeatable).
+    #[arg(long = "http-allowed-origin", requires = "http")]
+    pub http_allowed_origins: Vec<String>,
+}
+
 impl GlobalArgs {
     pub fn overrides(&self) -> Overrides {
         Overrides {
@@ -189,8 +213,9 @@ impl GlobalArgs {
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> ExitCode {
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(&cli.global).await,
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) if args.http.is_some() => serve_http(&cli.global, &args).await,
+        Command::Serve(_) => serve(&cli.global).await,
         Command::Tools => inproc::print_tools(&cli.global).await,
         Command::Call { tool, arguments } => inproc::call(&cli.global, &tool, &arguments).await,
         Command::Copy { source, target, conflict, parallel, include_auth, data_only, dry_run, yes } => {
@@ -218,6 +243,46 @@ pub async fn run(cli: Cli) -> ExitCode {
 }
 
 /// Serves MCP over stdin/stdout until the client closes stdin, or until SIGTERM/SIGINT (exit 0).
+/// `serve --http`: the same server over Streamable HTTP until a signal.
+async fn serve_http(global: &GlobalArgs, args: &ServeArgs) -> ExitCode {
+    let token = match (&args.http_token_file, &args.http_token) {
+        (Some(path), _) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(Secret::new(text.trim().to_owned())),
+            Err(e) => return startup_error(&format!("cannot read --http-token-file {}: {e}", path.display())),
+        },
+        (None, Some(token)) => Some(Secret::new(token.clone())),
+        (None, None) => None,
+    };
+    let Some(bind) = args.http else {
+        return startup_error("serve --http needs an address");
+    };
+    let options = crate::server::http::HttpOptions {
+        bind,
+        path: args.http_path.clone(),
+        token,
+        allowed_hosts: args.http_allowed_hosts.clone(),
+        allowed_origins: args.http_allowed_origins.clone(),
+    };
+    if let Err(message) = crate::server::http::check(&options) {
+        return startup_error(&message);
+    }
+    let server = match global.build_server() {
+        Ok(server) => server,
+        Err(message) => return startup_error(&message),
+    };
+    server.catalog().log_summary();
+    let stop = crate::server::shutdown::on_signal();
+    let path = options.path.clone();
+    let announce = |address: std::net::SocketAddr| {
+        tracing::info!("serving MCP over HTTP at http://{address}{path}");
+        eprintln!("supamcp: serving MCP at http://{address}{path}");
+    };
+    match crate::server::http::serve(server, options, stop, announce).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => startup_error(&message),
+    }
+}
+
 pub async fn serve(global: &GlobalArgs) -> ExitCode {
     let stop = crate::server::shutdown::on_signal();
     serve_until(global, &stop).await

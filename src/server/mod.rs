@@ -3,6 +3,7 @@
 
 mod completion;
 mod handler;
+pub mod http;
 pub mod output;
 pub mod progress;
 pub mod project_id;
@@ -66,6 +67,13 @@ impl SupamcpServer {
         let state = ServerState { settings, databases, spill, audit, dokploy, in_flight: Arc::default() };
         let listed = Arc::new(ListedGroups::new(catalog.initially_listed()));
         Ok(SupamcpServer { state: Arc::new(state), catalog: Arc::new(catalog), listed })
+    }
+
+    /// A handler for one more client (an HTTP session or request): the same state and tools, its own list of
+    /// enabled groups.
+    pub fn session(&self) -> SupamcpServer {
+        let listed = Arc::new(ListedGroups::new(self.catalog.initially_listed()));
+        SupamcpServer { state: self.state.clone(), catalog: self.catalog.clone(), listed }
     }
 
     pub fn catalog(&self) -> &ToolCatalog {

@@ -33,6 +33,7 @@ mod dokploy_tools;
 mod dokploy_wizard;
 mod e2e_core;
 mod env_doctor;
+mod http;
 mod inspector_cli;
 mod local_cluster;
 mod memory_bounds;

@@ -1,0 +1,154 @@
+//! `supamcp serve --http`: the real binary over Streamable HTTP, driven by rmcp's HTTP client. Key calls of
+//! the stdio tests repeated over HTTP, 200 concurrent calls from 20 clients, the bearer token (401 without it),
+//! Origin checks (403), the body limit (413), the health endpoint, and the refusal to serve a public address
+//! without a token.
+
+use crate::support;
+use rmcp::ServiceExt;
+use rmcp::model::CallToolRequestParams;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+const TOKEN: &str = "http-test-token-0123456789abcdefghijklmnop";
+
+struct HttpServer {
+    child: Child,
+    base: String,
+    _data_dir: tempfile::TempDir,
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `serve --http 127.0.0.1:0` with `args` and waits for the address it announces.
+fn start(args: &[&str]) -> HttpServer {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_supamcp"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir.path())
+        .args(["serve", "--http", "127.0.0.1:0"])
+        .env("SUPAMCP_HTTP_TOKEN", TOKEN)
+        .env("SUPAMCP_LOG", "warn")
+        .env_remove("SUPAMCP_CONFIG")
+        .env_remove("SUPAMCP_DATABASE_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let base = loop {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "supamcp exited before listening");
+        if let Some(url) = line.trim().strip_prefix("supamcp: serving MCP at ") {
+            break url.trim_end_matches("/mcp").to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in stderr.lines() {});
+    HttpServer { child, base, _data_dir: data_dir }
+}
+
+async fn client(base: &str) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
+    let config = StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp")).auth_header(TOKEN);
+    ().serve(StreamableHttpClientTransport::from_config(config)).await.expect("MCP over HTTP")
+}
+
+async fn call(client: &rmcp::service::RunningService<rmcp::RoleClient, ()>, tool: &str, arguments: Value) -> Value {
+    let request = CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments.as_object().unwrap().clone());
+    let result = client.call_tool(request).await.unwrap();
+    assert_ne!(result.is_error, Some(true), "{tool}: {result:?}");
+    result.structured_content.unwrap()
+}
+
+#[tokio::test]
+async fn the_tools_answer_over_http_and_many_clients_at_once() {
+    let db = support::fresh_sample_database("http_calls").await;
+    let server = start(&["--database-url", &db.url(), "--features", "core"]);
+    let first = client(&server.base).await;
+    let tools = first.list_all_tools().await.unwrap();
+    assert!(tools.iter().any(|t| t.name == "execute_sql"), "{} tools", tools.len());
+    let rows = call(&first, "execute_sql", json!({"sql": "select 40 + 2 as answer"})).await;
+    assert_eq!(rows["rows"][0]["answer"], json!(42));
+    let tables = call(&first, "list_tables", json!({"schemas": ["public"]})).await;
+    assert!(tables.to_string().contains("\"name\""), "{tables}");
+    first.cancel().await.unwrap();
+
+    let mut clients = Vec::new();
+    for n in 0..20 {
+        let base = server.base.clone();
+        clients.push(tokio::spawn(async move {
+            let session = client(&base).await;
+            let calls = (0..10).map(|i| {
+                let value = n * 100 + i;
+                let session = &session;
+                async move {
+                    let rows = call(session, "execute_sql", json!({"sql": format!("select {value} as v")})).await;
+                    assert_eq!(rows["rows"][0]["v"], json!(value));
+                }
+            });
+            futures_util::future::join_all(calls).await;
+            session.cancel().await.unwrap();
+        }));
+    }
+    for handle in clients {
+        handle.await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn tokens_origins_and_sizes_are_checked_before_any_tool_runs() {
+    let server = start(&["--features", "development"]);
+    let http = reqwest::Client::new();
+    let health = http.get(format!("{}/healthz", server.base)).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+    let post = |body: String| {
+        http.post(format!("{}/mcp", server.base))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(body)
+    };
+    let anonymous = post(initialize.to_string()).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert!(anonymous.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+    let wrong = post(initialize.to_string()).bearer_auth("x".repeat(TOKEN.len())).send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let foreign = post(initialize.to_string())
+        .bearer_auth(TOKEN)
+        .header("origin", "https://attacker.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    let rebinding =
+        post(initialize.to_string()).bearer_auth(TOKEN).header("host", "attacker.example").send().await.unwrap();
+    assert_eq!(rebinding.status(), 403);
+    let huge = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "validate_project_name",
+        "arguments": {"name": "x".repeat(5 * 1024 * 1024)}}});
+    let oversized = post(huge.to_string()).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(oversized.status(), 413);
+    let fine = post(initialize.to_string()).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(fine.status(), 200);
+}
+
+#[test]
+fn a_public_address_without_a_token_is_refused() {
+    let output = Command::new(env!("CARGO_BIN_EXE_supamcp"))
+        .args(["--features", "development", "serve", "--http", "0.0.0.0:0"])
+        .env_remove("SUPAMCP_HTTP_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("without a bearer token") && stderr.contains("SUPAMCP_HTTP_TOKEN"), "{stderr}");
+}
