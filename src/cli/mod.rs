@@ -250,7 +250,8 @@ async fn serve_http(global: &GlobalArgs, args: &ServeArgs) -> ExitCode {
             Ok(text) => Some(Secret::new(text.trim().to_owned())),
             Err(e) => return startup_error(&format!("cannot read --http-token-file {}: {e}", path.display())),
         },
-        (None, Some(token)) => Some(Secret::new(token.clone())),
+        (None, Some(token)) if !token.is_empty() => Some(Secret::new(token.clone())),
+        (None, Some(_)) => None,
         (None, None) => None,
     };
     let Some(bind) = args.http else {

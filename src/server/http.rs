@@ -91,9 +91,14 @@ async fn health() -> impl IntoResponse {
 fn rmcp_config(options: &HttpOptions, stop: &CancellationToken) -> StreamableHttpServerConfig {
     let mut hosts = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned(), options.bind.to_string()];
     hosts.extend(options.allowed_hosts.iter().cloned());
+    // Pages served from this machine itself may call it (the spec's local-server case); any other origin must be
+    // named.
+    let mut origins: Vec<String> =
+        ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"].into_iter().map(str::to_owned).collect();
+    origins.extend(options.allowed_origins.iter().cloned());
     StreamableHttpServerConfig::default()
         .with_allowed_hosts(hosts)
-        .with_allowed_origins(options.allowed_origins.clone())
+        .with_allowed_origins(origins)
         .enforce_origin_validation()
         .with_max_request_body_bytes(MAX_BODY_BYTES)
         .with_cancellation_token(stop.child_token())

@@ -3,6 +3,8 @@
 //! Origin checks (403), the body limit (413), the health endpoint, and the refusal to serve a public address
 //! without a token.
 
+mod conformance;
+
 use crate::support;
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
@@ -27,15 +29,23 @@ impl Drop for HttpServer {
     }
 }
 
-/// Starts `serve --http 127.0.0.1:0` with `args` and waits for the address it announces.
+/// Starts `serve --http 127.0.0.1:0` with `args` and the test token, and waits for the address it announces.
 fn start(args: &[&str]) -> HttpServer {
+    start_with_token(args, Some(TOKEN))
+}
+
+fn start_with_token(args: &[&str], token: Option<&str>) -> HttpServer {
     let data_dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_supamcp"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_supamcp"));
+    match token {
+        Some(token) => command.env("SUPAMCP_HTTP_TOKEN", token),
+        None => command.env_remove("SUPAMCP_HTTP_TOKEN"),
+    };
+    let mut child = command
         .args(args)
         .arg("--data-dir")
         .arg(data_dir.path())
         .args(["serve", "--http", "127.0.0.1:0"])
-        .env("SUPAMCP_HTTP_TOKEN", TOKEN)
         .env("SUPAMCP_LOG", "warn")
         .env_remove("SUPAMCP_CONFIG")
         .env_remove("SUPAMCP_DATABASE_URL")
