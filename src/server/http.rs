@@ -8,6 +8,7 @@ use crate::server::SupamcpServer;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
+use axum::serve::ListenerExt;
 use axum::response::{IntoResponse, Response};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
@@ -127,6 +128,13 @@ pub async fn serve(
     }
     let app = mcp.route("/healthz", axum::routing::get(health));
     on_listening(bound);
+    // Replies go out in several small writes (SSE priming, then the message): without TCP_NODELAY each call
+    // waits out the client's delayed ACK (about 40 ms).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {e}");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { stop.cancelled().await })
         .await
