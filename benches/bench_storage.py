@@ -5,10 +5,10 @@ wall time, throughput, and peak RSS (supamcp: VmHWM of its serve process; curl: 
 files over 6 MB in resumable (TUS) parts, curl in one request. SHA-256 of every downloaded copy is checked.
 Dirty pages are written back (sync) before each timed transfer, so no transfer pays for an earlier one's writes.
 
-Usage: python3 benches/bench_storage.py [--megabytes 1024] [--dir /var/tmp]
+Usage: python3 benches/bench_storage.py [--megabytes 1024] [--dir /var/tmp] [--rounds 3] (medians of the rounds)
 Needs: cargo build --release --examples; curl; GNU time.
 """
-import argparse, hashlib, json, os, subprocess, sys, tempfile, time, urllib.request
+import argparse, hashlib, json, os, statistics, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_core import BIN, INIT, ROOT, timed  # noqa: E402
@@ -67,6 +67,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--megabytes", type=int, default=1024)
     parser.add_argument("--dir", default="/var/tmp")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with open("/proc/loadavg") as f:
         load_before = f.read().split()[0]
@@ -90,35 +91,51 @@ def main():
                                                   "Content-Type": "application/json"})
         urllib.request.urlopen(request).read()
         object_url = f"{url}/storage/v1/object/bench"
-        up, up_rss = curl(auth + ["-H", "Content-Type: application/octet-stream", "-X", "POST", "-T", source,
-                                  f"{object_url}/curl.bin"], work)
-        curl_copy = os.path.join(work, "curl.out")
-        down, down_rss = curl(auth + ["-o", curl_copy, f"{object_url}/curl.bin"], work)
-        assert sha256(curl_copy) == source_sha
-        os.remove(curl_copy)
-        report["curl"] = {"upload_s": round(up, 2), "upload_MBps": round(size / up / 1e6, 1),
-                          "upload_peak_rss_mib": round(up_rss, 1), "download_s": round(down, 2),
-                          "download_MBps": round(size / down / 1e6, 1), "download_peak_rss_mib": round(down_rss, 1)}
         env = {"PATH": os.environ["PATH"], "SUPAMCP_LOG": "error", "SUPABASE_URL": url,
                "SUPABASE_SERVICE_ROLE_KEY": key}
         proc = subprocess.Popen([BIN, "--features", "storage", "--allow-absolute-paths", "--data-dir",
                                  os.path.join(work, "data")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, env=env, cwd=work)
+        curl_runs = {"up": [], "down": [], "up_rss": [], "down_rss": []}
+        mine_runs = {"up": [], "down": []}
         try:
             send(proc, INIT)
             proc.stdin.write((json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n").encode())
             proc.stdin.flush()
-            up, _ = call(proc, 2, "upload_object", {"bucket": "bench", "path": "supamcp.bin", "file": source})
-            mine = os.path.join(work, "supamcp.out")
-            down, reply = call(proc, 3, "download_object", {"bucket": "bench", "path": "supamcp.bin", "to": mine})
-            assert sha256(mine) == source_sha, "the downloaded copy differs"
-            assert reply["sha256"] == source_sha, reply
-            report["supamcp"] = {"upload_s": round(up, 2), "upload_MBps": round(size / up / 1e6, 1),
-                                 "download_s": round(down, 2), "download_MBps": round(size / down / 1e6, 1),
-                                 "peak_rss_mib": round(hwm_mib(proc.pid), 1)}
+            # Alternating rounds, the same objects replaced and the outputs removed each time: the page cache and the disk's writeback treat
+            # whoever comes later differently, so one round each would measure the order, not the tools.
+            for round_no in range(args.rounds):
+                up, up_rss = curl(auth + ["-H", "Content-Type: application/octet-stream", "-H", "x-upsert: true",
+                                          "-X", "POST", "-T", source, f"{object_url}/curl.bin"], work)
+                curl_copy = os.path.join(work, "curl.out")
+                down, down_rss = curl(auth + ["-o", curl_copy, f"{object_url}/curl.bin"], work)
+                assert sha256(curl_copy) == source_sha
+                os.remove(curl_copy)
+                curl_runs["up"].append(up); curl_runs["down"].append(down)
+                curl_runs["up_rss"].append(up_rss); curl_runs["down_rss"].append(down_rss)
+                up, _ = call(proc, 10 + 2 * round_no, "upload_object",
+                             {"bucket": "bench", "path": "supamcp.bin", "file": source, "upsert": True})
+                mine = os.path.join(work, "supamcp.out")
+                down, reply = call(proc, 11 + 2 * round_no, "download_object",
+                                   {"bucket": "bench", "path": "supamcp.bin", "to": mine})
+                assert sha256(mine) == source_sha, "the downloaded copy differs"
+                assert reply["sha256"] == source_sha, reply
+                os.remove(mine)
+                mine_runs["up"].append(up); mine_runs["down"].append(down)
+            peak = hwm_mib(proc.pid)
         finally:
             proc.stdin.close()
             proc.wait()
+        med = statistics.median
+        report["rounds"] = args.rounds
+        report["curl"] = {"upload_s": round(med(curl_runs["up"]), 2), "upload_MBps": round(size / med(curl_runs["up"]) / 1e6, 1),
+                          "upload_peak_rss_mib": round(max(curl_runs["up_rss"]), 1),
+                          "download_s": round(med(curl_runs["down"]), 2),
+                          "download_MBps": round(size / med(curl_runs["down"]) / 1e6, 1),
+                          "download_peak_rss_mib": round(max(curl_runs["down_rss"]), 1)}
+        report["supamcp"] = {"upload_s": round(med(mine_runs["up"]), 2), "upload_MBps": round(size / med(mine_runs["up"]) / 1e6, 1),
+                             "download_s": round(med(mine_runs["down"]), 2),
+                             "download_MBps": round(size / med(mine_runs["down"]) / 1e6, 1), "peak_rss_mib": round(peak, 1)}
         report["supamcp_vs_curl"] = {
             "upload": round(report["curl"]["upload_s"] / report["supamcp"]["upload_s"], 2),
             "download": round(report["curl"]["download_s"] / report["supamcp"]["download_s"], 2)}
