@@ -23,6 +23,9 @@ pub struct AuditEntry {
     /// "ok", or "error: <text>".
     pub outcome: String,
     pub duration_ms: u64,
+    /// Over HTTP: the name of the token the call came with.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub caller: Option<String>,
 }
 
 impl AuditEntry {
@@ -47,6 +50,7 @@ impl AuditEntry {
                 Some(text) => format!("error: {}", redact::scrub(&redact_text(&text), &removed)),
             },
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+            caller: None,
         }
     }
 

@@ -166,8 +166,9 @@ pub struct ServeArgs {
     /// The MCP endpoint's path.
     #[arg(long, default_value = "/mcp", requires = "http")]
     pub http_path: String,
-    /// A file holding the bearer token HTTP clients must send (or SUPAMCP_HTTP_TOKEN).
-    #[arg(long, requires = "http", conflicts_with = "http_token")]
+    /// A file of bearer tokens, one per line: `<token>`, or `<name> <token> [read-only]` (names go to the audit
+    /// log; read-only tokens get only read-only tools). Besides or instead of SUPAMCP_HTTP_TOKEN.
+    #[arg(long, requires = "http")]
     pub http_token_file: Option<PathBuf>,
     /// The bearer token HTTP clients must send; prefer the environment variable to the flag.
     #[arg(long, env = "SUPAMCP_HTTP_TOKEN", hide_env_values = true)]
@@ -245,22 +246,30 @@ pub async fn run(cli: Cli) -> ExitCode {
 /// Serves MCP over stdin/stdout until the client closes stdin, or until SIGTERM/SIGINT (exit 0).
 /// `serve --http`: the same server over Streamable HTTP until a signal.
 async fn serve_http(global: &GlobalArgs, args: &ServeArgs) -> ExitCode {
-    let token = match (&args.http_token_file, &args.http_token) {
-        (Some(path), _) => match std::fs::read_to_string(path) {
-            Ok(text) => Some(Secret::new(text.trim().to_owned())),
-            Err(e) => return startup_error(&format!("cannot read --http-token-file {}: {e}", path.display())),
+    let mut tokens = match &args.http_token_file {
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| crate::server::http::parse_tokens(&t))
+        {
+            Ok(tokens) => tokens,
+            Err(e) => return startup_error(&format!("cannot use --http-token-file {}: {e}", path.display())),
         },
-        (None, Some(token)) if !token.is_empty() => Some(Secret::new(token.clone())),
-        (None, Some(_)) => None,
-        (None, None) => None,
+        None => Vec::new(),
     };
+    if let Some(token) = args.http_token.as_ref().filter(|t| !t.is_empty()) {
+        tokens.push(crate::server::http::HttpToken {
+            name: "default".to_owned(),
+            secret: Secret::new(token.clone()),
+            read_only: false,
+        });
+    }
     let Some(bind) = args.http else {
         return startup_error("serve --http needs an address");
     };
     let options = crate::server::http::HttpOptions {
         bind,
         path: args.http_path.clone(),
-        token,
+        tokens,
         allowed_hosts: args.http_allowed_hosts.clone(),
         allowed_origins: args.http_allowed_origins.clone(),
     };

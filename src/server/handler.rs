@@ -1,9 +1,11 @@
 //! The rmcp `ServerHandler`: server info and instructions, the tool list, and the call path that refuses
 //! tools hidden by read-only mode and writes the audit log for tools that change anything.
 
+use super::http::HttpCaller;
 use super::output::{Failure, IntoToolResult};
 use super::{SupamcpServer, prompts};
 use crate::audit::AuditEntry;
+use crate::groups::ADAPT_TO_READ_ONLY;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
@@ -48,9 +50,13 @@ impl ServerHandler for SupamcpServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(self.catalog.listed_tools(&self.listed_groups())))
+        let mut tools = self.catalog.listed_tools(&self.listed_groups());
+        if http_caller(&context).is_some_and(|caller| caller.read_only) {
+            tools.retain(|tool| reads_only(tool) || ADAPT_TO_READ_ONLY.contains(&tool.name.as_ref()));
+        }
+        Ok(ListToolsResult::with_all_items(tools))
     }
 
     async fn list_prompts(
@@ -135,6 +141,12 @@ impl ServerHandler for SupamcpServer {
         if let Err(failure) = super::project_id::resolve(&self.state.settings, &name, &mut request.arguments) {
             return Ok(failure.into_result().into());
         }
+        let caller = http_caller(&context);
+        if let Some(caller) = caller.as_ref().filter(|caller| caller.read_only)
+            && let Err(refusal) = self.limit_to_reading(&name, caller, &mut request.arguments)
+        {
+            return Ok(refusal.into());
+        }
         let audited = self
             .router()
             .get(&name)
@@ -153,14 +165,57 @@ impl ServerHandler for SupamcpServer {
                 Ok(response) => response.is_error_outcome(),
                 Err(error) => Some(error.message.to_string()),
             };
-            let entry =
+            let mut entry =
                 AuditEntry::new(&name, arguments, outcome, started.elapsed(), &self.state.settings.default_instance);
+            entry.caller = caller.map(|caller| caller.name);
             if let Err(e) = self.state.audit.append(&entry) {
                 tracing::warn!(tool = %name, "audit log not written: {e}");
             }
         }
         response
     }
+}
+
+/// Who sent this call over HTTP (the token check recorded it); `None` over stdio.
+fn http_caller(context: &RequestContext<RoleServer>) -> Option<HttpCaller> {
+    context.extensions.get::<axum::http::request::Parts>()?.extensions.get::<HttpCaller>().cloned()
+}
+
+fn reads_only(tool: &Tool) -> bool {
+    tool.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true)
+}
+
+impl SupamcpServer {
+    /// A read-only token's call: read-only tools run; execute_sql runs read-only (without `role`); others are
+    /// refused.
+    fn limit_to_reading(
+        &self,
+        name: &str,
+        caller: &HttpCaller,
+        arguments: &mut Option<rmcp::model::JsonObject>,
+    ) -> Result<(), CallToolResult> {
+        if ADAPT_TO_READ_ONLY.contains(&name) {
+            let arguments = arguments.get_or_insert_with(Default::default);
+            if arguments.get("role").is_some_and(|role| !role.is_null()) {
+                return Err(token_refusal(name, caller, "`role` is refused for a read-only token"));
+            }
+            arguments.insert("read_only".to_owned(), serde_json::Value::Bool(true));
+            return Ok(());
+        }
+        match self.router().get(name) {
+            Some(tool) if !reads_only(tool) => Err(token_refusal(name, caller, "it can change data")),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn token_refusal(name: &str, caller: &HttpCaller, why: &str) -> CallToolResult {
+    Failure::new(
+        format!("tool '{name}' is not available to token '{}'", caller.name),
+        format!("{why}, and the token is read-only (its line in --http-token-file says read-only)"),
+        "use a read-only tool, or a token without read-only if changes are intended",
+    )
+    .into_result()
 }
 
 fn read_only_refusal(name: &str) -> CallToolResult {

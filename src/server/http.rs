@@ -8,8 +8,8 @@ use crate::server::SupamcpServer;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::serve::ListenerExt;
 use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use std::net::SocketAddr;
@@ -25,12 +25,56 @@ pub struct HttpOptions {
     pub bind: SocketAddr,
     /// The MCP endpoint's path, e.g. `/mcp`.
     pub path: String,
-    /// The bearer token clients must send; required unless `bind` is a loopback address.
-    pub token: Option<Secret>,
+    /// The bearer tokens clients may send; at least one unless `bind` is a loopback address.
+    pub tokens: Vec<HttpToken>,
     /// Host names (or host:port) accepted besides loopback; the public name a proxy forwards.
     pub allowed_hosts: Vec<String>,
     /// Browser origins accepted (with scheme); other Origin headers are refused.
     pub allowed_origins: Vec<String>,
+}
+
+/// One bearer token: its name (in the audit log) and whether its calls are limited to read-only tools.
+#[derive(Clone, Debug)]
+pub struct HttpToken {
+    pub name: String,
+    pub secret: Secret,
+    pub read_only: bool,
+}
+
+/// Who a call over HTTP came from; the token check puts it in the request's extensions, where the handler finds
+/// it (rmcp hands the request's parts to every call).
+#[derive(Clone, Debug)]
+pub struct HttpCaller {
+    pub name: String,
+    pub read_only: bool,
+}
+
+/// Reads a tokens file: one token per line, `<token>` alone (named "default", full access) or
+/// `<name> <token> [read-only]`; blank lines and `#` comments skipped.
+pub fn parse_tokens(text: &str) -> Result<Vec<HttpToken>, String> {
+    let mut tokens = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let token = |name: &str, secret: &str, read_only: bool| HttpToken {
+            name: name.to_owned(),
+            secret: Secret::new(secret.to_owned()),
+            read_only,
+        };
+        match fields.as_slice() {
+            [] => {}
+            [first, ..] if first.starts_with('#') => {}
+            [secret] => tokens.push(token("default", secret, false)),
+            [name, secret] => tokens.push(token(name, secret, false)),
+            [name, secret, "read-only"] => tokens.push(token(name, secret, true)),
+            _ => {
+                return Err(format!(
+                    "line {} of the tokens file is not `<token>` or `<name> <token> [read-only]`",
+                    number + 1
+                ));
+            }
+        }
+    }
+    Ok(tokens)
 }
 
 /// Why `serve --http` cannot start with these options.
@@ -38,17 +82,18 @@ pub fn check(options: &HttpOptions) -> Result<(), String> {
     if !options.path.starts_with('/') || options.path.len() < 2 {
         return Err(format!("--http-path must start with / and name a path, e.g. /mcp (got '{}')", options.path));
     }
-    if options.token.is_none() && !options.bind.ip().is_loopback() {
+    if options.tokens.is_empty() && !options.bind.ip().is_loopback() {
         return Err(format!(
             "refusing to serve MCP on {} without a bearer token: anyone who reaches that address could run every \
              tool. Set SUPAMCP_HTTP_TOKEN or --http-token-file (at least 32 characters), or bind to 127.0.0.1",
             options.bind
         ));
     }
-    if options.token.as_ref().is_some_and(|t| t.expose().len() < 32) {
-        return Err(
-            "the HTTP bearer token is shorter than 32 characters: use a random one (openssl rand -hex 32)".into()
-        );
+    if let Some(short) = options.tokens.iter().find(|t| t.secret.expose().len() < 32) {
+        return Err(format!(
+            "the HTTP bearer token '{}' is shorter than 32 characters: use a random one (openssl rand -hex 32)",
+            short.name
+        ));
     }
     Ok(())
 }
@@ -61,14 +106,20 @@ fn same_secret(given: &[u8], expected: &[u8]) -> bool {
     given.iter().zip(expected).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0
 }
 
-async fn require_token(State(token): State<Arc<Secret>>, request: Request, next: Next) -> Response {
+async fn require_token(State(tokens): State<Arc<Vec<HttpToken>>>, mut request: Request, next: Next) -> Response {
     let given = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if same_secret(given.as_bytes(), token.expose().as_bytes()) {
+    // Every token is compared, so the time taken does not tell which one (or how much of one) matched.
+    let matched = tokens.iter().fold(None, |found, token| {
+        let equal = same_secret(given.as_bytes(), token.secret.expose().as_bytes());
+        if equal && found.is_none() { Some(token) } else { found }
+    });
+    if let Some(token) = matched {
+        request.extensions_mut().insert(HttpCaller { name: token.name.clone(), read_only: token.read_only });
         return next.run(request).await;
     }
     let mut response = (
@@ -123,8 +174,9 @@ pub async fn serve(
     let sessions = Arc::new(LocalSessionManager::default());
     let service = StreamableHttpService::new(move || Ok(server.session()), sessions, config);
     let mut mcp = axum::Router::new().nest_service(&options.path, service);
-    if let Some(token) = options.token.clone() {
-        mcp = mcp.layer(axum::middleware::from_fn_with_state(Arc::new(token), require_token));
+    if !options.tokens.is_empty() {
+        let tokens = Arc::new(options.tokens.clone());
+        mcp = mcp.layer(axum::middleware::from_fn_with_state(tokens, require_token));
     }
     let app = mcp.route("/healthz", axum::routing::get(health));
     on_listening(bound);
@@ -149,7 +201,10 @@ mod tests {
         HttpOptions {
             bind: bind.parse().unwrap(),
             path: "/mcp".into(),
-            token: token.map(|t| Secret::new(t.to_owned())),
+            tokens: token
+                .map(|t| HttpToken { name: "default".into(), secret: Secret::new(t.to_owned()), read_only: false })
+                .into_iter()
+                .collect(),
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
         }
@@ -161,8 +216,20 @@ mod tests {
         let open = check(&options("0.0.0.0:8080", None)).unwrap_err();
         assert!(open.contains("without a bearer token"), "{open}");
         let short = check(&options("0.0.0.0:8080", Some("short"))).unwrap_err();
+        assert!(short.contains("'default'"), "{short}");
         assert!(short.contains("shorter than 32"), "{short}");
         assert!(check(&options("0.0.0.0:8080", Some(&"x".repeat(32)))).is_ok());
+    }
+
+    #[test]
+    fn the_tokens_file_names_tokens_and_limits_them() {
+        let text = "# team\nci 0123456789abcdef0123456789abcdef read-only\n\nops fedcba9876543210fedcba9876543210\n";
+        let tokens = parse_tokens(text).unwrap();
+        assert_eq!(tokens.len(), 2);
+        assert!(tokens[0].read_only && tokens[0].name == "ci");
+        assert!(!tokens[1].read_only && tokens[1].name == "ops");
+        assert_eq!(parse_tokens("just-one-token").unwrap()[0].name, "default");
+        assert!(parse_tokens("a b c d").unwrap_err().contains("line 1"));
     }
 
     #[test]

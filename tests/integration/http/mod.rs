@@ -35,7 +35,11 @@ fn start(args: &[&str]) -> HttpServer {
 }
 
 fn start_with_token(args: &[&str], token: Option<&str>) -> HttpServer {
-    let data_dir = tempfile::tempdir().unwrap();
+    start_in(args, &[], token, tempfile::tempdir().unwrap())
+}
+
+/// `supamcp ARGS --data-dir DIR serve --http 127.0.0.1:0 SERVE_ARGS`.
+fn start_in(args: &[&str], serve_args: &[&str], token: Option<&str>, data_dir: tempfile::TempDir) -> HttpServer {
     let mut command = Command::new(env!("CARGO_BIN_EXE_supamcp"));
     match token {
         Some(token) => command.env("SUPAMCP_HTTP_TOKEN", token),
@@ -46,6 +50,7 @@ fn start_with_token(args: &[&str], token: Option<&str>) -> HttpServer {
         .arg("--data-dir")
         .arg(data_dir.path())
         .args(["serve", "--http", "127.0.0.1:0"])
+        .args(serve_args)
         .env("SUPAMCP_LOG", "warn")
         .env_remove("SUPAMCP_CONFIG")
         .env_remove("SUPAMCP_DATABASE_URL")
@@ -68,7 +73,11 @@ fn start_with_token(args: &[&str], token: Option<&str>) -> HttpServer {
 }
 
 async fn client(base: &str) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
-    let config = StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp")).auth_header(TOKEN);
+    client_with(base, TOKEN).await
+}
+
+async fn client_with(base: &str, token: &str) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
+    let config = StreamableHttpClientTransportConfig::with_uri(format!("{base}/mcp")).auth_header(token);
     ().serve(StreamableHttpClientTransport::from_config(config)).await.expect("MCP over HTTP")
 }
 
@@ -145,7 +154,17 @@ async fn tokens_origins_and_sizes_are_checked_before_any_tool_runs() {
     assert_eq!(rebinding.status(), 403);
     let huge = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "validate_project_name",
         "arguments": {"name": "x".repeat(5 * 1024 * 1024)}}});
-    let oversized = post(huge.to_string()).bearer_auth(TOKEN).send().await.unwrap();
+    // Its own client: the server answers 413 before reading the rest and closes that connection, which a pooled
+    // client would otherwise try to reuse for the next request.
+    let oversized = reqwest::Client::new()
+        .post(format!("{}/mcp", server.base))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .bearer_auth(TOKEN)
+        .body(huge.to_string())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(oversized.status(), 413);
     let fine = post(initialize.to_string()).bearer_auth(TOKEN).send().await.unwrap();
     assert_eq!(fine.status(), 200);
@@ -161,4 +180,43 @@ fn a_public_address_without_a_token_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("without a bearer token") && stderr.contains("SUPAMCP_HTTP_TOKEN"), "{stderr}");
+}
+
+#[tokio::test]
+async fn named_tokens_are_audited_and_read_only_tokens_only_read() {
+    let db = support::fresh_database("http_tokens").await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let reader = "reader-token-0123456789abcdefghijklmnopq";
+    let writer = "writer-token-0123456789abcdefghijklmnopq";
+    let tokens = data_dir.path().join("tokens");
+    std::fs::write(&tokens, format!("# who may call\nci {reader} read-only\nops {writer}\n")).unwrap();
+    let data_path = data_dir.path().to_str().unwrap().to_owned();
+    let server = start_in(
+        &["--database-url", &db.url(), "--features", "core,migrations"],
+        &["--http-token-file", tokens.to_str().unwrap()],
+        None,
+        data_dir,
+    );
+    let ci = client_with(&server.base, reader).await;
+    let listed: Vec<String> = ci.list_all_tools().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
+    assert!(listed.contains(&"execute_sql".to_owned()) && listed.contains(&"list_tables".to_owned()), "{listed:?}");
+    assert!(!listed.contains(&"apply_migration".to_owned()), "writers are not listed for a read-only token");
+    let read = call(&ci, "execute_sql", json!({"sql": "select 1 as one"})).await;
+    assert_eq!(read["read_only"], json!(true), "{read}");
+    let write = CallToolRequestParams::new("execute_sql")
+        .with_arguments(json!({"sql": "create table public.nope (id int)"}).as_object().unwrap().clone());
+    let refused = ci.call_tool(write).await.unwrap();
+    assert_eq!(refused.is_error, Some(true), "a read-only token cannot write with SQL");
+    let writer_tool = CallToolRequestParams::new("create_migration")
+        .with_arguments(json!({"name": "x", "sql": "select 1"}).as_object().unwrap().clone());
+    let refused = ci.call_tool(writer_tool).await.unwrap();
+    assert!(format!("{refused:?}").contains("not available to token 'ci'"), "{refused:?}");
+    ci.cancel().await.unwrap();
+
+    let ops = client_with(&server.base, writer).await;
+    call(&ops, "execute_sql", json!({"sql": "create table public.made_by_ops (id int)"})).await;
+    ops.cancel().await.unwrap();
+    let audit = std::fs::read_to_string(format!("{data_path}/audit.jsonl")).unwrap();
+    let entry = audit.lines().find(|l| l.contains("made_by_ops")).expect("the write is audited");
+    assert!(entry.contains(r#""caller":"ops""#), "{entry}");
 }
