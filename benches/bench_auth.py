@@ -15,7 +15,7 @@ Needs: cargo build --release --examples; PostgreSQL server binaries and psql.
 import argparse, json, os, statistics, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import BIN, INIT, ROOT, as_pg, start_cluster, stop_clusters  # noqa: E402
+from bench_core import BIN, INIT, ROOT, as_pg, start_cluster, stop_clusters, peak_rss_mib, rpc  # noqa: E402
 
 FAKE = os.path.join(ROOT, "target/release/examples/gotrue_fake")
 FIXTURES = os.path.join(ROOT, "fixtures/sql")
@@ -26,24 +26,16 @@ def session(env_extra, args):
     env = {"PATH": os.environ["PATH"], "SUPAMCP_LOG": "error", **env_extra}
     proc = subprocess.Popen([BIN, "--features", "auth"] + args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, env=env)
-    send(proc, INIT)
+    rpc(proc, INIT)
     proc.stdin.write((json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n").encode())
     proc.stdin.flush()
     return proc
 
 
-def send(proc, message):
-    proc.stdin.write((json.dumps(message) + "\n").encode())
-    proc.stdin.flush()
-    while True:
-        reply = json.loads(proc.stdout.readline())
-        if reply.get("id") == message.get("id"):
-            return reply
-
 
 def list_page(proc, page, call_id):
     started = time.perf_counter()
-    reply = send(proc, {"jsonrpc": "2.0", "id": call_id, "method": "tools/call",
+    reply = rpc(proc, {"jsonrpc": "2.0", "id": call_id, "method": "tools/call",
                         "params": {"name": "list_users", "arguments": {"page": page, "per_page": PER_PAGE}}})
     elapsed = (time.perf_counter() - started) * 1000
     result = reply["result"]
@@ -51,19 +43,13 @@ def list_page(proc, page, call_id):
     return elapsed, result["structuredContent"]
 
 
-def hwm_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM"):
-                return int(line.split()[1]) / 1024.0
-
 
 def measure(proc, last_page):
     cold, listing = list_page(proc, 1, 10)
     page1 = [list_page(proc, 1, 100 + i)[0] for i in range(30)]
     last = [list_page(proc, last_page, 200 + i)[0] for i in range(30)]
     return {"cold_ms": round(cold, 2), "page1_median_ms": round(statistics.median(page1), 2),
-            "last_page_median_ms": round(statistics.median(last), 2), "peak_rss_mib": round(hwm_mib(proc.pid), 1),
+            "last_page_median_ms": round(statistics.median(last), 2), "peak_rss_mib": round(peak_rss_mib(proc.pid), 1),
             "total": listing.get("total"), "rows": len(listing.get("users", [])), "note": bool(listing.get("note"))}
 
 

@@ -53,6 +53,24 @@ def stop_clusters(clusters, work):
     __import__("shutil").rmtree(work, ignore_errors=True)
 
 
+def peak_rss_mib(pid):
+    """The peak resident set (VmHWM) of a live process, MiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM"):
+                return int(line.split()[1]) / 1024.0
+
+
+def rpc(proc, message):
+    """Sends one JSON-RPC line to a stdio MCP server and returns the reply with the same id."""
+    proc.stdin.write((json.dumps(message) + "\n").encode())
+    proc.stdin.flush()
+    while True:
+        reply = json.loads(proc.stdout.readline())
+        if reply.get("id") == message.get("id"):
+            return reply
+
+
 def timed(argv, rss_file):
     """argv wrapped in GNU time, which writes the peak RSS (KB) to rss_file. (A child forked straight from
     Python would report Python's own pages as its floor.)"""

@@ -9,7 +9,7 @@ Needs: a release build (target/release/supamcp), PostgreSQL server binaries (a t
 import argparse, http.client, json, os, statistics, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import BIN, INIT, start_cluster, stop_clusters  # noqa: E402
+from bench_core import BIN, INIT, start_cluster, stop_clusters, peak_rss_mib  # noqa: E402
 
 TOKEN = "bench-token-" + "x" * 32
 CALL = {"jsonrpc": "2.0", "method": "tools/call", "params": {"name": "execute_sql", "arguments": {"sql": "select 1"}}}
@@ -46,12 +46,6 @@ class HttpSession:
         assert not reply["result"].get("isError"), reply
         return elapsed
 
-
-def hwm_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM"):
-                return int(line.split()[1]) / 1024.0
 
 
 def stdio_latency(url, calls):
@@ -116,7 +110,7 @@ def main():
                   "http_concurrent": {"clients": args.clients, "calls": len(latencies),
                                       "calls_per_s": round(len(latencies) / elapsed), "p50_ms": pct(latencies, 0.5),
                                       "p99_ms": pct(latencies, 0.99)},
-                  "http_peak_rss_mib": round(hwm_mib(server.pid), 1)}
+                  "http_peak_rss_mib": round(peak_rss_mib(server.pid), 1)}
         stdio = stdio_latency(url, args.calls)
         report["stdio_sequential"] = {"p50_ms": pct(stdio, 0.5), "p99_ms": pct(stdio, 0.99)}
         print(json.dumps(report, indent=1))

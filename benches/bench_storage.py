@@ -11,7 +11,7 @@ Needs: cargo build --release --examples; curl; GNU time.
 import argparse, hashlib, json, os, statistics, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import BIN, INIT, ROOT, timed  # noqa: E402
+from bench_core import BIN, INIT, ROOT, timed, peak_rss_mib, rpc  # noqa: E402
 
 FAKE = os.path.join(ROOT, "target/release/examples/storage_fake")
 
@@ -24,31 +24,17 @@ def sha256(path):
     return digest.hexdigest()
 
 
-def send(proc, message):
-    proc.stdin.write((json.dumps(message) + "\n").encode())
-    proc.stdin.flush()
-    while True:
-        reply = json.loads(proc.stdout.readline())
-        if reply.get("id") == message.get("id"):
-            return reply
-
 
 def call(proc, call_id, name, arguments):
     os.sync()
     started = time.perf_counter()
-    reply = send(proc, {"jsonrpc": "2.0", "id": call_id, "method": "tools/call",
+    reply = rpc(proc, {"jsonrpc": "2.0", "id": call_id, "method": "tools/call",
                         "params": {"name": name, "arguments": arguments}})
     elapsed = time.perf_counter() - started
     result = reply["result"]
     assert not result.get("isError"), result
     return elapsed, result.get("structuredContent")
 
-
-def hwm_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM"):
-                return int(line.split()[1]) / 1024.0
 
 
 def curl(argv, work):
@@ -99,7 +85,7 @@ def main():
         curl_runs = {"up": [], "down": [], "up_rss": [], "down_rss": []}
         mine_runs = {"up": [], "down": []}
         try:
-            send(proc, INIT)
+            rpc(proc, INIT)
             proc.stdin.write((json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n").encode())
             proc.stdin.flush()
             # Alternating rounds, the same objects replaced and the outputs removed each time: the page cache and the disk's writeback treat
@@ -122,7 +108,7 @@ def main():
                 assert reply["sha256"] == source_sha, reply
                 os.remove(mine)
                 mine_runs["up"].append(up); mine_runs["down"].append(down)
-            peak = hwm_mib(proc.pid)
+            peak = peak_rss_mib(proc.pid)
         finally:
             proc.stdin.close()
             proc.wait()
