@@ -19,7 +19,7 @@ const TOKEN: &str = "http-test-token-0123456789abcdefghijklmnop";
 struct HttpServer {
     child: Child,
     base: String,
-    _data_dir: tempfile::TempDir,
+    _data_dir: Option<tempfile::TempDir>,
 }
 
 impl Drop for HttpServer {
@@ -35,11 +35,14 @@ fn start(args: &[&str]) -> HttpServer {
 }
 
 fn start_with_token(args: &[&str], token: Option<&str>) -> HttpServer {
-    start_in(args, &[], token, tempfile::tempdir().unwrap())
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut server = start_in(args, &[], token, data_dir.path());
+    server._data_dir = Some(data_dir);
+    server
 }
 
 /// `supamcp ARGS --data-dir DIR serve --http 127.0.0.1:0 SERVE_ARGS`.
-fn start_in(args: &[&str], serve_args: &[&str], token: Option<&str>, data_dir: tempfile::TempDir) -> HttpServer {
+fn start_in(args: &[&str], serve_args: &[&str], token: Option<&str>, data_dir: &std::path::Path) -> HttpServer {
     let mut command = Command::new(env!("CARGO_BIN_EXE_supamcp"));
     match token {
         Some(token) => command.env("SUPAMCP_HTTP_TOKEN", token),
@@ -48,7 +51,7 @@ fn start_in(args: &[&str], serve_args: &[&str], token: Option<&str>, data_dir: t
     let mut child = command
         .args(args)
         .arg("--data-dir")
-        .arg(data_dir.path())
+        .arg(data_dir)
         .args(["serve", "--http", "127.0.0.1:0"])
         .args(serve_args)
         .env("SUPAMCP_LOG", "warn")
@@ -69,7 +72,7 @@ fn start_in(args: &[&str], serve_args: &[&str], token: Option<&str>, data_dir: t
         }
     };
     std::thread::spawn(move || for _ in stderr.lines() {});
-    HttpServer { child, base, _data_dir: data_dir }
+    HttpServer { child, base, _data_dir: None }
 }
 
 async fn client(base: &str) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
@@ -195,7 +198,7 @@ async fn named_tokens_are_audited_and_read_only_tokens_only_read() {
         &["--database-url", &db.url(), "--features", "core,migrations"],
         &["--http-token-file", tokens.to_str().unwrap()],
         None,
-        data_dir,
+        data_dir.path(),
     );
     let ci = client_with(&server.base, reader).await;
     let listed: Vec<String> = ci.list_all_tools().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
@@ -219,4 +222,24 @@ async fn named_tokens_are_audited_and_read_only_tokens_only_read() {
     let audit = std::fs::read_to_string(format!("{data_path}/audit.jsonl")).unwrap();
     let entry = audit.lines().find(|l| l.contains("made_by_ops")).expect("the write is audited");
     assert!(entry.contains(r#""caller":"ops""#), "{entry}");
+}
+
+#[tokio::test]
+async fn a_result_spilled_by_one_replica_is_read_through_another() {
+    let db = support::fresh_database("http_replicas").await;
+    let shared = tempfile::tempdir().unwrap();
+    let url = db.url();
+    let args = ["--database-url", &url, "--features", "core", "--spill-threshold-bytes", "2048"];
+    let first = start_in(&args, &[], Some(TOKEN), shared.path());
+    let second = start_in(&args, &[], Some(TOKEN), shared.path());
+    let on_first = client(&first.base).await;
+    let spilled =
+        call(&on_first, "execute_sql", json!({"sql": "select g, md5(g::text) from generate_series(1, 500) g"})).await;
+    let handle = spilled["spilled"]["handle"].as_str().expect("the result spilled").to_owned();
+    on_first.cancel().await.unwrap();
+    let on_second = client(&second.base).await;
+    let page = call(&on_second, "read_result", json!({"handle": handle, "offset": 490, "limit": 20})).await;
+    assert_eq!(page["total_rows"], json!(500));
+    assert_eq!(page["rows"].as_array().unwrap().len(), 10);
+    on_second.cancel().await.unwrap();
 }
