@@ -1,7 +1,7 @@
 //! `supamcp serve --http`: the real binary over Streamable HTTP, driven by rmcp's HTTP client. Key calls of
 //! the stdio tests repeated over HTTP, 200 concurrent calls from 20 clients, the bearer token (401 without it),
-//! Origin checks (403), the body limit (413), the health endpoint, and the refusal to serve a public address
-//! without a token.
+//! Origin checks (403), the body limit (413), the health endpoint, the refusal to serve a public address
+//! without a token, named and read-only tokens, and two replicas sharing one data directory.
 
 mod conformance;
 
