@@ -99,6 +99,22 @@ impl Cost {
     }
 }
 
+/// Checks that `given` is the confirmation id of `cost` (the cost as it is now).
+pub fn check_confirmation(cost: &Cost, given: &str) -> Result<(), Failure> {
+    if cost.confirmation_id() == given.trim() {
+        return Ok(());
+    }
+    Err(Failure::new(
+        "the cost is not confirmed",
+        format!(
+            "confirm_cost_id does not match the current cost ({})",
+            cost.sentence().split(". ").next().unwrap_or("")
+        ),
+        "call get_cost, tell the user the cost and get their agreement, call confirm_cost with it, then pass its \
+         confirmation_id as confirm_cost_id",
+    ))
+}
+
 /// A number as JSON.stringify writes it: integers without a fraction.
 fn js_number(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 { format!("{}", value as i64) } else { format!("{value}") }
