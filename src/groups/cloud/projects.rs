@@ -111,7 +111,7 @@ impl SupamcpServer {
         reply_of(outcome.await)
     }
 
-    /// Restore a paused project.
+    /// Restore a paused project with its data; get_project shows ACTIVE_HEALTHY when it is back.
     #[tool(
         annotations(title = "Restore project", read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<ProjectState>()

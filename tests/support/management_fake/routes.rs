@@ -36,7 +36,7 @@ async fn handle(AxState(app): AxState<App>, method: Method, uri: Uri, headers: H
         return message(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
     let path = uri.path().to_owned();
-    let query: BTreeMap<String, String> = uri.query().map(|q| url_pairs(q)).unwrap_or_default();
+    let query: BTreeMap<String, String> = uri.query().map(url_pairs).unwrap_or_default();
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     {
         let mut state = app.state.lock().unwrap();
