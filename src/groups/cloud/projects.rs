@@ -1,13 +1,13 @@
 //! create_project (only with a confirm_cost_id matching the current cost; waits for ACTIVE_HEALTHY and
 //! reports each status as progress), pause_project (confirm), restore_project, and what the official server
-//! lacks: get_project_health and list_database_backups.
+//! lacks: get_project_health, list_database_backups and get_network_security.
 
 use super::CREATE_WAIT;
 use crate::server::SupamcpServer;
 use crate::server::output::{reply_of, require_confirm, schema_of};
 use crate::server::progress::Reporter;
 use crate::supabase::management::projects::{CreatedProject, check_confirmation};
-use crate::supabase::management::types::{Backups, Project, ServiceHealth};
+use crate::supabase::management::types::{Backups, NetworkRestrictions, Project, ServiceHealth, SslEnforcement};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::service::RequestContext;
@@ -65,6 +65,15 @@ pub struct Health {
     pub project_id: String,
     pub healthy: bool,
     pub services: Vec<ServiceHealth>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct NetworkSecurity {
+    pub project_id: String,
+    /// Who may reach the database (empty or absent lists: everyone).
+    pub network_restrictions: NetworkRestrictions,
+    /// Whether the database refuses connections without SSL.
+    pub ssl_enforcement: SslEnforcement,
 }
 
 const SERVICES: [&str; 7] = ["auth", "db", "db_postgres_user", "pooler", "realtime", "rest", "storage"];
@@ -161,6 +170,24 @@ impl SupamcpServer {
         Parameters(params): Parameters<ProjectParams>,
     ) -> Result<CallToolResult, McpError> {
         let outcome = async { self.management()?.list_backups(&params.project_id).await };
+        reply_of(outcome.await)
+    }
+
+    /// Read a cloud project's network restrictions (allowed address ranges) and SSL enforcement.
+    #[tool(
+        annotations(title = "Get network security", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
+        output_schema = schema_of::<NetworkSecurity>()
+    )]
+    async fn get_network_security(
+        &self,
+        Parameters(params): Parameters<ProjectParams>,
+    ) -> Result<CallToolResult, McpError> {
+        let outcome = async {
+            let api = self.management()?;
+            let network_restrictions = api.network_restrictions(&params.project_id).await?;
+            let ssl_enforcement = api.ssl_enforcement(&params.project_id).await?;
+            Ok(NetworkSecurity { project_id: params.project_id, network_restrictions, ssl_enforcement })
+        };
         reply_of(outcome.await)
     }
 }

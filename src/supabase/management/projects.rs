@@ -2,7 +2,9 @@
 //! creation that waits for ACTIVE_HEALTHY (reporting progress), pause and restore, service health and the
 //! database backups list.
 
-use super::types::{Backups, Organization, OrganizationDetail, Project, ServiceHealth};
+use super::types::{
+    Backups, NetworkRestrictions, Organization, OrganizationDetail, Project, ServiceHealth, SslEnforcement,
+};
 use super::{ManagementApi, segment};
 use crate::failure::Failure;
 use crate::progress::Progress;
@@ -238,6 +240,16 @@ impl ManagementApi {
         let path = format!("/v1/projects/{}/health", segment(reference));
         let query: Vec<(&str, String)> = services.iter().map(|s| ("services", s.clone())).collect();
         self.get_json(&path, &query, &format!("read the health of project {reference}")).await
+    }
+
+    pub async fn network_restrictions(&self, reference: &str) -> Result<NetworkRestrictions, Failure> {
+        let path = format!("/v1/projects/{}/network-restrictions", segment(reference));
+        self.get_json(&path, &[], &format!("read the network restrictions of project {reference}")).await
+    }
+
+    pub async fn ssl_enforcement(&self, reference: &str) -> Result<SslEnforcement, Failure> {
+        let path = format!("/v1/projects/{}/ssl-enforcement", segment(reference));
+        self.get_json(&path, &[], &format!("read the SSL enforcement of project {reference}")).await
     }
 
     pub async fn list_backups(&self, reference: &str) -> Result<Backups, Failure> {

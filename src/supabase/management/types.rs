@@ -166,3 +166,39 @@ pub struct Backups {
     #[serde(default)]
     pub physical_backup_data: PhysicalBackupData,
 }
+
+/// The address ranges allowed to reach the database.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
+pub struct AllowedCidrs {
+    #[serde(default, rename = "dbAllowedCidrs", skip_serializing_if = "Option::is_none")]
+    pub db_allowed_cidrs: Option<Vec<String>>,
+    #[serde(default, rename = "dbAllowedCidrsV6", skip_serializing_if = "Option::is_none")]
+    pub db_allowed_cidrs_v6: Option<Vec<String>>,
+}
+
+/// `GET /v1/projects/{ref}/network-restrictions`.
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
+pub struct NetworkRestrictions {
+    /// disallowed or allowed (the plan's entitlement).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entitlement: Option<String>,
+    #[serde(default)]
+    pub config: AllowedCidrs,
+    /// stored or applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// The SSL setting of the database.
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
+pub struct SslDatabase {
+    pub database: bool,
+}
+
+/// `GET /v1/projects/{ref}/ssl-enforcement`.
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SslEnforcement {
+    pub current_config: SslDatabase,
+    pub applied_successfully: bool,
+}

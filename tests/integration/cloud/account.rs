@@ -1,6 +1,7 @@
 //! Account tools with the official names and parameters: organizations, projects, the local cost rule and
 //! its confirmation hash, create_project refused without the matching confirm_cost_id and then waiting for
-//! ACTIVE_HEALTHY with progress, pause (confirm) and restore, health, backups, and the API's refusals.
+//! ACTIVE_HEALTHY with progress, pause (confirm) and restore, health, network security, backups, and the API's
+//! refusals.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -110,6 +111,9 @@ async fn pause_restore_health_and_backups() {
     let health = server.ok("get_project_health", json!({ "project_id": PROJECT })).await;
     assert_eq!(health["healthy"], true);
     assert_eq!(health["services"].as_array().unwrap().len(), 7, "every service by default");
+    let network = server.ok("get_network_security", json!({ "project_id": PROJECT })).await;
+    assert_eq!(network["network_restrictions"]["config"]["dbAllowedCidrs"], json!(["10.0.0.0/8"]));
+    assert_eq!(network["ssl_enforcement"]["currentConfig"]["database"], true);
     let backups = server.ok("list_database_backups", json!({ "project_id": PROJECT })).await;
     assert_eq!(backups["backups"][0]["status"], "COMPLETED");
     server.stop().await;

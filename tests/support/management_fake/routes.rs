@@ -134,6 +134,13 @@ fn route(
                     "backups": [ { "is_physical_backup": true, "status": "COMPLETED", "inserted_at": "2026-01-06T03:00:00.000Z" } ],
                     "physical_backup_data": {} }),
         ),
+        ("GET", ["v1", "projects", _, "network-restrictions"]) => reply(
+            StatusCode::OK,
+            json!({ "entitlement": "allowed", "config": { "dbAllowedCidrs": ["10.0.0.0/8"], "dbAllowedCidrsV6": [] }, "status": "applied" }),
+        ),
+        ("GET", ["v1", "projects", _, "ssl-enforcement"]) => {
+            reply(StatusCode::OK, json!({ "currentConfig": { "database": true }, "appliedSuccessfully": true }))
+        }
         ("GET", ["v1", "projects", reference, "analytics", "endpoints", "logs.all"]) => {
             state.log_queries.push(query.clone());
             let sql = query.get("sql").cloned().unwrap_or_default();
