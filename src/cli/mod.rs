@@ -81,6 +81,15 @@ pub struct GlobalArgs {
     /// Directory for backups (default: backups/ in the data directory).
     #[arg(long, global = true, env = "SUPAMCP_BACKUP_DIR")]
     pub backup_dir: Option<PathBuf>,
+    /// Supabase personal access token for the Management API (cloud group); also SUPABASE_ACCESS_TOKEN.
+    #[arg(long, global = true)]
+    pub access_token: Option<String>,
+    /// Management API base URL (default https://api.supabase.com); also SUPAMCP_MANAGEMENT_API_URL.
+    #[arg(long, global = true)]
+    pub api_url: Option<String>,
+    /// Scope the cloud tools to one project: project_id parameters disappear and account tools are not offered.
+    #[arg(long, global = true, env = "SUPABASE_PROJECT_REF")]
+    pub project_ref: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -198,6 +207,9 @@ impl GlobalArgs {
             statement_timeout_ms: self.statement_timeout_ms,
             spill_threshold_bytes: self.spill_threshold_bytes,
             backup_dir: self.backup_dir.clone(),
+            access_token: self.access_token.clone().map(Secret::new),
+            api_url: self.api_url.clone(),
+            project_ref: self.project_ref.clone(),
         }
     }
 

@@ -34,6 +34,12 @@ pub struct Overrides {
     pub statement_timeout_ms: Option<u64>,
     pub spill_threshold_bytes: Option<usize>,
     pub backup_dir: Option<PathBuf>,
+    /// `--access-token`: the Management API's personal access token (before SUPABASE_ACCESS_TOKEN).
+    pub access_token: Option<Secret>,
+    /// `--api-url`: the Management API base (before SUPAMCP_MANAGEMENT_API_URL).
+    pub api_url: Option<String>,
+    /// `--project-ref`: the one Supabase Cloud project the tools act on.
+    pub project_ref: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,10 +147,19 @@ impl Settings {
                 .spill_max_age_hours
                 .map(|h| Duration::from_secs(h * 3600))
                 .unwrap_or(DEFAULT_SPILL_MAX_AGE),
-            access_token: env("SUPABASE_ACCESS_TOKEN").map(Secret::new).or(file.access_token),
-            management_api_url: env("SUPAMCP_MANAGEMENT_API_URL")
+            access_token: overrides
+                .access_token
+                .clone()
+                .or_else(|| env("SUPABASE_ACCESS_TOKEN").map(Secret::new))
+                .filter(|token| !token.is_empty())
+                .or(file.access_token),
+            management_api_url: overrides
+                .api_url
+                .clone()
+                .or_else(|| env("SUPAMCP_MANAGEMENT_API_URL"))
                 .filter(|u| !u.trim().is_empty())
                 .unwrap_or_else(|| DEFAULT_MANAGEMENT_API_URL.to_owned()),
+            project_ref: project_ref(overrides.project_ref.as_deref())?,
             dokploy,
             backup_dir: overrides.backup_dir.clone().or(file.backup_dir).unwrap_or_else(|| data_dir.join("backups")),
             backup_key: env("SUPAMCP_BACKUP_KEY").filter(|k| !k.is_empty()).map(Secret::new).or(file.backup_key),
@@ -156,6 +171,19 @@ impl Settings {
             warnings,
         })
     }
+}
+
+/// A `--project-ref`, checked: a Supabase ref is 20 lowercase letters (older ones are shorter), never a URL.
+fn project_ref(given: Option<&str>) -> Result<Option<String>, ConfigError> {
+    let Some(reference) = given.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    if !reference.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+        return Err(ConfigError::Invalid(format!(
+            "--project-ref '{reference}' is not a project ref: give the ref alone (the <ref> of https://<ref>.supabase.co)"
+        )));
+    }
+    Ok(Some(reference.to_owned()))
 }
 
 fn read_config_file(path: &Path) -> Result<ConfigFile, ConfigError> {

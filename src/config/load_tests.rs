@@ -217,3 +217,25 @@ fn duplicate_env_keys_are_warned_about_with_both_lines() {
     );
     assert!(!warning.contains("first") && !warning.contains("second"), "values stay out: {warning}");
 }
+
+#[test]
+fn cloud_flags_come_before_their_variables() {
+    let env = [("SUPABASE_ACCESS_TOKEN", "sbp_from_env"), ("SUPAMCP_MANAGEMENT_API_URL", "http://env.example")];
+    let from_env = Settings::load(&Overrides::default(), &lookup(&env)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(from_env.access_token.as_ref().map(|t| t.expose().to_owned()).as_deref(), Some("sbp_from_env"));
+    assert_eq!(from_env.management_api_url, "http://env.example");
+    assert_eq!(from_env.project_ref, None);
+    let flags = Overrides {
+        access_token: Some(Secret::new("sbp_from_flag")),
+        api_url: Some("http://flag.example".into()),
+        project_ref: Some("abcdefghijklmnopqrst".into()),
+        ..Default::default()
+    };
+    let from_flags = Settings::load(&flags, &lookup(&env)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(from_flags.access_token.as_ref().map(|t| t.expose().to_owned()).as_deref(), Some("sbp_from_flag"));
+    assert_eq!(from_flags.management_api_url, "http://flag.example");
+    assert_eq!(from_flags.project_ref.as_deref(), Some("abcdefghijklmnopqrst"));
+    let url = Overrides { project_ref: Some("https://abc.supabase.co".into()), ..Default::default() };
+    let err = Settings::load(&url, &lookup(&[])).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("--project-ref") && err.contains("ref alone"), "{err}");
+}

@@ -77,6 +77,8 @@ pub struct Settings {
     pub access_token: Option<Secret>,
     /// The Supabase Management API (SUPAMCP_MANAGEMENT_API_URL, default https://api.supabase.com).
     pub management_api_url: String,
+    /// `--project-ref`: the cloud tools act on this project only (their project_id is injected).
+    pub project_ref: Option<String>,
     pub dokploy: BTreeMap<String, DokployServer>,
     /// Where backups go (SUPAMCP_BACKUP_DIR, default `<data_dir>/backups`).
     pub backup_dir: PathBuf,

@@ -5,6 +5,7 @@
 pub mod aliases;
 pub mod auth;
 pub mod backups;
+pub mod cloud;
 pub mod core;
 pub mod development;
 pub mod dokploy;
@@ -147,6 +148,7 @@ impl Group {
         match self {
             Group::Auth => Some(SupamcpServer::auth_router()),
             Group::Backups => Some(SupamcpServer::backups_router()),
+            Group::Cloud => Some(SupamcpServer::cloud_router()),
             Group::Core => Some(SupamcpServer::core_router()),
             Group::Development => Some(SupamcpServer::development_router()),
             Group::Dokploy => Some(SupamcpServer::dokploy_router()),

@@ -121,10 +121,29 @@ impl ServerHandler for SupamcpServer {
 
     async fn call_tool(
         &self,
-        request: CallToolRequestParams,
+        mut request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let name = request.name.to_string();
+        if let Some(reference) = &self.state.settings.project_ref
+            && self.catalog.injects_project_id.contains(&name)
+        {
+            let arguments = request.arguments.get_or_insert_with(Default::default);
+            match arguments.get("project_id").and_then(|v| v.as_str()) {
+                Some(given) if given != reference => {
+                    return Ok(Failure::new(
+                        format!("tool '{name}' cannot act on project {given}"),
+                        format!("supamcp is scoped to project {reference} (--project-ref)"),
+                        "leave project_id out (the scoped project is used), or restart supamcp without --project-ref",
+                    )
+                    .into_result()
+                    .into());
+                }
+                _ => {
+                    arguments.insert("project_id".to_owned(), reference.clone().into());
+                }
+            }
+        }
         if self.catalog.hidden_by_read_only.contains(&name) {
             return Ok(read_only_refusal(&name).into());
         }
@@ -137,7 +156,6 @@ impl ServerHandler for SupamcpServer {
             .into_result()
             .into());
         }
-        let mut request = request;
         if let Err(failure) = super::project_id::resolve(&self.state.settings, &name, &mut request.arguments) {
             return Ok(failure.into_result().into());
         }

@@ -37,6 +37,23 @@ pub fn structured<T: Serialize>(value: &T) -> CallToolResult {
     }
 }
 
+/// A domain outcome as a tool result: the structured reply, or the failure's what/why/fix.
+pub fn reply_of<T: Serialize>(outcome: Result<T, Failure>) -> Result<CallToolResult, rmcp::ErrorData> {
+    Ok(outcome.map_or_else(IntoToolResult::into_result, |reply| structured(&reply)))
+}
+
+/// The confirmation a destructive tool needs: `confirm` must be true.
+pub fn require_confirm(confirm: bool, action: &str) -> Result<(), Failure> {
+    if confirm {
+        return Ok(());
+    }
+    Err(Failure::new(
+        format!("{action} needs confirmation"),
+        "it cannot be undone by supamcp and confirm is not true",
+        "check what the call names, then call again with confirm: true",
+    ))
+}
+
 /// The boundary text that wraps data read from a database or a log. The id is fresh for every call, so
 /// data cannot forge the closing tag.
 pub fn fence_untrusted(kind: &str, body: &str) -> String {

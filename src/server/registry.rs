@@ -1,11 +1,14 @@
 //! Turns the settings into the set of offered tools: which groups are offered (selected, and with their
 //! prerequisites configured), the sum of their routers, which tools read-only mode hides, and which tools a
 //! session lists: without `--features`, the default list plus the groups the client enabled with
-//! `enable_tool_group` ([`ListedGroups`]); with `--features`, every tool of the chosen groups.
+//! `enable_tool_group` ([`ListedGroups`]); with `--features`, every tool of the chosen groups. With
+//! `--project-ref`, the account tools are dropped and every `project_id` parameter leaves the input schemas
+//! (the handler injects the ref), as the official server does.
 
 use super::SupamcpServer;
 use super::schema_portable;
 use crate::config::Settings;
+use crate::groups::cloud::ACCOUNT_TOOLS;
 use crate::groups::{ADAPT_TO_READ_ONLY, DEFAULT_TOOLS, Group, Prerequisite};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::Tool;
@@ -35,6 +38,9 @@ pub struct ToolCatalog {
     pub hidden_by_read_only: BTreeSet<String>,
     /// Tools of groups that are not offered, with the reason (a call names it instead of "tool not found").
     pub not_offered: BTreeMap<String, String>,
+    /// With `--project-ref`: the tools whose `project_id` parameter was taken out of their input schema; the
+    /// handler puts the ref into their arguments.
+    pub injects_project_id: BTreeSet<String>,
 }
 
 fn prerequisite_gap(settings: &Settings, prerequisite: Prerequisite) -> Option<String> {
@@ -69,6 +75,7 @@ impl ToolCatalog {
         let mut groups = Vec::new();
         let mut hidden_by_read_only = BTreeSet::new();
         let mut not_offered = BTreeMap::new();
+        let mut scoped_out = Vec::new();
         let mut note_not_offered = |group: Group, reason: &str| {
             for tool in group.router().map(|router| router.list_all()).unwrap_or_default() {
                 not_offered
@@ -101,6 +108,14 @@ impl ToolCatalog {
                 groups.push(status(false, "this version has no tools in this group yet".to_owned(), Vec::new()));
                 continue;
             };
+            if settings.project_ref.is_some() {
+                for name in ACCOUNT_TOOLS {
+                    if group_router.has_route(name) {
+                        group_router.remove_route(name);
+                        scoped_out.push(*name);
+                    }
+                }
+            }
             if settings.read_only {
                 for name in ADAPT_TO_READ_ONLY {
                     if let Some(route) = group_router.map.get_mut(*name) {
@@ -127,11 +142,19 @@ impl ToolCatalog {
         if dynamic {
             router.merge(SupamcpServer::toolsets_router());
         }
+        for name in scoped_out {
+            let reason = "it acts on the whole account and supamcp runs scoped to one project (--project-ref)";
+            not_offered.insert(name.to_owned(), reason.to_owned());
+        }
+        let mut injects_project_id = BTreeSet::new();
         for route in router.map.values_mut() {
             schema_portable::make_portable(&mut route.attr);
             super::project_id::declare(&mut route.attr);
+            if settings.project_ref.is_some() && take_out_project_id(&mut route.attr) {
+                injects_project_id.insert(route.attr.name.to_string());
+            }
         }
-        Ok(ToolCatalog { router, groups, group_of, dynamic, hidden_by_read_only, not_offered })
+        Ok(ToolCatalog { router, groups, group_of, dynamic, hidden_by_read_only, not_offered, injects_project_id })
     }
 
     /// The groups a new session lists in full: every offered group when `--features` fixed the set, none in
@@ -177,6 +200,27 @@ impl ToolCatalog {
             }
         }
     }
+}
+
+/// Removes the `project_id` parameter from a tool's input schema (properties and required); true when it had one.
+/// With `--project-ref` the official server hides it the same way and injects the ref.
+fn take_out_project_id(tool: &mut Tool) -> bool {
+    let mut schema = (*tool.input_schema).clone();
+    let had = schema
+        .get_mut("properties")
+        .and_then(|p| p.as_object_mut())
+        .is_some_and(|properties| properties.remove("project_id").is_some());
+    if !had {
+        return false;
+    }
+    if let Some(required) = schema.get_mut("required").and_then(|r| r.as_array_mut()) {
+        required.retain(|name| name != "project_id");
+        if required.is_empty() {
+            schema.remove("required");
+        }
+    }
+    tool.input_schema = std::sync::Arc::new(schema);
+    true
 }
 
 /// The groups one session lists in full; changed by `enable_tool_group` / `disable_tool_group`.

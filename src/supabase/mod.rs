@@ -1,11 +1,12 @@
 //! Supabase-specific knowledge: the `.env` model of a self-hosted stack and its rules, the JWT and opaque
-//! key formats, the findings both report (no network), the API gateway every service call goes through, and
-//! the Storage API client.
+//! key formats, the findings both report (no network), the API gateway every service call goes through, the
+//! Storage API client and the Management API client.
 
 pub mod auth;
 pub mod env;
 pub mod finding;
 pub mod gateway;
 pub mod keys;
+pub mod management;
 pub mod public;
 pub mod storage;

@@ -8,6 +8,8 @@
 mod dokploy_fake;
 #[path = "../support/gotrue_fake/mod.rs"]
 mod gotrue_fake;
+#[path = "../support/management_fake/mod.rs"]
+mod management_fake;
 #[path = "../mcp_client/mod.rs"]
 mod mcp_client;
 #[path = "../support/s3_moto/mod.rs"]
@@ -22,6 +24,7 @@ mod backup_faults;
 mod backup_roles;
 mod backups;
 mod backups_s3;
+mod cloud;
 mod cluster_fixture;
 mod compat;
 mod copy_database;

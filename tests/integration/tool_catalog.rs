@@ -10,9 +10,13 @@ use std::process::Command;
 const UNREACHABLE_DB: &str = "postgres://nobody@127.0.0.1:1/none";
 /// A Dokploy URL and key so the dokploy tools are listed; tools/list never contacts the server.
 const DUMMY_DOKPLOY: [(&str, &str); 2] = [("DOKPLOY_URL", "http://127.0.0.1:1"), ("DOKPLOY_API_KEY", "dummy")];
-/// An API URL and service-role key so the auth and storage tools are listed; nothing is contacted.
-const DUMMY_SUPABASE_API: [(&str, &str); 2] =
-    [("SUPABASE_URL", "http://127.0.0.1:1"), ("SUPABASE_SERVICE_ROLE_KEY", "dummy-service-role-key")];
+/// An API URL and service-role key so the auth and storage tools are listed, and an access token for the cloud
+/// tools; nothing is contacted.
+const DUMMY_SUPABASE_API: [(&str, &str); 3] = [
+    ("SUPABASE_URL", "http://127.0.0.1:1"),
+    ("SUPABASE_SERVICE_ROLE_KEY", "dummy-service-role-key"),
+    ("SUPABASE_ACCESS_TOKEN", "sbp_dummy_access_token"),
+];
 
 /// Every tool of every offered group (`--features all`).
 fn tools(extra: &[&str]) -> Vec<Value> {

@@ -6,7 +6,8 @@ use super::{reply_of, require_confirm};
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
 use crate::server::output::schema_of;
-use crate::supabase::storage::config::{ManagementApi, StorageConfig, project_ref};
+use crate::supabase::management::ManagementApi;
+use crate::supabase::storage::config::{StorageConfig, project_ref};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
@@ -42,7 +43,7 @@ pub struct UpdateConfigParams {
 impl SupamcpServer {
     fn cloud_project(&self, given: Option<&str>, instance: Option<&str>) -> Result<(ManagementApi, String), Failure> {
         let settings = &self.state.settings;
-        let api = ManagementApi::new(&settings.management_api_url, settings.access_token.as_ref())?;
+        let api = ManagementApi::from_settings(settings)?;
         let url = settings.instance(instance).ok().and_then(|i| i.supabase_url.clone()).unwrap_or_default();
         let reference = given.map(str::to_owned).or_else(|| project_ref(&url)).ok_or_else(|| {
             Failure::new(
@@ -69,7 +70,7 @@ impl SupamcpServer {
     ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let (api, reference) = self.cloud_project(params.project_id.as_deref(), params.instance.as_deref())?;
-            api.get(&reference).await
+            api.storage_config(&reference).await
         };
         reply_of(outcome.await)
     }
@@ -87,8 +88,8 @@ impl SupamcpServer {
         let outcome = async {
             require_confirm(params.confirm, "changing the project's storage config")?;
             let (api, reference) = self.cloud_project(params.project_id.as_deref(), params.instance.as_deref())?;
-            api.update(&reference, &params.config).await?;
-            api.get(&reference).await
+            api.update_storage_config(&reference, &params.config).await?;
+            api.storage_config(&reference).await
         };
         reply_of(outcome.await)
     }

@@ -11,12 +11,10 @@ mod transfer;
 
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
-use crate::server::output::{IntoToolResult, structured};
+use crate::server::output::{reply_of, require_confirm};
 use crate::supabase::gateway::Gateway;
 use crate::supabase::storage::Storage;
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::model::CallToolResult;
-use serde::Serialize;
 
 impl SupamcpServer {
     /// Every tool of the group.
@@ -32,21 +30,4 @@ impl SupamcpServer {
     fn storage(&self, instance: Option<&str>) -> Result<Storage, Failure> {
         Ok(Storage::new(Gateway::for_instance(&self.state.settings, instance)?))
     }
-}
-
-/// The confirmation a destructive tool needs.
-fn require_confirm(confirm: bool, action: &str) -> Result<(), Failure> {
-    if confirm {
-        return Ok(());
-    }
-    Err(Failure::new(
-        format!("{action} needs confirmation"),
-        "it cannot be undone by supamcp and confirm is not true",
-        "check what the call names, then call again with confirm: true",
-    ))
-}
-
-/// A domain outcome as a tool result: the structured reply, or the failure's what/why/fix.
-fn reply_of<T: Serialize>(outcome: Result<T, Failure>) -> Result<CallToolResult, rmcp::ErrorData> {
-    Ok(outcome.map_or_else(IntoToolResult::into_result, |reply| structured(&reply)))
 }

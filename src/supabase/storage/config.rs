@@ -1,13 +1,12 @@
 //! The storage settings of a Supabase Cloud project through the Management API
-//! (`GET`/`PATCH /v1/projects/{ref}/config/storage`, bearer access token): the global file size limit and the
+//! (`GET`/`PATCH /v1/projects/{ref}/config/storage`, through the shared `supabase::management` client): the global file size limit and the
 //! image transformation and S3 protocol switches, as the official server's get/update_storage_config read and
 //! write them. The project ref comes from the call or from the instance's `https://<ref>.supabase.co` URL.
 
 use crate::failure::Failure;
-use crate::secret::Secret;
+use crate::supabase::management::{ManagementApi, segment};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
 
 // A feature switch.
 #[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
@@ -40,13 +39,6 @@ pub struct StorageConfig {
     pub features: Option<StorageFeatures>,
 }
 
-/// The Management API of one account.
-pub struct ManagementApi {
-    base: String,
-    token: Secret,
-    http: reqwest::Client,
-}
-
 /// The project ref of a `https://<ref>.supabase.co` URL.
 pub fn project_ref(url: &str) -> Option<String> {
     let host = reqwest::Url::parse(url).ok()?.host_str()?.to_owned();
@@ -55,70 +47,19 @@ pub fn project_ref(url: &str) -> Option<String> {
 }
 
 impl ManagementApi {
-    pub fn new(base: &str, token: Option<&Secret>) -> Result<ManagementApi, Failure> {
-        let token = token.cloned().ok_or_else(|| {
-            Failure::new(
-                "the storage config needs the Management API",
-                "no Supabase access token is configured; only Supabase Cloud keeps its storage settings there (a \
-                 self-hosted stack sets FILE_SIZE_LIMIT and ENABLE_IMAGE_TRANSFORMATION on the storage service in \
-                 its docker-compose.yml)",
-                "set SUPABASE_ACCESS_TOKEN (a personal access token from supabase.com/dashboard/account/tokens)",
-            )
-        })?;
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .timeout(Duration::from_secs(30))
-            .user_agent(concat!("supamcp/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Failure::new("cannot build the HTTP client", e.to_string(), "report this as a bug"))?;
-        Ok(ManagementApi { base: base.trim_end_matches('/').to_owned(), token, http })
+    /// The project's storage config.
+    pub async fn storage_config(&self, reference: &str) -> Result<StorageConfig, Failure> {
+        let path = format!("/v1/projects/{}/config/storage", segment(reference));
+        self.get_json(&path, &[], &format!("read the storage config of project {reference}")).await
     }
 
-    fn request(&self, method: Method, reference: &str) -> reqwest::RequestBuilder {
-        let url = format!("{}/v1/projects/{}/config/storage", self.base, super::encode_segment(reference));
-        self.http.request(method, url).bearer_auth(self.token.expose())
-    }
-
-    async fn send(
-        &self,
-        request: reqwest::RequestBuilder,
-        what: &str,
-        reference: &str,
-    ) -> Result<bytes::Bytes, Failure> {
-        let response = request.send().await.map_err(|e| {
-            Failure::new(format!("{what} failed"), format!("{}: {e}", self.base), "check the network and retry")
-        })?;
-        let status = response.status();
-        let body = response.bytes().await.unwrap_or_default();
-        if status.is_success() {
-            return Ok(body);
-        }
-        let message = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
-            .unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(200).collect());
-        let fix = match status.as_u16() {
-            401 => "the access token is invalid or expired: create a new one and set SUPABASE_ACCESS_TOKEN".to_owned(),
-            403 => format!(
-                "the token may not manage project {reference}: use a token of its organisation with storage scopes"
-            ),
-            404 => format!("no project '{reference}': check project_id (the ref in https://<ref>.supabase.co)"),
-            _ => "retry; if it repeats, check status.supabase.com".to_owned(),
-        };
-        Err(Failure::new(format!("{what} failed"), format!("{message} (HTTP {})", status.as_u16()), fix))
-    }
-
-    pub async fn get(&self, reference: &str) -> Result<StorageConfig, Failure> {
-        let what = format!("read the storage config of project {reference}");
-        let body = self.send(self.request(Method::GET, reference), &what, reference).await?;
-        serde_json::from_slice(&body).map_err(|e| {
-            Failure::new(format!("{what}: unreadable reply"), e.to_string(), "check SUPAMCP_MANAGEMENT_API_URL")
-        })
-    }
-
-    pub async fn update(&self, reference: &str, change: &StorageConfig) -> Result<(), Failure> {
+    /// Changes the fields `change` sets.
+    pub async fn update_storage_config(&self, reference: &str, change: &StorageConfig) -> Result<(), Failure> {
+        let path = format!("/v1/projects/{}/config/storage", segment(reference));
+        let body = serde_json::to_value(change)
+            .map_err(|e| Failure::new("cannot encode the storage config", e.to_string(), "report this as a bug"))?;
         let what = format!("update the storage config of project {reference}");
-        self.send(self.request(Method::PATCH, reference).json(change), &what, reference).await.map(|_| ())
+        self.send(Method::PATCH, &path, &[], Some(&body), &what).await.map(|_| ())
     }
 }
 

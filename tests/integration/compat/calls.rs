@@ -101,3 +101,18 @@ async fn without_a_project_directory_the_migration_goes_to_the_data_directory() 
     assert!(!cwd.path().join("supabase").exists(), "nothing written into the working directory");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn with_project_ref_the_calls_need_no_project_id() {
+    let db = support::fresh_database("compat_scoped").await;
+    let env = [("SUPABASE_URL", "https://abcdefghijklmnopqrst.supabase.co")];
+    let server = mcp_client::start_with_env(&["--database-url", &db.url(), "--project-ref", REF], &env).await;
+    let tools = server.client.list_all_tools().await.unwrap();
+    let execute = tools.iter().find(|t| t.name == "execute_sql").unwrap();
+    assert!(execute.input_schema.get("properties").unwrap().get("project_id").is_none(), "project_id is injected");
+    let rows = server.ok("execute_sql", json!({"query": "select 7 as seven"})).await;
+    assert_eq!(rows["rows"][0]["seven"], json!(7));
+    let other = server.err("execute_sql", json!({"query": "select 1", "project_id": "zzzzzzzzzzzzzzzzzzzz"})).await;
+    assert!(other.contains("scoped to project"), "{other}");
+    server.stop().await;
+}

@@ -4,7 +4,7 @@
 
 mod jsonrpc;
 mod progress;
-mod raw;
+pub(crate) mod raw;
 mod replies;
 mod resources;
 mod signals;
