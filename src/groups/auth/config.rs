@@ -1,7 +1,7 @@
 //! `update_auth_config`: a self-hosted stack's auth settings changed where the stack keeps them: its `.env`
 //! file (backed up first), or the env of its Dokploy compose (snapshot first, then a redeploy so GoTrue reads
-//! it). Only the auth variables, values checked, the doctor's findings compared before and after. Supabase
-//! Cloud's auth config (Management API) is not changed here.
+//! it), or on Supabase Cloud through the Management API (previous values kept in the data directory). Only the
+//! auth settings, values checked, the doctor's findings compared before and after on self-hosted stacks.
 
 use super::needs_confirm;
 use crate::dokploy::history::SnapshotInfo;
@@ -33,7 +33,10 @@ pub struct UpdateAuthConfigParams {
     /// Configured Dokploy server (default: the instance's, or the only one).
     #[serde(default)]
     pub server: Option<String>,
-    /// Configured instance whose Dokploy compose to change (default: the default one).
+    /// Supabase Cloud: the project ref (default: the ref in the instance's URL, with an access token configured).
+    #[serde(default)]
+    pub project_id: Option<String>,
+    /// Configured instance whose stack to change (default: the default one).
     #[serde(default)]
     pub instance: Option<String>,
     /// Dokploy: redeploy so the auth service reads the new env (default true).
@@ -71,6 +74,10 @@ struct UpdateAuthConfigReply {
     new_findings: Vec<Finding>,
     /// The redeploy that applied it (Dokploy, redeploy true).
     redeploy: Option<Redeploy>,
+    /// The cloud project changed (Management API target).
+    project_id: Option<String>,
+    /// Cloud: the file holding the previous values of the changed fields (owner-only), to change them back.
+    previous_saved_to: Option<String>,
     /// What applies the change, when this call did not.
     apply_with: Option<String>,
 }
@@ -79,31 +86,41 @@ struct UpdateAuthConfigReply {
 enum Target {
     File(String),
     Compose { server: Option<String>, compose_id: String },
+    Cloud(String),
 }
 
 impl SupamcpServer {
     fn auth_config_target(&self, params: &UpdateAuthConfigParams) -> Result<Target, Failure> {
-        match (&params.path, &params.compose_id) {
-            (Some(_), Some(_)) => Err(Failure::new(
-                "both path and compose_id were given",
-                "the settings live in one place: a .env file or a Dokploy compose's env",
+        let named = [params.path.is_some(), params.compose_id.is_some(), params.project_id.is_some()];
+        if named.iter().filter(|given| **given).count() > 1 {
+            return Err(Failure::new(
+                "more than one of path, compose_id and project_id was given",
+                "the settings live in one place: a .env file, a Dokploy compose's env or a cloud project",
                 "pass only one of them",
+            ));
+        }
+        if let Some(path) = &params.path {
+            return Ok(Target::File(path.clone()));
+        }
+        if let Some(id) = &params.compose_id {
+            return Ok(Target::Compose { server: params.server.clone(), compose_id: id.clone() });
+        }
+        if let Some(reference) = &params.project_id {
+            return Ok(Target::Cloud(reference.clone()));
+        }
+        let instance = self.state.settings.instance(params.instance.as_deref()).ok();
+        if let Some((server, compose_id)) =
+            instance.and_then(|i| i.dokploy_compose_id.clone().map(|id| (i.dokploy.clone(), id)))
+        {
+            return Ok(Target::Compose { server: params.server.clone().or(server), compose_id });
+        }
+        match instance.and_then(|i| i.project_ref()).filter(|_| self.state.settings.access_token.is_some()) {
+            Some(reference) => Ok(Target::Cloud(reference)),
+            None => Err(Failure::new(
+                "no place to change the auth settings",
+                "no path, compose_id or project_id was given, and the instance names no Dokploy compose or cloud project",
+                "pass path (the stack's .env), compose_id (its Dokploy compose) or project_id (a cloud project)",
             )),
-            (Some(path), None) => Ok(Target::File(path.clone())),
-            (None, Some(id)) => Ok(Target::Compose { server: params.server.clone(), compose_id: id.clone() }),
-            (None, None) => {
-                let instance = self.state.settings.instance(params.instance.as_deref()).ok();
-                match instance.and_then(|i| i.dokploy_compose_id.clone().map(|id| (i.dokploy.clone(), id))) {
-                    Some((server, compose_id)) => {
-                        Ok(Target::Compose { server: params.server.clone().or(server), compose_id })
-                    }
-                    None => Err(Failure::new(
-                        "no place to change the auth settings",
-                        "neither path nor compose_id was given, and the instance names no Dokploy compose",
-                        "pass path (the stack's .env) or compose_id (its Dokploy compose)",
-                    )),
-                }
-            }
         }
     }
 
@@ -126,6 +143,8 @@ impl SupamcpServer {
             changes: plan.changes,
             new_findings: plan.new_findings,
             redeploy: None,
+            project_id: None,
+            previous_saved_to: None,
         })
     }
 
@@ -146,6 +165,8 @@ impl SupamcpServer {
             new_findings,
             redeploy: None,
             apply_with: None,
+            project_id: None,
+            previous_saved_to: None,
         };
         if reply.changes.is_empty() {
             return Ok(reply);
@@ -167,11 +188,56 @@ impl SupamcpServer {
     }
 }
 
+impl SupamcpServer {
+    async fn update_auth_cloud(
+        &self,
+        reference: &str,
+        set: &BTreeMap<String, String>,
+    ) -> Result<UpdateAuthConfigReply, Failure> {
+        use crate::supabase::management::auth_config::{keep_previous, plan};
+        let api = crate::supabase::management::ManagementApi::from_settings(&self.state.settings)?;
+        let current = api.auth_config(reference).await?;
+        let patch = plan(&current, set)?;
+        let shown = |v: &serde_json::Value| match v {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        let changes = patch
+            .changes
+            .iter()
+            .map(|(name, before, after)| AuthEnvChange {
+                variable: name.clone(),
+                before: Some(shown(before)),
+                after: shown(after),
+            })
+            .collect();
+        let mut reply = UpdateAuthConfigReply {
+            path: None,
+            backup: None,
+            compose_id: None,
+            snapshot: None,
+            changes,
+            new_findings: Vec::new(),
+            redeploy: None,
+            apply_with: None,
+            project_id: Some(reference.to_owned()),
+            previous_saved_to: None,
+        };
+        if patch.body.is_empty() {
+            return Ok(reply);
+        }
+        let saved = keep_previous(&self.state.settings.data_dir, reference, &patch.previous)?;
+        reply.previous_saved_to = Some(saved.display().to_string());
+        api.update_auth_config(reference, &patch.body).await?;
+        Ok(reply)
+    }
+}
+
 #[tool_router(router = auth_config_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Change a self-hosted stack's auth settings (site URL, redirect URLs, signup, autoconfirm, anonymous users,
-    /// JWT expiry, SMTP, Google/GitHub/Azure OAuth) in its .env or its Dokploy compose, keeping the old settings to
-    /// roll back to. Needs confirm: true.
+    /// Change auth settings (site URL, redirect URLs, signup, autoconfirm, anonymous users, JWT expiry, SMTP, OAuth)
+    /// in a self-hosted .env or Dokploy compose, or a cloud project's auth config, keeping the old settings to roll
+    /// back to. Needs confirm: true.
     #[tool(
         annotations(title = "Update auth config", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true),
         output_schema = schema_of::<UpdateAuthConfigReply>()
@@ -193,6 +259,7 @@ impl SupamcpServer {
                 Target::Compose { server, compose_id } => {
                     self.update_auth_compose(server.as_deref(), &compose_id, &params).await
                 }
+                Target::Cloud(reference) => self.update_auth_cloud(&reference, &params.set).await,
             }
         }
         .await;

@@ -29,6 +29,8 @@ pub struct AuthConfigParams {
     pub compose_id: Option<String>,
     /// Configured Dokploy server (default: the instance's, or the only one).
     pub server: Option<String>,
+    /// Supabase Cloud: the project whose auth config to include (default: the instance's, with an access token).
+    pub project_id: Option<String>,
     /// Configured instance (default: the default one).
     pub instance: Option<String>,
 }
@@ -50,6 +52,11 @@ struct AuthConfigReply {
     env: Option<BTreeMap<String, String>>,
     /// Why the instance's Dokploy compose env could not be read.
     env_error: Option<String>,
+    /// Supabase Cloud: the project's auth config from the Management API (secrets as redacted hints).
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    cloud: Option<serde_json::Value>,
+    /// Why the cloud auth config could not be read.
+    cloud_error: Option<String>,
     /// The .env doctor's findings about them (fake SMTP, SITE_URL ...).
     findings: Vec<Finding>,
 }
@@ -106,7 +113,8 @@ impl SupamcpServer {
 #[tool_router(router = auth_settings_router, vis = "pub(crate)")]
 impl SupamcpServer {
     /// Supabase Auth's settings: enabled providers, signup, autoconfirm, SAML and the GoTrue version as the
-    /// service reports them, plus (self-hosted) the auth variables of the .env or Dokploy compose and their problems.
+    /// service reports them, plus the auth variables of a self-hosted .env or Dokploy compose (with their problems)
+    /// or a cloud project's auth config.
     #[tool(
         annotations(title = "Get auth config", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
         output_schema = schema_of::<AuthConfigReply>()
@@ -130,14 +138,37 @@ impl SupamcpServer {
             Some(Ok(file)) => (Some(auth_env(&file)), auth_findings(&file), None),
             None => (None, Vec::new(), None),
         };
-        if let (Err(failure), None) = (&service, &env) {
+        let cloud_ref = params.project_id.clone().or_else(|| {
+            let instance = self.state.settings.instance(params.instance.as_deref()).ok()?;
+            instance.project_ref().filter(|_| self.state.settings.access_token.is_some())
+        });
+        let cloud = match &cloud_ref {
+            Some(reference) => Some(
+                async {
+                    let api = crate::supabase::management::ManagementApi::from_settings(&self.state.settings)?;
+                    api.auth_config(reference).await
+                }
+                .await
+                .map(|config| crate::supabase::management::auth_config::redacted(&config)),
+            ),
+            None => None,
+        };
+        if let (Some(Err(failure)), true) = (&cloud, params.project_id.is_some()) {
+            return Ok(failure.clone().into_result());
+        }
+        let (cloud, cloud_error) = match cloud {
+            Some(Ok(config)) => (Some(config), None),
+            Some(Err(failure)) => (None, Some(failure.text())),
+            None => (None, None),
+        };
+        if let (Err(failure), None, None) = (&service, &env, &cloud) {
             return Ok(failure.clone().into_result());
         }
         let (service, service_error) = match service {
             Ok(settings) => (Some(settings), None),
             Err(failure) => (None, Some(failure.text())),
         };
-        Ok(structured(&AuthConfigReply { service, service_error, env, env_error, findings }))
+        Ok(structured(&AuthConfigReply { service, service_error, env, env_error, cloud, cloud_error, findings }))
     }
 
     /// Supabase Auth's audit log (sign-ins, sign-ups, deletions, token refreshes ...), newest first, paginated,

@@ -38,7 +38,7 @@ async fn auth_settings_of_a_dokploy_stack_are_read_and_changed_through_its_compo
             json!({"compose_id": compose_id, "path": ".env", "set": {"DISABLE_SIGNUP": "true"}, "confirm": true}),
         )
         .await;
-    assert!(both.contains("both path and compose_id"), "{both}");
+    assert!(both.contains("more than one of path, compose_id and project_id"), "{both}");
     assert!(dokploy.env_of(&compose_id).contains("DISABLE_SIGNUP=false"), "refused calls change nothing");
 
     let updated = server

@@ -7,6 +7,7 @@
 
 mod authjs;
 mod config;
+mod config_cloud;
 mod config_dokploy;
 mod failures;
 mod leaks;

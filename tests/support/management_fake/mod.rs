@@ -11,6 +11,7 @@
 //! Include it with `#[path = "../support/management_fake/mod.rs"] mod management_fake;`.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod auth_config;
 mod routes;
 
 use serde_json::{Value, json};
@@ -53,6 +54,8 @@ pub struct State {
     pub bodies: Vec<Value>,
     /// Query strings of the logs requests.
     pub log_queries: Vec<BTreeMap<String, String>>,
+    /// Auth config per project ref (`config/auth`), made on first read.
+    pub auth_configs: BTreeMap<String, Value>,
     pub next_id: u64,
 }
 

@@ -98,6 +98,9 @@ fn route(
         ("GET", ["v1", "projects"]) => reply(StatusCode::OK, json!(state.projects)),
         ("POST", ["v1", "projects"]) => create_project(state, body),
         ("GET", ["v1", "projects", reference]) => read_project(state, reference),
+        (verb @ ("GET" | "PATCH"), ["v1", "projects", reference, "config", "auth"]) => {
+            super::auth_config::handle(state, verb, reference, body)
+        }
         ("POST", ["v1", "projects", reference, action @ ("pause" | "restore")]) => {
             let Some(project) = state.project_mut(reference) else {
                 return message(StatusCode::NOT_FOUND, "Project not found");
