@@ -77,6 +77,10 @@ pub struct GlobalArgs {
     /// Directory for backups (default: backups/ in the data directory).
     #[arg(long, global = true, env = "SUPAMCP_BACKUP_DIR")]
     pub backup_dir: Option<PathBuf>,
+    /// The Supabase Content API for search_docs and explain_error (default
+    /// https://supabase.com/docs/api/graphql); "off" answers from the local knowledge base only.
+    #[arg(long, global = true, env = "SUPABASE_CONTENT_API_URL")]
+    pub content_api_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -167,6 +171,7 @@ impl GlobalArgs {
             statement_timeout_ms: self.statement_timeout_ms,
             spill_threshold_bytes: self.spill_threshold_bytes,
             backup_dir: self.backup_dir.clone(),
+            content_api_url: self.content_api_url.clone(),
         }
     }
 

@@ -57,6 +57,11 @@ pub struct Settings {
     pub access_token: Option<Secret>,
     /// The Supabase Management API (SUPAMCP_MANAGEMENT_API_URL, default https://api.supabase.com).
     pub management_api_url: String,
+    /// The Supabase Content API for search_docs and explain_error (`--content-api-url` /
+    /// SUPABASE_CONTENT_API_URL); `None` when switched off ("off"): answers come from the local base only.
+    pub content_api_url: Option<String>,
+    /// How long a Content API request may take (SUPAMCP_CONTENT_API_TIMEOUT_MS, default 5000).
+    pub content_api_timeout: Duration,
     pub dokploy: BTreeMap<String, DokployServer>,
     /// Where backups go (SUPAMCP_BACKUP_DIR, default `<data_dir>/backups`).
     pub backup_dir: PathBuf,

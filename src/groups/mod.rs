@@ -7,6 +7,7 @@ pub mod backups;
 pub mod core;
 pub mod development;
 pub mod dokploy;
+pub mod knowledge;
 pub mod migrations;
 pub mod monitoring;
 pub mod storage;
@@ -61,6 +62,7 @@ pub const DEFAULT_TOOLS: &[&str] = &[
     "generate_typescript_types",
     "get_project_url",
     "get_publishable_keys",
+    "search_docs",
 ];
 
 /// The most tools the default list may hold (Cursor stops reading at about 40 across all servers).
@@ -149,6 +151,7 @@ impl Group {
             Group::Core => Some(SupamcpServer::core_router()),
             Group::Development => Some(SupamcpServer::development_router()),
             Group::Dokploy => Some(SupamcpServer::dokploy_router()),
+            Group::Knowledge => Some(SupamcpServer::knowledge_router()),
             Group::Migrations => Some(SupamcpServer::migrations_router()),
             Group::Monitoring => Some(SupamcpServer::monitoring_router()),
             Group::Storage => Some(SupamcpServer::storage_router()),
