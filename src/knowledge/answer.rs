@@ -141,7 +141,13 @@ fn empty_text(tool: &str) -> Failure {
 }
 
 /// The known problems matching an error text, a code or a log line; online, also `error(code, service)`.
-pub async fn explain(base: &Base, text: &str, limit: usize, api: &ContentApi, offline: bool) -> Result<ExplainReply, Failure> {
+pub async fn explain(
+    base: &Base,
+    text: &str,
+    limit: usize,
+    api: &ContentApi,
+    offline: bool,
+) -> Result<ExplainReply, Failure> {
     let text = capped(text.trim());
     if text.is_empty() {
         return Err(empty_text("explain_error"));
@@ -218,12 +224,19 @@ fn documented_code(base: &Base, text: &str, matches: &[Match]) -> Option<(String
     if plain && word.contains('_') && word.chars().all(|c| !c.is_ascii_uppercase()) {
         return Some((word.to_owned(), "AUTH"));
     }
-    let camel = word.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && word.chars().any(|c| c.is_ascii_lowercase());
+    let camel =
+        word.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && word.chars().any(|c| c.is_ascii_lowercase());
     (plain && camel && !word.contains('_')).then(|| (word.to_owned(), "STORAGE"))
 }
 
 /// search_docs: the Content API when configured and reachable, else the local base with a note.
-pub async fn search(base: &Base, input: SearchInput, limit: usize, api: &ContentApi, offline: bool) -> Result<SearchReply, Failure> {
+pub async fn search(
+    base: &Base,
+    input: SearchInput,
+    limit: usize,
+    api: &ContentApi,
+    offline: bool,
+) -> Result<SearchReply, Failure> {
     let limit = limit.clamp(1, MAX_LIMIT);
     let (query, local_text, local_limit) = match &input {
         SearchInput::Text(text) => {

@@ -155,7 +155,8 @@ mod tests {
 
     #[test]
     fn replies_are_read() {
-        let data = json!({"searchDocs": {"nodes": [{"__typename": "Guide", "title": "T", "href": "h", "content": "c"}]}});
+        let data =
+            json!({"searchDocs": {"nodes": [{"__typename": "Guide", "title": "T", "href": "h", "content": "c"}]}});
         assert_eq!(read_search(&data).map(|f| f.len()), Some(1));
         assert_eq!(read_search(&json!({})), None);
         let error = json!({"error": {"code": "bad_jwt", "service": "AUTH", "httpStatusCode": 403, "message": "m"}});

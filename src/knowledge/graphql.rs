@@ -148,8 +148,10 @@ mod tests {
     fn error_lookup_and_fallback_strings() {
         let t = terms(r#"query { error(code: "bad_jwt", service: AUTH) { code message httpStatusCode } }"#);
         assert_eq!((t.error_code.as_deref(), t.service.as_deref()), (Some("bad_jwt"), Some("AUTH")));
-        let other = terms(r#"# comment "ignored"
-            query Q { something(x: """block text""") { a } }"#);
+        let other = terms(
+            r#"# comment "ignored"
+            query Q { something(x: """block text""") { a } }"#,
+        );
         assert_eq!(other.text().as_deref(), Some("block text"));
         assert_eq!(terms("{ schema }").text(), None);
     }

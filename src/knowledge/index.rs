@@ -138,8 +138,7 @@ impl Index {
             for (word, tf) in counts {
                 postings.entry(word).or_default().push((n, tf));
             }
-            let mut named: Vec<(String, String)> =
-                entry.codes.iter().map(|c| (c.to_lowercase(), c.clone())).collect();
+            let mut named: Vec<(String, String)> = entry.codes.iter().map(|c| (c.to_lowercase(), c.clone())).collect();
             for rule in &entry.rules {
                 let bare = rule.split_once(':').map_or(rule.as_str(), |(_, id)| id);
                 named.push((bare.to_lowercase(), rule.clone()));
@@ -173,6 +172,7 @@ impl Index {
         let lower = text.to_lowercase();
         let tokens = code_tokens(text);
         for (n, hit) in hits.iter_mut().enumerate() {
+            let mut typo = None;
             for (code, original) in &self.codes[n] {
                 let is_rule = original.contains(':');
                 if tokens.iter().any(|t| t == code) {
@@ -181,12 +181,19 @@ impl Index {
                     if !is_rule {
                         hit.codes.push(original.clone());
                     }
-                } else if !is_rule && code.len() >= 5 && tokens.iter().any(|t| t.len() >= 5 && edit_distance(t, code) == 1)
+                } else if !is_rule
+                    && typo.is_none()
+                    && code.len() >= 5
+                    && tokens.iter().any(|t| t.len() >= 5 && edit_distance(t, code) == 1)
                 {
-                    hit.score += FUZZY_CODE;
-                    hit.signals.push(Signal::CodeTypo);
-                    hit.codes.push(original.clone());
+                    typo = Some(original.clone());
                 }
+            }
+            // one typo counts once, and only when the text named none of the entry's codes exactly
+            if let Some(original) = typo.filter(|_| hit.codes.is_empty()) {
+                hit.score += FUZZY_CODE;
+                hit.signals.push(Signal::CodeTypo);
+                hit.codes.push(original);
             }
             let found = self.patterns[n].iter().filter(|p| lower.contains(p.as_str())).map(String::len).max();
             if let Some(longest) = found {

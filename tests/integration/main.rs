@@ -4,6 +4,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+#[path = "../support/content_api_fake/mod.rs"]
+mod content_api_fake;
 #[path = "../support/dokploy_fake/mod.rs"]
 mod dokploy_fake;
 #[path = "../support/gotrue_fake/mod.rs"]
@@ -33,6 +35,7 @@ mod dokploy_wizard;
 mod e2e_core;
 mod env_doctor;
 mod inspector_cli;
+mod knowledge;
 mod local_cluster;
 mod migrations;
 mod monitoring;

@@ -31,7 +31,10 @@ impl SupamcpServer {
         annotations(title = "Explain an error", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
         output_schema = schema_of::<ExplainReply>()
     )]
-    async fn explain_error(&self, Parameters(params): Parameters<ExplainErrorParams>) -> Result<CallToolResult, McpError> {
+    async fn explain_error(
+        &self,
+        Parameters(params): Parameters<ExplainErrorParams>,
+    ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let base = base()?;
             answer::explain(base, &params.text, params.limit, &self.content_api(), params.offline).await
