@@ -239,7 +239,7 @@ fn search(query: &str, limit: usize) -> Value {
         })
         .filter(|(score, _)| *score > 0)
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|b| std::cmp::Reverse(b.0));
     let total = scored.len();
     let nodes: Vec<Value> = scored.into_iter().take(limit).map(|(_, page)| page).collect();
     json!({"__typename": "SearchResultCollection", "totalCount": total,
@@ -264,10 +264,10 @@ fn project(value: &Value, type_name: &str, selections: &[Selection]) -> Result<V
     for selection in selections {
         match selection {
             Selection::Fragment { on, children } => {
-                if *on == actual || on == "SearchResult" {
-                    if let Value::Object(more) = project(value, &actual, children)? {
-                        out.extend(more);
-                    }
+                if (*on == actual || on == "SearchResult")
+                    && let Value::Object(more) = project(value, &actual, children)?
+                {
+                    out.extend(more);
                 }
             }
             Selection::Field { alias, name, children, .. } => {
