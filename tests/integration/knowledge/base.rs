@@ -210,3 +210,17 @@ fn every_finding_rule_links_to_an_entry() {
         }
     }
 }
+
+#[test]
+fn a_rule_id_given_to_explain_error_finds_its_entry() {
+    let base = knowledge::base().expect("the embedded base");
+    let mut seen = BTreeMap::new();
+    for entry in &base.entries {
+        for rule in &entry.rules {
+            assert!(seen.insert(rule.clone(), entry.id.clone()).is_none(), "{rule} is linked by two entries");
+            let (_, id) = rule.split_once(':').unwrap();
+            let found = knowledge::answer::local_matches(base, id, 1);
+            assert_eq!(found.first().map(|m| m.id.as_str()), Some(entry.id.as_str()), "rule {rule}");
+        }
+    }
+}
