@@ -184,7 +184,9 @@ impl Index {
                 } else if !is_rule
                     && typo.is_none()
                     && code.len() >= 5
-                    && tokens.iter().any(|t| t.len() >= 5 && edit_distance(t, code) == 1)
+                    && tokens
+                        .iter()
+                        .any(|t| t.len() >= 5 && t.len().abs_diff(code.len()) <= 1 && edit_distance(t, code) == 1)
                 {
                     typo = Some(original.clone());
                 }
