@@ -12,6 +12,7 @@ pub mod failure;
 pub mod fsutil;
 pub mod groups;
 pub mod health;
+pub mod knowledge;
 pub mod logging;
 pub mod migrate;
 pub mod pg;

@@ -90,6 +90,10 @@ pub struct GlobalArgs {
     /// Scope the cloud tools to one project: project_id parameters disappear and account tools are not offered.
     #[arg(long, global = true, env = "SUPABASE_PROJECT_REF")]
     pub project_ref: Option<String>,
+    /// The Supabase Content API for search_docs and explain_error (default
+    /// https://supabase.com/docs/api/graphql); "off" answers from the local knowledge base only.
+    #[arg(long, global = true, env = "SUPABASE_CONTENT_API_URL")]
+    pub content_api_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -210,6 +214,7 @@ impl GlobalArgs {
             access_token: self.access_token.clone().map(Secret::new),
             api_url: self.api_url.clone(),
             project_ref: self.project_ref.clone(),
+            content_api_url: self.content_api_url.clone(),
         }
     }
 

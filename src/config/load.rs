@@ -40,6 +40,8 @@ pub struct Overrides {
     pub api_url: Option<String>,
     /// `--project-ref`: the one Supabase Cloud project the tools act on.
     pub project_ref: Option<String>,
+    /// `--content-api-url` / SUPABASE_CONTENT_API_URL ("off" switches it off).
+    pub content_api_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -160,6 +162,11 @@ impl Settings {
                 .filter(|u| !u.trim().is_empty())
                 .unwrap_or_else(|| DEFAULT_MANAGEMENT_API_URL.to_owned()),
             project_ref: project_ref(overrides.project_ref.as_deref())?,
+            content_api_url: content_api_url(overrides),
+            content_api_timeout: env("SUPAMCP_CONTENT_API_TIMEOUT_MS")
+                .and_then(|ms| ms.trim().parse::<u64>().ok())
+                .filter(|ms| *ms > 0)
+                .map_or(crate::knowledge::content_api::DEFAULT_TIMEOUT, Duration::from_millis),
             dokploy,
             backup_dir: overrides.backup_dir.clone().or(file.backup_dir).unwrap_or_else(|| data_dir.join("backups")),
             backup_key: env("SUPAMCP_BACKUP_KEY").filter(|k| !k.is_empty()).map(Secret::new).or(file.backup_key),
@@ -184,6 +191,15 @@ fn project_ref(given: Option<&str>) -> Result<Option<String>, ConfigError> {
         )));
     }
     Ok(Some(reference.to_owned()))
+}
+
+/// The Content API URL: the default unless set; "off", "none" or empty switch it off.
+fn content_api_url(overrides: &Overrides) -> Option<String> {
+    match overrides.content_api_url.as_deref().map(str::trim) {
+        None => Some(crate::knowledge::content_api::DEFAULT_URL.to_owned()),
+        Some(off) if off.is_empty() || off.eq_ignore_ascii_case("off") || off.eq_ignore_ascii_case("none") => None,
+        Some(url) => Some(url.to_owned()),
+    }
 }
 
 fn read_config_file(path: &Path) -> Result<ConfigFile, ConfigError> {

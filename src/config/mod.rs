@@ -79,6 +79,11 @@ pub struct Settings {
     pub management_api_url: String,
     /// `--project-ref`: the cloud tools act on this project only (their project_id is injected).
     pub project_ref: Option<String>,
+    /// The Supabase Content API for search_docs and explain_error (`--content-api-url` /
+    /// SUPABASE_CONTENT_API_URL); `None` when switched off ("off"): answers come from the local base only.
+    pub content_api_url: Option<String>,
+    /// How long a Content API request may take (SUPAMCP_CONTENT_API_TIMEOUT_MS, default 5000).
+    pub content_api_timeout: Duration,
     pub dokploy: BTreeMap<String, DokployServer>,
     /// Where backups go (SUPAMCP_BACKUP_DIR, default `<data_dir>/backups`).
     pub backup_dir: PathBuf,

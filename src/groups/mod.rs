@@ -9,6 +9,7 @@ pub mod cloud;
 pub mod core;
 pub mod development;
 pub mod dokploy;
+pub mod knowledge;
 pub mod migrations;
 pub mod monitoring;
 pub mod storage;
@@ -152,6 +153,7 @@ impl Group {
             Group::Core => Some(SupamcpServer::core_router()),
             Group::Development => Some(SupamcpServer::development_router()),
             Group::Dokploy => Some(SupamcpServer::dokploy_router()),
+            Group::Knowledge => Some(SupamcpServer::knowledge_router()),
             Group::Migrations => Some(SupamcpServer::migrations_router()),
             Group::Monitoring => Some(SupamcpServer::monitoring_router()),
             Group::Storage => Some(SupamcpServer::storage_router()),

@@ -4,6 +4,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+#[path = "../support/content_api_fake/mod.rs"]
+mod content_api_fake;
 #[path = "../support/dokploy_fake/mod.rs"]
 mod dokploy_fake;
 #[path = "../support/gotrue_fake/mod.rs"]
@@ -38,6 +40,7 @@ mod e2e_core;
 mod env_doctor;
 mod http;
 mod inspector_cli;
+mod knowledge;
 mod local_cluster;
 mod memory_bounds;
 mod migrations;

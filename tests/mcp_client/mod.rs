@@ -118,6 +118,8 @@ pub fn command(args: &[&str], data_dir: &std::path::Path) -> tokio::process::Com
         .env_remove("SUPABASE_SERVICE_ROLE_KEY")
         .env_remove("SUPABASE_ACCESS_TOKEN")
         .env_remove("SUPAMCP_MANAGEMENT_API_URL")
+        .env_remove("SUPABASE_CONTENT_API_URL")
+        .env_remove("SUPAMCP_CONTENT_API_TIMEOUT_MS")
         .env_remove("DOKPLOY_URL")
         .env_remove("DOKPLOY_API_KEY");
     command
