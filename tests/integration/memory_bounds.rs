@@ -5,7 +5,7 @@
 use crate::support::{self, Slot};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 
 const CEILING_MIB: f64 = 64.0;
 
@@ -18,13 +18,9 @@ struct Session {
 
 impl Session {
     fn start(args: &[&str], data_dir: &std::path::Path) -> Session {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_supamcp"))
-            .args(args)
-            .arg("--data-dir")
-            .arg(data_dir)
-            .env("SUPAMCP_LOG", "warn")
-            .env_remove("SUPAMCP_CONFIG")
-            .env_remove("SUPAMCP_DATABASE_URL")
+        // The suite's own command (none of the caller's configuration variables), driven synchronously here.
+        let mut child = crate::mcp_client::command(args, data_dir)
+            .into_std()
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

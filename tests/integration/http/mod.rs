@@ -43,20 +43,15 @@ fn start_with_token(args: &[&str], token: Option<&str>) -> HttpServer {
 
 /// `supamcp ARGS --data-dir DIR serve --http 127.0.0.1:0 SERVE_ARGS`.
 fn start_in(args: &[&str], serve_args: &[&str], token: Option<&str>, data_dir: &std::path::Path) -> HttpServer {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_supamcp"));
+    // The suite's own command (none of the caller's configuration variables), then `serve --http`.
+    let mut command = crate::mcp_client::command(args, data_dir).into_std();
     match token {
         Some(token) => command.env("SUPAMCP_HTTP_TOKEN", token),
         None => command.env_remove("SUPAMCP_HTTP_TOKEN"),
     };
     let mut child = command
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
         .args(["serve", "--http", "127.0.0.1:0"])
         .args(serve_args)
-        .env("SUPAMCP_LOG", "warn")
-        .env_remove("SUPAMCP_CONFIG")
-        .env_remove("SUPAMCP_DATABASE_URL")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
