@@ -4,7 +4,7 @@
 
 pub mod file;
 mod load;
-mod project_ref;
+pub mod project_ref;
 
 pub use load::{ConfigError, Overrides};
 

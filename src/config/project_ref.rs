@@ -6,16 +6,19 @@ use super::{Instance, Settings};
 use crate::failure::Failure;
 use crate::pg::conninfo::Host;
 
+/// The project ref of a `https://<ref>.supabase.co` API URL.
+pub fn api_url_ref(url: &str) -> Option<String> {
+    let host = reqwest::Url::parse(url).ok()?.host_str()?.to_owned();
+    let reference = host.strip_suffix(".supabase.co")?;
+    (!reference.is_empty() && !reference.contains('.')).then(|| reference.to_owned())
+}
+
 impl Instance {
     /// The Supabase project ref this instance belongs to, when its addresses name one: the API URL
     /// `https://<ref>.supabase.co`, the direct database host `db.<ref>.supabase.co`, or the pooler's user
     /// `postgres.<ref>`.
     pub fn project_ref(&self) -> Option<String> {
-        let from_url = self.supabase_url.as_deref().and_then(|url| {
-            let host = url.split("://").nth(1)?.split(['/', ':']).next()?;
-            let (reference, domain) = host.split_once('.')?;
-            domain.starts_with("supabase.").then(|| reference.to_owned())
-        });
+        let from_url = self.supabase_url.as_deref().and_then(api_url_ref);
         let from_database = self.database.as_ref().and_then(|spec| {
             let from_host = match &spec.host {
                 Host::Tcp(host) => host
@@ -85,6 +88,14 @@ mod tests {
             supabase_url: url.map(str::to_owned),
             ..Instance::empty(name)
         }
+    }
+
+    #[test]
+    fn refs_come_from_cloud_urls_only() {
+        use super::api_url_ref;
+        assert_eq!(api_url_ref("https://abcdefgh.supabase.co").as_deref(), Some("abcdefgh"));
+        assert_eq!(api_url_ref("http://localhost:8000"), None);
+        assert_eq!(api_url_ref("https://a.b.supabase.co"), None);
     }
 
     #[test]

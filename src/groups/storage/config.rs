@@ -3,11 +3,12 @@
 //! transformation, S3 protocol). The work is in `supabase::storage::config`.
 
 use super::{reply_of, require_confirm};
+use crate::config::project_ref::api_url_ref;
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
 use crate::server::output::schema_of;
 use crate::supabase::management::ManagementApi;
-use crate::supabase::storage::config::{StorageConfig, project_ref};
+use crate::supabase::storage::config::StorageConfig;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
@@ -45,7 +46,7 @@ impl SupamcpServer {
         let settings = &self.state.settings;
         let api = ManagementApi::from_settings(settings)?;
         let url = settings.instance(instance).ok().and_then(|i| i.supabase_url.clone()).unwrap_or_default();
-        let reference = given.map(str::to_owned).or_else(|| project_ref(&url)).ok_or_else(|| {
+        let reference = given.map(str::to_owned).or_else(|| api_url_ref(&url)).ok_or_else(|| {
             Failure::new(
                 "no Supabase Cloud project named",
                 format!("the instance URL '{url}' is not https://<ref>.supabase.co and no project_id was given"),

@@ -39,13 +39,6 @@ pub struct StorageConfig {
     pub features: Option<StorageFeatures>,
 }
 
-/// The project ref of a `https://<ref>.supabase.co` URL.
-pub fn project_ref(url: &str) -> Option<String> {
-    let host = reqwest::Url::parse(url).ok()?.host_str()?.to_owned();
-    let reference = host.strip_suffix(".supabase.co")?;
-    (!reference.is_empty() && !reference.contains('.')).then(|| reference.to_owned())
-}
-
 impl ManagementApi {
     /// The project's storage config.
     pub async fn storage_config(&self, reference: &str) -> Result<StorageConfig, Failure> {
@@ -68,10 +61,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refs_come_from_cloud_urls_only() {
-        assert_eq!(project_ref("https://abcdefgh.supabase.co").as_deref(), Some("abcdefgh"));
-        assert_eq!(project_ref("http://localhost:8000"), None);
-        assert_eq!(project_ref("https://a.b.supabase.co"), None);
+    fn the_change_is_sent_in_the_api_s_field_names() {
         let change = StorageConfig {
             file_size_limit: Some(5),
             features: Some(StorageFeatures { image_transformation: Some(Toggle { enabled: true }), s3_protocol: None }),
