@@ -1,6 +1,6 @@
 //! The storage group end to end: the fake Storage API (`tests/support/storage_fake`) proven with the official
 //! `@supabase/storage-js`, then the real binary over stdio pointed at it: buckets, objects, signed URLs,
-//! streamed transfers (a 300 MB file with flat memory), limits refused before sending, faults, read-only mode.
+//! streamed transfers (a 160 MB file with flat memory), limits refused before sending, faults, read-only mode.
 
 mod buckets;
 mod config;
