@@ -69,7 +69,7 @@ pub fn needs_own_transaction(sql: &str) -> bool {
         && matches!(first.as_slice(), ["CREATE", "INDEX" | "UNIQUE", ..] | ["DROP", "INDEX", ..] | ["REINDEX", ..]))
 }
 
-fn kind_of(sql: &str) -> String {
+pub fn kind_of(sql: &str) -> String {
     let words = leading_keywords(sql, 3);
     match words.first().map(String::as_str) {
         Some("CREATE" | "ALTER" | "DROP" | "COMMENT" | "GRANT" | "REVOKE") => {

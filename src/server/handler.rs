@@ -156,8 +156,15 @@ impl ServerHandler for SupamcpServer {
             .into_result()
             .into());
         }
-        if let Err(failure) = super::project_id::resolve(&self.state.settings, &name, &mut request.arguments) {
-            return Ok(failure.into_result().into());
+        // A project with no database URL here, reached through the Management API (cloud::through_api).
+        let through_api = self.management_api_target(&name, request.arguments.as_ref());
+        if through_api.is_none() {
+            if let Some(failure) = self.needs_project_id(&name, request.arguments.as_ref()) {
+                return Ok(failure.into_result().into());
+            }
+            if let Err(failure) = super::project_id::resolve(&self.state.settings, &name, &mut request.arguments) {
+                return Ok(failure.into_result().into());
+            }
         }
         let caller = http_caller(&context);
         if let Some(caller) = caller.as_ref().filter(|caller| caller.read_only)
@@ -174,8 +181,17 @@ impl ServerHandler for SupamcpServer {
         let _in_flight = self.state.in_flight.enter();
         let client = context.client_info().map(|info| info.name);
         let reads_structured = super::output::reads_structured(context.protocol_version(), client.as_deref());
-        let call = self.router().call(ToolCallContext::new(self, request, context));
-        let response = super::output::with_structured_peer(reads_structured, call).await;
+        let response = match through_api {
+            Some(reference) => {
+                let arguments = request.arguments.unwrap_or_default();
+                let call = self.call_through_management_api(&name, &reference, arguments, &context);
+                Ok(super::output::with_structured_peer(reads_structured, call).await.into())
+            }
+            None => {
+                let call = self.router().call(ToolCallContext::new(self, request, context));
+                super::output::with_structured_peer(reads_structured, call).await
+            }
+        };
         // The name and the duration only: arguments and results carry secrets and data.
         tracing::debug!(tool = %name, duration_ms = started.elapsed().as_millis() as u64, "tool call finished");
         if audited {

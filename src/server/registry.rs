@@ -9,6 +9,7 @@ use super::SupamcpServer;
 use super::schema_portable;
 use crate::config::Settings;
 use crate::groups::cloud::ACCOUNT_TOOLS;
+use crate::groups::cloud::through_api::THROUGH_MANAGEMENT_API;
 use crate::groups::{ADAPT_TO_READ_ONLY, DEFAULT_TOOLS, Group, Prerequisite};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::Tool;
@@ -76,12 +77,6 @@ impl ToolCatalog {
         let mut hidden_by_read_only = BTreeSet::new();
         let mut not_offered = BTreeMap::new();
         let mut scoped_out = Vec::new();
-        let mut note_not_offered = |group: Group, reason: &str| {
-            for tool in group.router().map(|router| router.list_all()).unwrap_or_default() {
-                not_offered
-                    .insert(tool.name.to_string(), format!("its group '{}' is not offered: {reason}", group.name()));
-            }
-        };
         for group in Group::ALL {
             let selected = settings.features.as_ref().is_none_or(|chosen| chosen.contains(&group));
             let explicit = settings.features.as_ref().is_some_and(|chosen| chosen.contains(&group));
@@ -92,21 +87,42 @@ impl ToolCatalog {
                 tools,
             };
             if !selected {
-                note_not_offered(group, "not selected by --features (SUPAMCP_FEATURES)");
+                note_not_offered(&mut not_offered, group, "not selected by --features (SUPAMCP_FEATURES)");
                 groups.push(status(false, "not selected by --features".to_owned(), Vec::new()));
                 continue;
             }
-            if let Some(gap) = prerequisite_gap(settings, group.prerequisite()) {
-                if explicit {
-                    tracing::warn!(group = group.name(), "group requested but not offered: {gap}");
-                }
-                note_not_offered(group, &gap);
-                groups.push(status(false, gap, Vec::new()));
-                continue;
-            }
-            let Some(mut group_router) = group.router() else {
-                groups.push(status(false, "this version has no tools in this group yet".to_owned(), Vec::new()));
-                continue;
+            let mut reason = if settings.read_only { "enabled (read-only tools only)" } else { "enabled" }.to_owned();
+            let mut group_router = match prerequisite_gap(settings, group.prerequisite()) {
+                Some(gap) => match through_management_api(settings, group) {
+                    Some((limited, left_out)) => {
+                        let why = format!("{gap}; with the access token, the Management API serves the rest");
+                        for name in left_out {
+                            not_offered.insert(name, format!("its group '{}' needs a database: {gap}", group.name()));
+                        }
+                        reason = format!("{reason}, through the Management API (no database URL)");
+                        tracing::debug!(group = group.name(), "{why}");
+                        limited
+                    }
+                    None => {
+                        if explicit {
+                            tracing::warn!(group = group.name(), "group requested but not offered: {gap}");
+                        }
+                        note_not_offered(&mut not_offered, group, &gap);
+                        groups.push(status(false, gap, Vec::new()));
+                        continue;
+                    }
+                },
+                None => match group.router() {
+                    Some(router) => router,
+                    None => {
+                        groups.push(status(
+                            false,
+                            "this version has no tools in this group yet".to_owned(),
+                            Vec::new(),
+                        ));
+                        continue;
+                    }
+                },
             };
             if settings.project_ref.is_some() {
                 for name in ACCOUNT_TOOLS {
@@ -135,8 +151,7 @@ impl ToolCatalog {
             }
             let tools: Vec<String> = group_router.list_all().into_iter().map(|t| t.name.to_string()).collect();
             group_of.extend(tools.iter().map(|name| (name.clone(), group)));
-            let reason = if settings.read_only { "enabled (read-only tools only)" } else { "enabled" };
-            groups.push(status(true, reason.to_owned(), tools));
+            groups.push(status(true, reason, tools));
             router.merge(group_router);
         }
         if dynamic {
@@ -200,6 +215,32 @@ impl ToolCatalog {
             }
         }
     }
+}
+
+/// Records every tool of `group` as not offered, for `reason`.
+fn note_not_offered(not_offered: &mut BTreeMap<String, String>, group: Group, reason: &str) {
+    for tool in group.router().map(|router| router.list_all()).unwrap_or_default() {
+        not_offered.insert(tool.name.to_string(), format!("its group '{}' is not offered: {reason}", group.name()));
+    }
+}
+
+/// A database group's tools the Management API can serve when only an access token is configured (and
+/// read_result, which pages their spilled results), with the names of the tools left out; `None` when the
+/// group needs a database for all of them or no token is configured.
+fn through_management_api(settings: &Settings, group: Group) -> Option<(ToolRouter<SupamcpServer>, Vec<String>)> {
+    if !matches!(group.prerequisite(), Prerequisite::Database) || settings.access_token.is_none() {
+        return None;
+    }
+    let mut router = group.router()?;
+    let mut left_out = Vec::new();
+    for tool in router.list_all() {
+        let name = tool.name.as_ref();
+        if !THROUGH_MANAGEMENT_API.contains(&name) && name != "read_result" {
+            router.remove_route(name);
+            left_out.push(name.to_owned());
+        }
+    }
+    (!router.map.is_empty()).then_some((router, left_out))
 }
 
 /// Removes the `project_id` parameter from a tool's input schema (properties and required); true when it had one.

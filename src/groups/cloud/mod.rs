@@ -7,6 +7,7 @@ mod account;
 mod branches;
 mod logs;
 mod projects;
+pub(crate) mod through_api;
 
 use crate::failure::Failure;
 use crate::server::SupamcpServer;

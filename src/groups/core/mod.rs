@@ -2,8 +2,8 @@
 //! spilled results, the audit log). Declarations only; the work is in `pg`, `spill` and `audit`.
 
 mod connection;
-mod schema;
-mod sql;
+pub(crate) mod schema;
+pub(crate) mod sql;
 mod stats;
 
 use crate::server::SupamcpServer;

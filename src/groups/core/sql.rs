@@ -66,7 +66,11 @@ const CONSENT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Refuses SQL that destroys data unless it is confirmed: by `confirm: true`, or by the user through
 /// elicitation when the client offers it.
-async fn confirm_destruction(sql: &str, confirmed: bool, peer: &rmcp::Peer<RoleServer>) -> Result<(), Failure> {
+pub(crate) async fn confirm_destruction(
+    sql: &str,
+    confirmed: bool,
+    peer: &rmcp::Peer<RoleServer>,
+) -> Result<(), Failure> {
     let found = destructive_statements(sql);
     if found.is_empty() || confirmed {
         return Ok(());

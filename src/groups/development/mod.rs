@@ -5,7 +5,7 @@
 
 mod config;
 mod keys;
-mod types;
+pub(crate) mod types;
 
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
@@ -24,7 +24,7 @@ impl SupamcpServer {
 
     /// The file `write_to` names, where a tool may write it (`fsutil::output_file`: inside the working directory
     /// unless allow_absolute_paths; an existing file only with `confirm`); `None` without write_to.
-    fn write_target(&self, write_to: Option<&str>, confirm: bool) -> Result<Option<PathBuf>, Failure> {
+    pub(crate) fn write_target(&self, write_to: Option<&str>, confirm: bool) -> Result<Option<PathBuf>, Failure> {
         let allow = self.state.settings.allow_absolute_paths;
         write_to.map(|raw| crate::fsutil::output_file(raw, "write_to", confirm, allow)).transpose()
     }

@@ -86,19 +86,19 @@ pub struct ProjectParams {
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
-struct ProjectUrlReply {
+pub(crate) struct ProjectUrlReply {
     /// The URL client apps use (Kong / the API gateway), e.g. https://supabase.example.com.
-    url: String,
+    pub(crate) url: String,
     /// `config` or the .env variable it came from.
-    source: String,
+    pub(crate) source: String,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
-struct PublishableKeysReply {
+pub(crate) struct PublishableKeysReply {
     /// Keys a browser app may hold: the anon JWT and the sb_publishable_ key.
-    keys: Vec<PublicKey>,
+    pub(crate) keys: Vec<PublicKey>,
     /// Values found but not returned because they grant more than public access.
-    withheld: Vec<Withheld>,
+    pub(crate) withheld: Vec<Withheld>,
 }
 
 fn encoded(reply: &impl Serialize) -> Result<serde_json::Value, crate::failure::Failure> {
@@ -136,40 +136,7 @@ impl SupamcpServer {
                 detect_one_to_one: params.detect_one_to_one_relationships,
             };
             let text = typegen::render(&catalog, &options);
-            let (written_to, backup) = match &target {
-                Some(path) => {
-                    // Types are source code: a new file is 0644, an existing one keeps its mode.
-                    let backup = backup_and_write_mode(path, &text, 0o644)?;
-                    (Some(path.display().to_string()), backup.map(|b| b.display().to_string()))
-                }
-                None => (None, None),
-            };
-            let mut writer = self.state.spill.writer(PREVIEW_LINES);
-            writer.start(vec![ColumnInfo { name: "line".into(), type_name: "text".into() }]);
-            for line in text.lines() {
-                writer.push(vec![serde_json::Value::String(line.to_string())])?;
-            }
-            let lines = writer.rows_written();
-            let (types, spilled) = match writer.finish()? {
-                WrittenResult::Inline { .. } => (Some(text.clone()), None),
-                WrittenResult::Spilled(s) => {
-                    let preview =
-                        s.preview.into_iter().flatten().map(|v| v.as_str().unwrap_or_default().to_string()).collect();
-                    tracing::info!(handle = %s.handle, path = %s.path.display(), "generated types spilled to a file");
-                    let uri = crate::server::resources::result_uri(&s.handle, 0);
-                    (None, Some(TypesSpill { handle: s.handle, uri, preview }))
-                }
-            };
-            let reply = TypesReply {
-                schemas: catalog.schemas.clone(),
-                bytes: text.len() as u64,
-                lines,
-                types,
-                spilled,
-                written_to,
-                backup,
-            };
-            Ok(fenced_structured("generated types", encoded(&reply)?))
+            self.types_reply(catalog.schemas.clone(), text, target.as_deref())
         });
         Ok(heartbeat(&context, "generate_typescript_types", work).await)
     }
@@ -275,4 +242,41 @@ fn read_env(params: &ProjectParams) -> Result<Option<crate::supabase::env::EnvFi
         return Ok(None);
     }
     load_env(params.env_text.as_deref(), params.env_path.as_deref()).map(Some)
+}
+
+impl SupamcpServer {
+    /// The reply for generated types: written to `target` when given, inline, or spilled with a preview.
+    pub(crate) fn types_reply(
+        &self,
+        schemas: Vec<String>,
+        text: String,
+        target: Option<&std::path::Path>,
+    ) -> Result<CallToolResult, crate::failure::Failure> {
+        let (written_to, backup) = match target {
+            Some(path) => {
+                // Types are source code: a new file is 0644, an existing one keeps its mode.
+                let backup = backup_and_write_mode(path, &text, 0o644)?;
+                (Some(path.display().to_string()), backup.map(|b| b.display().to_string()))
+            }
+            None => (None, None),
+        };
+        let mut writer = self.state.spill.writer(PREVIEW_LINES);
+        writer.start(vec![ColumnInfo { name: "line".into(), type_name: "text".into() }]);
+        for line in text.lines() {
+            writer.push(vec![serde_json::Value::String(line.to_string())])?;
+        }
+        let lines = writer.rows_written();
+        let (types, spilled) = match writer.finish()? {
+            WrittenResult::Inline { .. } => (Some(text.clone()), None),
+            WrittenResult::Spilled(s) => {
+                let preview =
+                    s.preview.into_iter().flatten().map(|v| v.as_str().unwrap_or_default().to_string()).collect();
+                tracing::info!(handle = %s.handle, path = %s.path.display(), "generated types spilled to a file");
+                let uri = crate::server::resources::result_uri(&s.handle, 0);
+                (None, Some(TypesSpill { handle: s.handle, uri, preview }))
+            }
+        };
+        let reply = TypesReply { schemas, bytes: text.len() as u64, lines, types, spilled, written_to, backup };
+        Ok(fenced_structured("generated types", encoded(&reply)?))
+    }
 }

@@ -18,7 +18,7 @@ pub(super) struct InlineMigration<'a> {
 }
 
 /// The refusal for a call that gives neither form, or parts of both.
-pub(super) fn mode_failure() -> Failure {
+pub(crate) fn mode_failure() -> Failure {
     Failure::new(
         "apply_migration needs either version, or name and query",
         "version applies an existing migration file; name + query writes a new one and applies it",

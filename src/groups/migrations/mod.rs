@@ -1,11 +1,11 @@
 //! Group `migrations`: Supabase CLI-compatible migration files and history. Declarations only; the work is in
 //! `crate::migrate`.
 
-mod apply;
-mod apply_inline;
+pub(crate) mod apply;
+pub(crate) mod apply_inline;
 mod copy;
 mod diff;
-mod history;
+pub(crate) mod history;
 
 use crate::failure::Failure;
 use crate::migrate::files::{self, MigrationFile};

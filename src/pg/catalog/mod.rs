@@ -9,7 +9,7 @@ pub use schema_doc::{SchemaDocument, schema_document, schema_exists};
 
 use crate::failure::Failure;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio_postgres::GenericClient;
 use tokio_postgres::types::{ToSql, Type};
 
@@ -79,7 +79,7 @@ pub async fn list_schemas(client: &impl GenericClient, include_internal: bool) -
         .collect())
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct TableRow {
     pub schema: String,
     pub name: String,
@@ -101,19 +101,42 @@ pub struct TableFilter {
     pub offset: i64,
 }
 
-pub async fn list_tables(client: &impl GenericClient, filter: &TableFilter) -> Result<(Vec<TableRow>, i64), Failure> {
-    let sql = format!(
-        "select n.nspname::text, c.relname::text, \
-           case c.relkind when 'p' then 'partitioned table' when 'f' then 'foreign table' else 'table' end, \
-           c.relrowsecurity, case when c.reltuples < 0 then null else c.reltuples::int8 end, \
-           pg_total_relation_size(c.oid), obj_description(c.oid, 'pg_class'), count(*) over () \
+/// The table list query; its columns are named as [`TableRow`]'s fields (plus `total`), so the same SQL
+/// serves a connection (read by position) and the Management API (read by name).
+pub fn list_tables_sql() -> String {
+    format!(
+        "select n.nspname::text as schema, c.relname::text as name, \
+           case c.relkind when 'p' then 'partitioned table' when 'f' then 'foreign table' else 'table' end as kind, \
+           c.relrowsecurity as rls_enabled, \
+           case when c.reltuples < 0 then null else c.reltuples::int8 end as estimated_rows, \
+           pg_total_relation_size(c.oid) as size_bytes, obj_description(c.oid, 'pg_class') as comment, \
+           count(*) over () as total \
          from pg_class c join pg_namespace n on n.oid = c.relnamespace \
          where c.relkind in ('r','p','f') and not c.relispartition and {SYSTEM_SCHEMA_FILTER} \
            and ($1::text[] is null or n.nspname = any($1)) \
            and ($1::text[] is not null or $2 or not n.nspname = any($3)) \
            and ($4::text is null or strpos(lower(c.relname), lower($4)) > 0) \
          order by 1, 2 limit $5 offset $6"
-    );
+    )
+}
+
+/// The values of [`list_tables_sql`]'s parameters, as JSON (for the Management API).
+pub fn list_tables_parameters(filter: &TableFilter) -> Vec<serde_json::Value> {
+    serde_json::json!([
+        filter.schemas,
+        filter.include_internal,
+        internal_list(),
+        filter.name_contains,
+        filter.limit,
+        filter.offset
+    ])
+    .as_array()
+    .cloned()
+    .unwrap_or_default()
+}
+
+pub async fn list_tables(client: &impl GenericClient, filter: &TableFilter) -> Result<(Vec<TableRow>, i64), Failure> {
+    let sql = list_tables_sql();
     let internal = internal_list();
     let rows = client
         .query_typed(
@@ -145,7 +168,7 @@ pub async fn list_tables(client: &impl GenericClient, filter: &TableFilter) -> R
     Ok((tables, total))
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct ExtensionRow {
     pub name: String,
     pub installed_version: Option<String>,
@@ -154,17 +177,21 @@ pub struct ExtensionRow {
     pub comment: Option<String>,
 }
 
+/// The extension list query ($1: include the available ones); columns named as [`ExtensionRow`]'s fields.
+pub const LIST_EXTENSIONS_SQL: &str = "select a.name::text as name, e.extversion::text as installed_version, \
+       a.default_version::text as default_version, n.nspname::text as schema, a.comment as comment \
+     from pg_available_extensions a \
+     left join pg_extension e on e.extname = a.name \
+     left join pg_namespace n on n.oid = e.extnamespace \
+     where $1 or e.oid is not null order by (e.oid is null), a.name";
+
 /// Installed extensions, and with `include_available` those the server could install.
 pub async fn list_extensions(
     client: &impl GenericClient,
     include_available: bool,
 ) -> Result<Vec<ExtensionRow>, Failure> {
-    let sql = "select a.name::text, e.extversion::text, a.default_version::text, n.nspname::text, a.comment \
-               from pg_available_extensions a \
-               left join pg_extension e on e.extname = a.name \
-               left join pg_namespace n on n.oid = e.extnamespace \
-               where $1 or e.oid is not null order by (e.oid is null), a.name";
-    let rows = client.query_typed(sql, &[(&include_available, Type::BOOL)]).await.map_err(query_failure)?;
+    let rows =
+        client.query_typed(LIST_EXTENSIONS_SQL, &[(&include_available, Type::BOOL)]).await.map_err(query_failure)?;
     Ok(rows
         .iter()
         .map(|r| ExtensionRow {

@@ -1,11 +1,12 @@
 //! The Supabase Management API (`api.supabase.com`, or `--api-url`): one client for every caller (the cloud
-//! group, the storage config tools, and later the SQL tools through `/database/query`). A bearer personal
+//! group, the storage config tools, and the SQL tools through `/database/query` when only a token is configured). A bearer personal
 //! access token; 401/403/404/422 turned into what/why/fix failures; 429 retried after its Retry-After (a
 //! refused request did nothing, so any method may be sent again); the token never appears in a failure or a
 //! log line. No rmcp here: typed values and `Failure`s only.
 
 pub mod auth_config;
 pub mod branches;
+pub mod database;
 pub mod logs;
 pub mod projects;
 pub mod types;
@@ -148,20 +149,6 @@ impl ManagementApi {
                 format!("{e} (HTTP {})", reply.status.as_u16()),
                 format!("check that {} is the Supabase Management API (--api-url)", self.base),
             )
-        })
-    }
-
-    /// Runs `sql` on the project's database through `POST /v1/projects/{ref}/database/query` and returns its rows
-    /// as JSON objects. `read_only` asks the API to run it as its read-only role.
-    pub async fn database_query(&self, reference: &str, sql: &str, read_only: bool) -> Result<Vec<Value>, Failure> {
-        let path = format!("/v1/projects/{}/database/query", segment(reference));
-        let body = serde_json::json!({ "query": sql, "read_only": read_only });
-        let what = format!("run SQL on project {reference} through the Management API");
-        let rows: Value = self.post_json(&path, &body, &what).await?;
-        Ok(match rows {
-            Value::Array(rows) => rows,
-            Value::Null => Vec::new(),
-            other => vec![other],
         })
     }
 

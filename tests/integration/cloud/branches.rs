@@ -90,13 +90,14 @@ async fn database_query_returns_real_rows_and_read_only_refuses_writes() {
     let db = support::fresh_database("cloud_query").await;
     let fake = Fake::with_database(db.client().await).await;
     let api = ManagementApi::new(&fake.url, Some(&Secret::new(TOKEN))).unwrap();
-    let rows = api.database_query(PROJECT, "select 41 + 1 as answer, current_database() as db", true).await.unwrap();
-    assert_eq!(rows, vec![json!({ "answer": "42", "db": db.name })]);
-    api.database_query(PROJECT, "create table public.notes (id int); insert into public.notes values (7)", false)
+    let rows =
+        api.database_query(PROJECT, "select 41 + 1 as answer, current_database() as db", &[], true).await.unwrap();
+    assert_eq!(rows, vec![json!({ "answer": 42, "db": db.name })]);
+    api.database_query(PROJECT, "create table public.notes (id int); insert into public.notes values (7)", &[], false)
         .await
         .unwrap();
-    let refused = api.database_query(PROJECT, "insert into public.notes values (8)", true).await.unwrap_err();
+    let refused = api.database_query(PROJECT, "insert into public.notes values (8)", &[], true).await.unwrap_err();
     assert!(refused.why.contains("read-only transaction") && refused.why.contains("HTTP 400"), "{refused}");
-    let rows = api.database_query(PROJECT, "select id from public.notes", true).await.unwrap();
-    assert_eq!(rows, vec![json!({ "id": "7" })]);
+    let rows = api.database_query(PROJECT, "select id from public.notes", &[], true).await.unwrap();
+    assert_eq!(rows, vec![json!({ "id": 7 })]);
 }

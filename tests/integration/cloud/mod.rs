@@ -9,6 +9,7 @@ mod account;
 mod branches;
 mod faults;
 mod scoped;
+mod through_api;
 
 use crate::management_fake::Fake;
 use crate::mcp_client::{self, Server};

@@ -56,8 +56,8 @@ async fn handle(AxState(app): AxState<App>, method: Method, uri: Uri, headers: H
         }
     }
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    if let (&Method::POST, ["v1", "projects", reference, "database", "query"]) = (&method, segments.as_slice()) {
-        return query_database(&app, reference, &body).await;
+    if let ["v1", "projects", reference, "database", "query" | "migrations", ..] = segments.as_slice() {
+        return database_route(&app, &method, reference, &segments[3..], &body).await;
     }
     let mut state = app.state.lock().unwrap();
     route(&mut state, &method, &segments, &query, &body)
@@ -115,6 +115,15 @@ fn route(
                 state.reads_until_up.insert((*reference).to_owned(), 2);
             }
             StatusCode::OK.into_response()
+        }
+        ("GET", ["v1", "projects", reference, "types", "typescript"]) if state.project_mut(reference).is_some() => {
+            super::database::typescript(query.get("included_schemas"))
+        }
+        ("GET", ["v1", "projects", reference, "api-keys"]) if state.project_mut(reference).is_some() => {
+            super::database::api_keys(reference)
+        }
+        ("GET", ["v1", "projects", reference, "advisors", kind]) if state.project_mut(reference).is_some() => {
+            super::database::advisors(kind)
         }
         ("GET", ["v1", "projects", reference, "health"]) => {
             let Some(project) = state.projects.iter().find(|p| p["id"] == *reference) else {
@@ -325,42 +334,18 @@ fn read_run(state: &mut State, reference: &str, run_id: &str) -> Response {
     )
 }
 
-async fn query_database(app: &App, reference: &str, body: &Value) -> Response {
+async fn database_route(app: &App, method: &Method, reference: &str, rest: &[&str], body: &Value) -> Response {
     if app.state.lock().unwrap().projects.iter().all(|p| p["id"] != reference) {
         return message(StatusCode::NOT_FOUND, "Project not found");
     }
     let Some(database) = &app.database else {
         return message(StatusCode::BAD_REQUEST, "Failed to run sql query: no database");
     };
-    let Some(sql) = body["query"].as_str() else {
-        return message(StatusCode::BAD_REQUEST, "query is required");
-    };
-    let read_only = body["read_only"].as_bool().unwrap_or(false);
-    let client = database.lock().await;
-    let begin = if read_only { "BEGIN READ ONLY" } else { "BEGIN" };
-    client.batch_execute(begin).await.unwrap();
-    match client.simple_query(sql).await {
-        Ok(messages) => {
-            client.batch_execute("COMMIT").await.unwrap();
-            let mut rows = Vec::new();
-            for message in messages {
-                if let tokio_postgres::SimpleQueryMessage::RowDescription(_) = message {
-                    rows.clear();
-                }
-                if let tokio_postgres::SimpleQueryMessage::Row(row) = message {
-                    let mut object = serde_json::Map::new();
-                    for (i, column) in row.columns().iter().enumerate() {
-                        object.insert(column.name().to_owned(), row.get(i).map_or(Value::Null, |v| json!(v)));
-                    }
-                    rows.push(Value::Object(object));
-                }
-            }
-            reply(StatusCode::CREATED, json!(rows))
-        }
-        Err(error) => {
-            client.batch_execute("ROLLBACK").await.unwrap();
-            let detail = error.as_db_error().map_or_else(|| error.to_string(), |e| e.message().to_owned());
-            message(StatusCode::BAD_REQUEST, &format!("Failed to run sql query: ERROR:  {detail}"))
-        }
+    match (method.as_str(), rest) {
+        ("POST", ["database", "query"]) => super::database::query(database, body, false).await,
+        ("POST", ["database", "query", "read-only"]) => super::database::query(database, body, true).await,
+        ("GET", ["database", "migrations"]) => super::database::migrations(database).await,
+        ("POST", ["database", "migrations"]) => super::database::apply_migration(database, body).await,
+        _ => message(StatusCode::NOT_FOUND, "Cannot find that database route"),
     }
 }
