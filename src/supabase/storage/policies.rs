@@ -6,49 +6,15 @@
 
 use crate::failure::Failure;
 use crate::pg::ident::{quote_ident, quote_literal};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// A policy on storage.objects as PostgreSQL shows it.
-#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
-pub struct StoragePolicy {
-    pub name: String,
-    /// SELECT, INSERT, UPDATE, DELETE or ALL.
-    pub command: String,
-    pub roles: Vec<String>,
-    pub permissive: bool,
-    /// The USING expression.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub using: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub with_check: Option<String>,
-}
+pub use crate::pg::catalog::policies::TablePolicy as StoragePolicy;
 
 /// The policies on storage.objects, only those whose expressions name `bucket` when given.
 pub async fn list(client: &tokio_postgres::Client, bucket: Option<&str>) -> Result<Vec<StoragePolicy>, Failure> {
     let pattern = bucket.map(|b| format!("%{}%", quote_literal(b)));
-    let rows = client
-        .query(
-            "select policyname::text, cmd::text, roles::text[], permissive = 'PERMISSIVE', qual, with_check \
-             from pg_catalog.pg_policies where schemaname = 'storage' and tablename = 'objects' \
-             and ($1::text is null or coalesce(qual, '') || ' ' || coalesce(with_check, '') like $1) \
-             order by policyname",
-            &[&pattern],
-        )
-        .await
-        .map_err(crate::pg::catalog::query_failure)?;
-    rows.iter()
-        .map(|row| {
-            Ok(StoragePolicy {
-                name: row.try_get(0)?,
-                command: row.try_get(1)?,
-                roles: row.try_get(2)?,
-                permissive: row.try_get(3)?,
-                using: row.try_get(4)?,
-                with_check: row.try_get(5)?,
-            })
-        })
-        .collect::<Result<_, tokio_postgres::Error>>()
-        .map_err(crate::pg::catalog::query_failure)
+    crate::pg::catalog::policies::table_policies(client, "storage", "objects", pattern.as_deref()).await
 }
 
 // A policy template: public_read (anyone reads), authenticated_upload_own_folder (signed-in users upload into
