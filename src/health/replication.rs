@@ -125,7 +125,13 @@ pub fn slot_alerts(slots: &[Slot], t: &Thresholds) -> Vec<Alert> {
 pub fn capacity_alerts(capacity: &Capacity) -> Vec<Alert> {
     let mut alerts = Vec::new();
     for (check, what, used, max, setting) in [
-        ("replication_slots_full", "replication slots", capacity.slots_used, capacity.max_replication_slots, "max_replication_slots"),
+        (
+            "replication_slots_full",
+            "replication slots",
+            capacity.slots_used,
+            capacity.max_replication_slots,
+            "max_replication_slots",
+        ),
         ("wal_senders_full", "WAL senders", capacity.wal_senders_used, capacity.max_wal_senders, "max_wal_senders"),
     ] {
         let free = max - used;

@@ -120,11 +120,8 @@ impl SupamcpServer {
             let allow = self.state.settings.allow_absolute_paths;
             let directory = crate::fsutil::output_dir(&params.directory, "directory", allow)?;
             let database = self.state.databases.get(params.instance.as_deref())?;
-            let generated = Generated {
-                name: &format!("storage_policy_{bucket}"),
-                up: &migration.up,
-                down: &migration.down,
-            };
+            let generated =
+                Generated { name: &format!("storage_policy_{bucket}"), up: &migration.up, down: &migration.down };
             match generated::write_and_apply(&database, &directory, generated, false).await {
                 Ok(applied) => Ok(CreatePolicyReply {
                     policies: migration.names,

@@ -59,7 +59,8 @@ pub fn migration(
 ) -> Result<PolicyMigration, Failure> {
     let policy = |suffix: &str, command: &str, using: Option<String>, check: Option<String>| {
         let name = format!("{prefix} {suffix}");
-        let mut sql = format!("create policy {} on realtime.messages for {command} to authenticated", quote_ident(&name));
+        let mut sql =
+            format!("create policy {} on realtime.messages for {command} to authenticated", quote_ident(&name));
         if let Some(using) = using {
             sql.push_str(&format!("\n  using ({using})"));
         }
@@ -112,11 +113,8 @@ mod tests {
 
     #[test]
     fn templates_test_the_topic_and_quote_what_they_are_given() {
-        let members = Membership {
-            table: "rooms.members".into(),
-            user_column: "user_id".into(),
-            topic_column: "Topic".into(),
-        };
+        let members =
+            Membership { table: "rooms.members".into(), user_column: "user_id".into(), topic_column: "Topic".into() };
         let read = migration(Template::TopicMembersRead, "chat", Some(&members), "user:").unwrap();
         assert!(read.up.contains("from rooms.members m where m.user_id = (select auth.uid()) and m.\"Topic\""));
         assert_eq!(read.down, "drop policy if exists \"chat members read\" on realtime.messages;\n");

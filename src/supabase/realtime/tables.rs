@@ -135,7 +135,11 @@ impl PublicationPlan {
 /// anything that is not an ordinary or partitioned table.
 async fn resolve(client: &tokio_postgres::Client, names: &[String]) -> Result<Vec<u32>, Failure> {
     if names.is_empty() {
-        return Err(Failure::new("no table was named", "tables lists the tables to change", "pass tables: [\"todos\"]"));
+        return Err(Failure::new(
+            "no table was named",
+            "tables lists the tables to change",
+            "pass tables: [\"todos\"]",
+        ));
     }
     let mut oids = Vec::new();
     for name in names {
@@ -183,7 +187,11 @@ fn identity_clause(identity: &str, index: Option<&str>) -> String {
 }
 
 /// The migration that applies `change` to `names`.
-pub async fn plan(client: &tokio_postgres::Client, names: &[String], change: Change) -> Result<PublicationPlan, Failure> {
+pub async fn plan(
+    client: &tokio_postgres::Client,
+    names: &[String],
+    change: Change,
+) -> Result<PublicationPlan, Failure> {
     let report = list(client).await?;
     if report.all_tables {
         return Err(Failure::new(
