@@ -116,7 +116,7 @@ mod tests {
         let members =
             Membership { table: "rooms.members".into(), user_column: "user_id".into(), topic_column: "Topic".into() };
         let read = migration(Template::TopicMembersRead, "chat", Some(&members), "user:").unwrap();
-        assert!(read.up.contains("from rooms.members m where m.user_id = (select auth.uid()) and m.\"Topic\""));
+        assert!(read.up.contains(r#"from "rooms"."members" m where m."user_id" = (select auth.uid()) and m."Topic""#));
         assert_eq!(read.down, "drop policy if exists \"chat members read\" on realtime.messages;\n");
         assert!(migration(Template::TopicMembersRead, "chat", None, "user:").is_err());
         let own = migration(Template::OwnTopicSend, "p", None, "it's:").unwrap();

@@ -54,10 +54,10 @@ const TABLES_SQL: &str = "with t as ( \
     (select count(*) from pg_catalog.pg_policies p where p.schemaname = t.schema and p.tablename = t.name \
        and p.cmd in ('SELECT', 'ALL')), \
     array(select a.attname::text from pg_catalog.pg_attribute a where a.attrelid = t.oid and a.attnum > 0 \
-      and not a.attisdropped and ((t.relreplident = 'f' and not t.relrowsecurity) or a.attnum = any(( \
-        select i.indkey::int2[] from pg_catalog.pg_index i where i.indrelid = t.oid \
+      and not a.attisdropped and ((t.relreplident = 'f' and not t.relrowsecurity) or exists ( \
+        select 1 from pg_catalog.pg_index i where i.indrelid = t.oid and a.attnum = any(i.indkey::int2[]) \
           and case when t.relreplident = 'i' and not t.relrowsecurity then i.indisreplident \
-                   when t.relreplident = 'n' then false else i.indisprimary end limit 1))) \
+                   when t.relreplident = 'n' then false else i.indisprimary end)) \
       order by a.attnum), \
     (select ic.relname::text from pg_catalog.pg_index i join pg_catalog.pg_class ic on ic.oid = i.indexrelid \
        where i.indrelid = t.oid and i.indisreplident) \

@@ -5,13 +5,14 @@
 //! branches (422 where branching is off; CREATING_PROJECT → MIGRATIONS_PASSED → FUNCTIONS_DEPLOYED) whose
 //! merge/reset/push start workflow runs (`/v1/projects/{ref}/actions/{id}`: steps RUNNING → EXITED, or a DEAD
 //! migrate step with a log when `fail_next_run`), the branch diff, `analytics/endpoints/logs.all` rows per
-//! `source`, health, backups, and `database/query` running the SQL on a real PostgreSQL database (read-only
+//! `source`, health, backups, auth and realtime config, and `database/query` running the SQL on a real PostgreSQL database (read-only
 //! in a READ ONLY transaction). Faults: the next N requests get 429 with a Retry-After.
 //!
 //! Include it with `#[path = "../support/management_fake/mod.rs"] mod management_fake;`.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod auth_config;
+mod realtime_config;
 mod routes;
 
 use serde_json::{Value, json};
@@ -56,6 +57,8 @@ pub struct State {
     pub log_queries: Vec<BTreeMap<String, String>>,
     /// Auth config per project ref (`config/auth`), made on first read.
     pub auth_configs: BTreeMap<String, Value>,
+    /// Realtime config per project ref (`config/realtime`), made on first read.
+    pub realtime_configs: BTreeMap<String, Value>,
     pub next_id: u64,
 }
 
