@@ -9,41 +9,33 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// Realtime's settings on a cloud project; a field left out is not changed.
+// Realtime's settings on a cloud project; a field left out is not changed.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RealtimeConfigPatch {
-    /// Only private channels (authorized by RLS on realtime.messages); public channels are refused.
+    // Only private channels (RLS on realtime.messages); public ones are refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_only: Option<bool>,
-    /// Database connections Realtime keeps for the project.
+    // Database connections Realtime keeps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_pool: Option<i64>,
-    /// Concurrent clients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_concurrent_users: Option<i64>,
-    /// Messages per second across the project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_events_per_second: Option<i64>,
-    /// Bytes per second across the project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_bytes_per_second: Option<i64>,
-    /// Channels one client may join.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_channels_per_client: Option<i64>,
-    /// Channel joins per second.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_joins_per_second: Option<i64>,
-    /// Presence messages per second.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_presence_events_per_second: Option<i64>,
-    /// Largest message payload, KB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_payload_size_in_kb: Option<i64>,
-    /// Realtime turned off for the project.
+    // Realtime turned off for the project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspend: Option<bool>,
-    /// Presence available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presence_enabled: Option<bool>,
 }
