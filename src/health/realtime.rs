@@ -77,7 +77,8 @@ pub struct RealtimeThresholds {
     pub subscription_rows_warning: i64,
 }
 
-fn warning(check: &'static str, message: String, fix: &str) -> Alert {
+/// A warning without a measured value.
+fn alert(check: &'static str, message: String, fix: &str) -> Alert {
     Alert { check, severity: Severity::Warning, message, value: 0.0, threshold: 0.0, unit: "", fix: fix.to_owned() }
 }
 
@@ -136,12 +137,12 @@ pub async fn check(
     alerts.extend(replication::slot_alerts(&other_slots, t));
     let streamed = publications.iter().find(|p| p.name == "supabase_realtime").map(|p| p.tables);
     match streamed {
-        None => alerts.push(warning(
+        None => alerts.push(alert(
             "realtime_publication",
             "publication supabase_realtime is missing: no table streams Postgres Changes".to_owned(),
             "enable_realtime creates it (as Supabase does) and adds the tables",
         )),
-        Some(tables) if tables > 0 && !changes_connected && capacity.wal_level == "logical" => alerts.push(warning(
+        Some(tables) if tables > 0 && !changes_connected && capacity.wal_level == "logical" => alerts.push(alert(
             "realtime_not_connected",
             format!(
                 "{tables} table(s) are published but Realtime holds no {CHANGES_SLOT}: no client is subscribed to \

@@ -123,37 +123,42 @@ pub fn slot_alerts(slots: &[Slot], t: &Thresholds) -> Vec<Alert> {
 
 /// Alerts when no replication slot or WAL sender is left free (Realtime needs one of each per connection).
 pub fn capacity_alerts(capacity: &Capacity) -> Vec<Alert> {
-    let mut alerts = Vec::new();
-    for (check, what, used, max, setting) in [
-        (
+    let (slots, senders) = (capacity.slots_used, capacity.wal_senders_used);
+    [
+        capacity_alert(
             "replication_slots_full",
             "replication slots",
-            capacity.slots_used,
+            slots,
             capacity.max_replication_slots,
             "max_replication_slots",
         ),
-        ("wal_senders_full", "WAL senders", capacity.wal_senders_used, capacity.max_wal_senders, "max_wal_senders"),
-    ] {
-        let free = max - used;
-        if free > 1 {
-            continue;
-        }
-        let severity = if free <= 0 { Severity::Critical } else { Severity::Warning };
-        alerts.push(Alert {
-            check,
-            severity,
-            message: format!("{used} of {max} {what} in use: {free} left for Realtime and other consumers"),
-            value: f64::from(free),
-            threshold: 1.0,
-            unit: "free",
-            fix: format!(
-                "drop slots nobody reads (pg_drop_replication_slot) or raise {setting} (ALTER SYSTEM SET {setting} = {}; \
-                 then restart PostgreSQL)",
-                max + 5
-            ),
-        });
+        capacity_alert("wal_senders_full", "WAL senders", senders, capacity.max_wal_senders, "max_wal_senders"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The alert of one limit with at most one free place left.
+fn capacity_alert(check: &'static str, what: &str, used: i32, max: i32, setting: &str) -> Option<Alert> {
+    let free = max - used;
+    if free > 1 {
+        return None;
     }
-    alerts
+    let severity = if free <= 0 { Severity::Critical } else { Severity::Warning };
+    Some(Alert {
+        check,
+        severity,
+        message: format!("{used} of {max} {what} in use: {free} left for Realtime and other consumers"),
+        value: f64::from(free),
+        threshold: 1.0,
+        unit: "free",
+        fix: format!(
+            "drop slots nobody reads (pg_drop_replication_slot) or raise {setting} (ALTER SYSTEM SET {setting} = {}; \
+             then restart PostgreSQL)",
+            max + 5
+        ),
+    })
 }
 
 /// The alert when logical decoding is off: no Postgres Changes, no Broadcast from Database.

@@ -6,6 +6,7 @@
 pub mod broadcast;
 pub mod policies;
 pub mod tables;
+pub mod tenants;
 
 /// The publication Postgres Changes streams.
 pub const PUBLICATION: &str = "supabase_realtime";

@@ -70,5 +70,28 @@ async fn a_cloud_projects_realtime_settings_are_read_and_changed() {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let server = mcp_client::start_with_env(&["--features", "realtime", "--database-url", &url], &env).await;
     let self_hosted = server.err("get_realtime_config", json!({})).await;
-    assert!(self_hosted.contains("_realtime.tenants"), "{self_hosted}");
+    assert!(self_hosted.contains("_realtime.tenants"), "no tenant table: the cloud failure says where: {self_hosted}");
+
+    // The tenant row self-hosted Realtime seeds, read without its secrets.
+    db.admin()
+        .await
+        .batch_execute(
+            "create table _realtime.tenants (id uuid primary key default gen_random_uuid(), name text, \
+               external_id text unique, jwt_secret text, jwt_jwks jsonb, max_concurrent_users int, \
+               max_events_per_second int, suspend boolean, private_only boolean);
+             insert into _realtime.tenants (name, external_id, jwt_secret, max_concurrent_users, \
+               max_events_per_second, suspend, private_only) \
+               values ('realtime-dev', 'realtime-dev', 'encrypted-jwt-secret-value', 200, 100, false, false);",
+        )
+        .await
+        .unwrap();
+    let call = server.call("get_realtime_config", json!({})).await;
+    assert!(!mcp_client::text(&call).contains("encrypted-jwt-secret-value"));
+    assert!(mcp_client::text(&call).contains("<untrusted-data-"), "rows from the database are fenced");
+    let tenants = call.structured_content.unwrap();
+    let tenant = &tenants["tenants"][0];
+    assert_eq!(tenant["external_id"], "realtime-dev", "{tenants}");
+    assert_eq!(tenant["max_concurrent_users"], 200);
+    assert!(tenant.get("jwt_secret").is_none() && tenant.get("jwt_jwks").is_none(), "{tenant}");
+    assert!(tenants["note"].as_str().unwrap().contains("self-hosted"));
 }
