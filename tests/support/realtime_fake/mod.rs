@@ -10,7 +10,7 @@
 //! Faults: the next requests get given statuses (5xx, 429).
 //!
 //! Include it with `#[path = "../support/realtime_fake/mod.rs"] mod realtime_fake;`.
-#![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::result_large_err)]
 
 use axum::Router;
 use axum::body::Bytes;
