@@ -62,3 +62,41 @@ pub async fn rls_enabled(client: &tokio_postgres::Client, relation: &str) -> Res
         .map_err(query_failure)?;
     row.map(|row| row.try_get(0)).transpose().map_err(query_failure).map(|rls| rls.unwrap_or(false))
 }
+
+/// One policy to create: `roles` is SQL text (`public`, `authenticated`, quoted names).
+#[derive(Clone, Debug)]
+pub struct NewPolicy {
+    pub name: String,
+    pub command: String,
+    pub roles: String,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+}
+
+/// The migration of generated policies: the up SQL, the down SQL and the policy names.
+#[derive(Clone, Debug)]
+pub struct PolicyMigration {
+    pub up: String,
+    pub down: String,
+    pub names: Vec<String>,
+}
+
+/// CREATE POLICY statements for `policies` on `table` (SQL text, e.g. `storage.objects`), and the DROP POLICY
+/// IF EXISTS statements that undo them.
+pub fn policy_migration(table: &str, policies: Vec<NewPolicy>) -> PolicyMigration {
+    let mut migration = PolicyMigration { up: String::new(), down: String::new(), names: Vec::new() };
+    for policy in policies {
+        let name = crate::pg::ident::quote_ident(&policy.name);
+        migration.up.push_str(&format!("create policy {name} on {table} for {} to {}", policy.command, policy.roles));
+        if let Some(using) = &policy.using {
+            migration.up.push_str(&format!("\n  using ({using})"));
+        }
+        if let Some(check) = &policy.with_check {
+            migration.up.push_str(&format!("\n  with check ({check})"));
+        }
+        migration.up.push_str(";\n");
+        migration.down.push_str(&format!("drop policy if exists {name} on {table};\n"));
+        migration.names.push(policy.name);
+    }
+    migration
+}

@@ -28,13 +28,8 @@ pub struct Membership {
     pub topic_column: String,
 }
 
-/// The migration of a template.
-#[derive(Clone, Debug)]
-pub struct PolicyMigration {
-    pub up: String,
-    pub down: String,
-    pub names: Vec<String>,
-}
+pub use crate::pg::catalog::policies::PolicyMigration;
+use crate::pg::catalog::policies::{NewPolicy, policy_migration};
 
 const TOPIC: &str = "(select realtime.topic())";
 const USER: &str = "(select auth.uid())";
@@ -57,18 +52,12 @@ pub fn migration(
     membership: Option<&Membership>,
     topic_prefix: &str,
 ) -> Result<PolicyMigration, Failure> {
-    let policy = |suffix: &str, command: &str, using: Option<String>, check: Option<String>| {
-        let name = format!("{prefix} {suffix}");
-        let mut sql =
-            format!("create policy {} on realtime.messages for {command} to authenticated", quote_ident(&name));
-        if let Some(using) = using {
-            sql.push_str(&format!("\n  using ({using})"));
-        }
-        if let Some(check) = check {
-            sql.push_str(&format!("\n  with check ({check})"));
-        }
-        sql.push_str(";\n");
-        (name, sql)
+    let policy = |suffix: &str, command: &str, using: Option<String>, with_check: Option<String>| NewPolicy {
+        name: format!("{prefix} {suffix}"),
+        command: command.to_owned(),
+        roles: "authenticated".to_owned(),
+        using,
+        with_check,
     };
     let policies = match template {
         Template::TopicMembersRead => {
@@ -100,11 +89,7 @@ pub fn migration(
             ]
         }
     };
-    let names: Vec<String> = policies.iter().map(|(name, _)| name.clone()).collect();
-    let up = policies.iter().map(|(_, sql)| sql.as_str()).collect();
-    let down =
-        names.iter().map(|n| format!("drop policy if exists {} on realtime.messages;\n", quote_ident(n))).collect();
-    Ok(PolicyMigration { up, down, names })
+    Ok(policy_migration("realtime.messages", policies))
 }
 
 #[cfg(test)]

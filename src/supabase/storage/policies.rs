@@ -42,13 +42,8 @@ pub struct Custom {
     pub with_check: Option<String>,
 }
 
-/// The migration of a template: the up SQL, the down SQL and the policy names.
-#[derive(Clone, Debug)]
-pub struct PolicyMigration {
-    pub up: String,
-    pub down: String,
-    pub names: Vec<String>,
-}
+pub use crate::pg::catalog::policies::PolicyMigration;
+use crate::pg::catalog::policies::{NewPolicy, policy_migration};
 
 const OWN_FOLDER: &str = "(storage.foldername(name))[1] = (select auth.uid()::text)";
 const OWNER: &str = "owner_id = (select auth.uid()::text)";
@@ -62,18 +57,14 @@ pub fn migration(
 ) -> Result<PolicyMigration, Failure> {
     let scope = format!("bucket_id = {}", quote_literal(bucket));
     let base = prefix.unwrap_or(bucket).to_owned();
-    let policy = |suffix: &str, command: &str, roles: &str, using: Option<String>, check: Option<String>| {
-        let name = format!("{base} {suffix}");
-        let mut sql = format!("create policy {} on storage.objects for {command} to {roles}", quote_ident(&name));
-        if let Some(using) = using {
-            sql.push_str(&format!("\n  using ({using})"));
-        }
-        if let Some(check) = check {
-            sql.push_str(&format!("\n  with check ({check})"));
-        }
-        sql.push_str(";\n");
-        (name, sql)
-    };
+    let policy =
+        |suffix: &str, command: &str, roles: &str, using: Option<String>, with_check: Option<String>| NewPolicy {
+            name: format!("{base} {suffix}"),
+            command: command.to_owned(),
+            roles: roles.to_owned(),
+            using,
+            with_check,
+        };
     let policies = match template {
         Template::PublicRead => vec![policy("public read", "select", "public", Some(scope.clone()), None)],
         Template::AuthenticatedUploadOwnFolder => vec![policy(
@@ -120,11 +111,7 @@ pub fn migration(
             vec![policy(&format!("custom {command}"), &command, &roles, using, check)]
         }
     };
-    let names: Vec<String> = policies.iter().map(|(name, _)| name.clone()).collect();
-    let up = policies.iter().map(|(_, sql)| sql.as_str()).collect::<String>();
-    let down =
-        names.iter().map(|n| format!("drop policy if exists {} on storage.objects;\n", quote_ident(n))).collect();
-    Ok(PolicyMigration { up, down, names })
+    Ok(policy_migration("storage.objects", policies))
 }
 
 #[cfg(test)]
