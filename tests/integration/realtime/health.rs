@@ -6,10 +6,9 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use crate::mcp_client;
+use crate::{mcp_client, support};
 use serde_json::{Value, json};
-use supamcp::pg::local_cluster::{ClusterOptions, LocalCluster};
-use supamcp::pg::supabase_fixture;
+use supamcp::pg::local_cluster::ClusterOptions;
 
 fn alerts<'a>(reply: &'a Value, check: &str) -> Vec<&'a Value> {
     reply["alerts"].as_array().unwrap().iter().filter(|a| a["check"] == check).collect()
@@ -17,13 +16,7 @@ fn alerts<'a>(reply: &'a Value, check: &str) -> Vec<&'a Value> {
 
 #[tokio::test]
 async fn slots_partitions_and_subscriptions_are_judged() {
-    let cluster = tokio::task::spawn_blocking(|| LocalCluster::start(&ClusterOptions::default()))
-        .await
-        .unwrap()
-        .unwrap_or_else(|f| panic!("{f}"));
-    supabase_fixture::load_roles(&cluster).await.unwrap_or_else(|f| panic!("{f}"));
-    cluster.create_database("app", None).await.unwrap_or_else(|f| panic!("{f}"));
-    supabase_fixture::load_database(&cluster, "app", true).await.unwrap_or_else(|f| panic!("{f}"));
+    let cluster = support::own_cluster_with_sample_app(ClusterOptions::default()).await;
     let admin = cluster.connect("app", "supabase_admin").await.unwrap();
     admin.batch_execute("select pg_create_logical_replication_slot('etl_left_behind', 'test_decoding')").await.unwrap();
     // Realtime's slot is temporary: it lives as long as the session that holds it.
