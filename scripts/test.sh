@@ -57,6 +57,12 @@ if [ ! -f .tools/node_modules/@supabase/storage-js/dist/index.cjs ]; then
   npm install --silent --no-audit --no-fund --prefix .tools @supabase/storage-js@2.119.2 >/dev/null
 fi
 
+# @supabase/realtime-js, the official client that proves the fake Realtime REST API
+# (tests/integration/realtime/js_client.rs).
+if [ ! -f .tools/node_modules/@supabase/realtime-js/package.json ]; then
+  npm install --silent --no-audit --no-fund --prefix .tools @supabase/realtime-js@2.119.2 >/dev/null
+fi
+
 # postgres-meta, the reference the type generator is compared with byte for byte (tests/integration/typegen_parity.rs).
 if [ ! -f .tools/node_modules/@supabase/postgres-meta/dist/server/server.js ]; then
   npm install --silent --no-audit --no-fund --prefix .tools @supabase/postgres-meta@0.99.0 >/dev/null

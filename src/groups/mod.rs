@@ -12,6 +12,7 @@ pub mod dokploy;
 pub mod knowledge;
 pub mod migrations;
 pub mod monitoring;
+pub mod realtime;
 pub mod storage;
 pub mod toolsets;
 
@@ -156,6 +157,7 @@ impl Group {
             Group::Knowledge => Some(SupamcpServer::knowledge_router()),
             Group::Migrations => Some(SupamcpServer::migrations_router()),
             Group::Monitoring => Some(SupamcpServer::monitoring_router()),
+            Group::Realtime => Some(SupamcpServer::realtime_router()),
             Group::Storage => Some(SupamcpServer::storage_router()),
             _ => None,
         }

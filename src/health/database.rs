@@ -1,7 +1,7 @@
 //! The database side of `health_check`: measurements pipelined on one connection, then judged against
 //! the thresholds. Connections and cache ratios come from `pg::activity`.
 
-use super::{Alert, Severity, Thresholds, grade};
+use super::{Alert, Severity, Thresholds, grade, replication};
 use crate::failure::Failure;
 use crate::pg::activity;
 use crate::pg::catalog::query_failure;
@@ -30,6 +30,7 @@ pub struct DatabaseHealth {
     pub invalid_indexes: Vec<String>,
     pub replicas: usize,
     pub replication_slots: usize,
+    /// Inactive slots that are not temporary: they retain WAL nobody reads.
     pub inactive_slots: usize,
     pub long_running: usize,
     pub idle_in_transaction: usize,
@@ -59,9 +60,6 @@ const INVALID_INDEXES: &str = "select format('%I.%I', n.nspname, ic.relname) fro
 
 const REPLICAS: &str = "select coalesce(application_name, ''), coalesce(client_addr::text, 'local'), \
   coalesce(extract(epoch from replay_lag)::float8, 0) from pg_stat_replication";
-
-const SLOTS: &str = "select slot_name::text, active, coalesce(pg_wal_lsn_diff(case when pg_is_in_recovery() \
-  then pg_last_wal_receive_lsn() else pg_current_wal_lsn() end, restart_lsn)::float8, 0) from pg_replication_slots";
 
 const SESSIONS: &str = "select pid, coalesce(usename::text, ''), coalesce(application_name, ''), state, \
     extract(epoch from now() - case when state = 'active' then query_start else state_change end)::float8, \
@@ -96,14 +94,15 @@ pub async fn check(client: &impl GenericClient, t: &Thresholds) -> Result<(Datab
         [(&t.long_running_seconds, Type::FLOAT8), (&t.idle_in_transaction_seconds, Type::FLOAT8)];
     let wait_params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 1] = [(&t.lock_wait_seconds, Type::FLOAT8)];
     let rows = |sql: &'static str, params| client.query_typed(sql, params).map_err(query_failure);
-    let (connections, stats, xid, sequences, invalid, replicas, slots, sessions, waits) = futures_util::try_join!(
+    let (connections, stats, xid, sequences, invalid, replicas, slots, capacity, sessions, waits) = futures_util::try_join!(
         activity::connection_report(client),
         activity::database_stats(client),
         client.query_typed_one(XID, &[]).map_err(query_failure),
         rows(SEQUENCES, &sequence_params),
         rows(INVALID_INDEXES, &[]),
         rows(REPLICAS, &[]),
-        rows(SLOTS, &[]),
+        replication::slots(client),
+        replication::capacity(client),
         rows(SESSIONS, &session_params),
         rows(LOCK_WAITS, &wait_params),
     )?;
@@ -206,30 +205,9 @@ pub async fn check(client: &impl GenericClient, t: &Thresholds) -> Result<(Datab
             ));
         }
     }
-    let mut inactive_slots = 0;
-    for row in &slots {
-        let (slot, active, retained): (String, bool, f64) = (row.get(0), row.get(1), row.get(2));
-        if active {
-            continue;
-        }
-        inactive_slots += 1;
-        let mb = retained / 1_048_576.0;
-        let level = if mb >= t.inactive_slot_critical_mb {
-            (Severity::Critical, t.inactive_slot_critical_mb)
-        } else {
-            (Severity::Warning, 0.0)
-        };
-        alerts.push(alert(
-            "inactive_replication_slot",
-            level,
-            (mb * 10.0).round() / 10.0,
-            "MiB",
-            format!("replication slot {slot} is inactive and holds {mb:.1} MiB of WAL (and the xmin horizon)"),
-            format!(
-                "if its consumer is gone: SELECT pg_drop_replication_slot('{slot}'); otherwise restart the consumer"
-            ),
-        ));
-    }
+    let inactive_slots = slots.iter().filter(|slot| slot.retains_unread()).count();
+    alerts.extend(replication::slot_alerts(&slots, t));
+    alerts.extend(replication::capacity_alerts(&capacity));
 
     let (mut long_running, mut idle_in_transaction) = (0, 0);
     for row in &sessions {

@@ -4,6 +4,8 @@
 
 pub mod api;
 pub mod database;
+pub mod realtime;
+pub mod replication;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -4,6 +4,7 @@
 pub mod compat;
 pub mod copy;
 pub mod files;
+pub mod generated;
 pub mod history;
 pub mod runner;
 pub mod status;

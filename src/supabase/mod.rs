@@ -9,4 +9,5 @@ pub mod gateway;
 pub mod keys;
 pub mod management;
 pub mod public;
+pub mod realtime;
 pub mod storage;

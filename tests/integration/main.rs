@@ -14,6 +14,8 @@ mod gotrue_fake;
 mod management_fake;
 #[path = "../mcp_client/mod.rs"]
 mod mcp_client;
+#[path = "../support/realtime_fake/mod.rs"]
+mod realtime_fake;
 #[path = "../support/s3_moto/mod.rs"]
 mod s3_moto;
 #[path = "../support/storage_fake/mod.rs"]
@@ -48,6 +50,7 @@ mod monitoring;
 mod packaging;
 mod prompts;
 mod readonly;
+mod realtime;
 mod s3_store;
 mod schema_diff;
 mod secret_leaks;

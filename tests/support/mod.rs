@@ -145,3 +145,16 @@ pub async fn fresh_database_on_plain_cluster(name_hint: &str) -> TestDb {
     cluster.create_database(&name, None).await.unwrap_or_else(|failure| panic!("{failure}"));
     TestDb { cluster, name }
 }
+
+/// A cluster of the caller's own (not shared with other tests) started with `options`, holding database `app`
+/// with the Supabase layout and the sample app.
+pub async fn own_cluster_with_sample_app(options: ClusterOptions) -> LocalCluster {
+    let cluster = tokio::task::spawn_blocking(move || LocalCluster::start(&options))
+        .await
+        .expect("cluster start task")
+        .unwrap_or_else(|failure| panic!("{failure}"));
+    supabase_fixture::load_roles(&cluster).await.unwrap_or_else(|failure| panic!("{failure}"));
+    cluster.create_database("app", None).await.unwrap_or_else(|failure| panic!("{failure}"));
+    supabase_fixture::load_database(&cluster, "app", true).await.unwrap_or_else(|failure| panic!("{failure}"));
+    cluster
+}

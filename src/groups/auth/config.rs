@@ -194,7 +194,8 @@ impl SupamcpServer {
         reference: &str,
         set: &BTreeMap<String, String>,
     ) -> Result<UpdateAuthConfigReply, Failure> {
-        use crate::supabase::management::auth_config::{keep_previous, plan};
+        use crate::supabase::management::auth_config::plan;
+        use crate::supabase::management::keep_previous;
         let api = crate::supabase::management::ManagementApi::from_settings(&self.state.settings)?;
         let current = api.auth_config(reference).await?;
         let patch = plan(&current, set)?;
@@ -226,7 +227,7 @@ impl SupamcpServer {
         if patch.body.is_empty() {
             return Ok(reply);
         }
-        let saved = keep_previous(&self.state.settings.data_dir, reference, &patch.previous)?;
+        let saved = keep_previous(&self.state.settings.data_dir, "auth", reference, &patch.previous)?;
         reply.previous_saved_to = Some(saved.display().to_string());
         api.update_auth_config(reference, &patch.body).await?;
         Ok(reply)

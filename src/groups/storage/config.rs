@@ -3,7 +3,6 @@
 //! transformation, S3 protocol). The work is in `supabase::storage::config`.
 
 use super::{reply_of, require_confirm};
-use crate::config::project_ref::api_url_ref;
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
 use crate::server::output::schema_of;
@@ -43,17 +42,8 @@ pub struct UpdateConfigParams {
 
 impl SupamcpServer {
     fn cloud_project(&self, given: Option<&str>, instance: Option<&str>) -> Result<(ManagementApi, String), Failure> {
-        let settings = &self.state.settings;
-        let api = ManagementApi::from_settings(settings)?;
-        let url = settings.instance(instance).ok().and_then(|i| i.supabase_url.clone()).unwrap_or_default();
-        let reference = given.map(str::to_owned).or_else(|| api_url_ref(&url)).ok_or_else(|| {
-            Failure::new(
-                "no Supabase Cloud project named",
-                format!("the instance URL '{url}' is not https://<ref>.supabase.co and no project_id was given"),
-                "pass project_id (the project ref); a self-hosted stack sets FILE_SIZE_LIMIT in its docker-compose.yml",
-            )
-        })?;
-        Ok((api, reference))
+        let self_hosted = "a self-hosted stack sets FILE_SIZE_LIMIT in its docker-compose.yml";
+        ManagementApi::for_project(&self.state.settings, given, instance, self_hosted)
     }
 }
 

@@ -4,8 +4,8 @@
 
 use super::reply_of;
 use crate::failure::Failure;
-use crate::migrate::files;
-use crate::migrate::runner::{self, ApplyOptions, ApplyReport};
+use crate::migrate::generated::{self, Generated};
+use crate::migrate::runner::ApplyReport;
 use crate::server::SupamcpServer;
 use crate::server::output::{fenced_structured, schema_of};
 use crate::supabase::storage::policies::{self, Custom, StoragePolicy, Template};
@@ -13,7 +13,6 @@ use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -89,18 +88,7 @@ impl SupamcpServer {
     ) -> Result<CallToolResult, McpError> {
         Ok(self
             .with_client(params.instance.as_deref(), |client| async move {
-                let rls: bool = client
-                    .query_opt(
-                        "select relrowsecurity from pg_catalog.pg_class \
-                         where oid = to_regclass('storage.objects')",
-                        &[],
-                    )
-                    .await
-                    .map_err(crate::pg::catalog::query_failure)?
-                    .map(|row| row.try_get(0))
-                    .transpose()
-                    .map_err(crate::pg::catalog::query_failure)?
-                    .unwrap_or(false);
+                let rls = crate::pg::catalog::policies::rls_enabled(&client, "storage.objects").await?;
                 let policies = policies::list(&client, params.bucket.as_deref()).await?;
                 let reply = PoliciesReply { rls_enabled: rls, policies };
                 let value = serde_json::to_value(&reply)
@@ -132,33 +120,23 @@ impl SupamcpServer {
             let allow = self.state.settings.allow_absolute_paths;
             let directory = crate::fsutil::output_dir(&params.directory, "directory", allow)?;
             let database = self.state.databases.get(params.instance.as_deref())?;
-            let file =
-                files::create(&directory, &format!("storage_policy_{bucket}"), &migration.up, Some(&migration.down))?;
-            let options = ApplyOptions {
-                dry_run: false,
-                lock_timeout: Duration::from_secs(5),
-                statement_timeout: Duration::from_secs(60),
-            };
-            match runner::apply(&database, &file, options).await {
+            let generated =
+                Generated { name: &format!("storage_policy_{bucket}"), up: &migration.up, down: &migration.down };
+            match generated::write_and_apply(&database, &directory, generated, false).await {
                 Ok(applied) => Ok(CreatePolicyReply {
                     policies: migration.names,
-                    migration: file.path.display().to_string(),
+                    migration: applied.file.clone().unwrap_or_default(),
                     sql: migration.up,
                     applied,
                 }),
                 Err(mut failure) => {
-                    // Nothing was applied: take the files back so the directory holds no unapplied migration.
-                    let _ = std::fs::remove_file(&file.path);
-                    if let Some(down) = &file.down_path {
-                        let _ = std::fs::remove_file(down);
-                    }
                     if failure.why.contains("must be owner") {
                         failure.fix =
                             "storage.objects belongs to supabase_storage_admin: connect the instance as a role \
-                                       that may create policies on it (supabase_admin on a self-hosted stack)"
+                             that may create policies on it (supabase_admin on a self-hosted stack) (the migration \
+                             file was removed again)"
                                 .to_owned();
                     }
-                    failure.fix = format!("{} (the migration file was removed again)", failure.fix);
                     Err(failure)
                 }
             }

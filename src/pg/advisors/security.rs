@@ -30,7 +30,7 @@ macro_rules! policy_names {
     };
 }
 
-pub(super) const LINTS: [Lint; 9] = [
+pub(super) const LINTS: [Lint; 10] = [
     lint(
         "rls_disabled_in_public",
         Level::Error,
@@ -177,7 +177,43 @@ pub(super) const LINTS: [Lint; 9] = [
         ),
         sensitive_columns,
     ),
+    lint(
+        "realtime_table_rls_disabled",
+        Level::Error,
+        Level::Error,
+        "Realtime streams a table without RLS",
+        concat!(
+            "select n.nspname::text, c.relname::text, ",
+            relkind!(),
+            ", null::text, null::text[], false \
+             from pg_class c join pg_namespace n on n.oid = c.relnamespace \
+             where c.relkind in ('r','p') and not c.relrowsecurity \
+               and exists (select 1 from pg_publication_tables p where p.pubname = 'supabase_realtime' \
+                           and p.schemaname = n.nspname and p.tablename = c.relname) \
+               and exists (select 1 from pg_roles r where r.rolname in ('anon', 'authenticated') \
+                           and has_table_privilege(r.oid, c.oid, 'SELECT')) \
+               and not n.nspname = any($1) \
+               and not (n.nspname = any($2) and pg_get_userbyid(c.relowner)::text = any($3))"
+        ),
+        realtime_without_rls,
+    ),
 ];
+
+fn realtime_without_rls(row: &LintRow) -> Option<(String, String)> {
+    Some((
+        format!(
+            "{} streams its changes through Realtime (publication supabase_realtime) with row level security \
+             disabled: any client holding the anon key that subscribes receives every row change, although the API \
+             does not expose its schema.",
+            row.object()
+        ),
+        format!(
+            "ALTER TABLE {} ENABLE ROW LEVEL SECURITY; then add a SELECT policy for the subscribers, or take it out \
+             of the publication (disable_realtime)",
+            row.qualified()
+        ),
+    ))
+}
 
 fn rls_disabled(row: &LintRow) -> Option<(String, String)> {
     Some((

@@ -2,6 +2,7 @@
 //! parameterised and returns typed rows; Supabase-internal schemas are known here.
 
 mod describe;
+pub mod policies;
 mod schema_doc;
 
 pub use describe::{TableDetail, describe_table};

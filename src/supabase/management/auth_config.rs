@@ -9,7 +9,6 @@ use crate::secret::redact_hint;
 use reqwest::Method;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 /// Field names whose values are secrets (OAuth client secrets, SMTP password, SMS provider tokens, hook secrets).
 fn is_secret(field: &str) -> bool {
@@ -87,17 +86,6 @@ fn typed(name: &str, old: &Value, raw: &str) -> Result<Value, Failure> {
         Value::Number(_) => raw.trim().parse::<i64>().map(Value::from).map_err(|_| refuse("a whole number")),
         _ => Ok(Value::String(raw.to_owned())),
     }
-}
-
-/// Writes the previous values of a change to `<data_dir>/auth-config/<ref>-<time>.json`, owner-only.
-pub fn keep_previous(data_dir: &Path, reference: &str, previous: &Map<String, Value>) -> Result<PathBuf, Failure> {
-    let dir = data_dir.join("auth-config");
-    crate::fsutil::ensure_dir(&dir, "the data directory (--data-dir)")?;
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%3fZ");
-    let path = dir.join(format!("{reference}-{stamp}.json"));
-    let text = serde_json::to_string_pretty(previous).unwrap_or_default();
-    crate::fsutil::write_new(&path, text.as_bytes(), "the data directory (--data-dir)")?;
-    Ok(path)
 }
 
 impl ManagementApi {

@@ -9,6 +9,7 @@ pub mod branches;
 pub mod database;
 pub mod logs;
 pub mod projects;
+pub mod realtime_config;
 pub mod types;
 
 use crate::config::Settings;
@@ -71,6 +72,27 @@ impl ManagementApi {
     /// The client the settings describe (`--api-url`/SUPAMCP_MANAGEMENT_API_URL, the access token).
     pub fn from_settings(settings: &Settings) -> Result<ManagementApi, Failure> {
         ManagementApi::new(&settings.management_api_url, settings.access_token.as_ref())
+    }
+
+    /// The client and the project ref a config tool works on: `given`, or the ref in the URL of `instance`
+    /// (`https://<ref>.supabase.co`); `self_hosted` says where a self-hosted stack keeps the setting instead.
+    pub fn for_project(
+        settings: &Settings,
+        given: Option<&str>,
+        instance: Option<&str>,
+        self_hosted: &str,
+    ) -> Result<(ManagementApi, String), Failure> {
+        let api = ManagementApi::from_settings(settings)?;
+        let url = settings.instance(instance).ok().and_then(|i| i.supabase_url.clone()).unwrap_or_default();
+        let reference =
+            given.map(str::to_owned).or_else(|| crate::config::project_ref::api_url_ref(&url)).ok_or_else(|| {
+                Failure::new(
+                    "no Supabase Cloud project named",
+                    format!("the instance URL '{url}' is not https://<ref>.supabase.co and no project_id was given"),
+                    format!("pass project_id (the project ref); {self_hosted}"),
+                )
+            })?;
+        Ok((api, reference))
     }
 
     pub fn base(&self) -> &str {
@@ -214,6 +236,23 @@ fn error_message(body: &[u8]) -> String {
         let text = text.trim();
         if text.is_empty() { "no message".to_owned() } else { text.chars().take(QUOTED_BODY).collect() }
     })
+}
+
+/// Writes the previous values of a config change to `<data_dir>/<area>-config/<ref>-<time>.json`, owner-only,
+/// to change them back with.
+pub fn keep_previous(
+    data_dir: &std::path::Path,
+    area: &str,
+    reference: &str,
+    previous: &serde_json::Map<String, Value>,
+) -> Result<std::path::PathBuf, Failure> {
+    let dir = data_dir.join(format!("{area}-config"));
+    crate::fsutil::ensure_dir(&dir, "the data directory (--data-dir)")?;
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%3fZ");
+    let path = dir.join(format!("{reference}-{stamp}.json"));
+    let text = serde_json::to_string_pretty(previous).unwrap_or_default();
+    crate::fsutil::write_new(&path, text.as_bytes(), "the data directory (--data-dir)")?;
+    Ok(path)
 }
 
 /// A Retry-After header in seconds (the API sends seconds; an HTTP date is not used by it).

@@ -6,49 +6,15 @@
 
 use crate::failure::Failure;
 use crate::pg::ident::{quote_ident, quote_literal};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// A policy on storage.objects as PostgreSQL shows it.
-#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
-pub struct StoragePolicy {
-    pub name: String,
-    /// SELECT, INSERT, UPDATE, DELETE or ALL.
-    pub command: String,
-    pub roles: Vec<String>,
-    pub permissive: bool,
-    /// The USING expression.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub using: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub with_check: Option<String>,
-}
+pub use crate::pg::catalog::policies::TablePolicy as StoragePolicy;
 
 /// The policies on storage.objects, only those whose expressions name `bucket` when given.
 pub async fn list(client: &tokio_postgres::Client, bucket: Option<&str>) -> Result<Vec<StoragePolicy>, Failure> {
     let pattern = bucket.map(|b| format!("%{}%", quote_literal(b)));
-    let rows = client
-        .query(
-            "select policyname::text, cmd::text, roles::text[], permissive = 'PERMISSIVE', qual, with_check \
-             from pg_catalog.pg_policies where schemaname = 'storage' and tablename = 'objects' \
-             and ($1::text is null or coalesce(qual, '') || ' ' || coalesce(with_check, '') like $1) \
-             order by policyname",
-            &[&pattern],
-        )
-        .await
-        .map_err(crate::pg::catalog::query_failure)?;
-    rows.iter()
-        .map(|row| {
-            Ok(StoragePolicy {
-                name: row.try_get(0)?,
-                command: row.try_get(1)?,
-                roles: row.try_get(2)?,
-                permissive: row.try_get(3)?,
-                using: row.try_get(4)?,
-                with_check: row.try_get(5)?,
-            })
-        })
-        .collect::<Result<_, tokio_postgres::Error>>()
-        .map_err(crate::pg::catalog::query_failure)
+    crate::pg::catalog::policies::table_policies(client, "storage", "objects", pattern.as_deref()).await
 }
 
 // A policy template: public_read (anyone reads), authenticated_upload_own_folder (signed-in users upload into
@@ -76,13 +42,8 @@ pub struct Custom {
     pub with_check: Option<String>,
 }
 
-/// The migration of a template: the up SQL, the down SQL and the policy names.
-#[derive(Clone, Debug)]
-pub struct PolicyMigration {
-    pub up: String,
-    pub down: String,
-    pub names: Vec<String>,
-}
+pub use crate::pg::catalog::policies::PolicyMigration;
+use crate::pg::catalog::policies::{NewPolicy, policy_migration};
 
 const OWN_FOLDER: &str = "(storage.foldername(name))[1] = (select auth.uid()::text)";
 const OWNER: &str = "owner_id = (select auth.uid()::text)";
@@ -96,18 +57,14 @@ pub fn migration(
 ) -> Result<PolicyMigration, Failure> {
     let scope = format!("bucket_id = {}", quote_literal(bucket));
     let base = prefix.unwrap_or(bucket).to_owned();
-    let policy = |suffix: &str, command: &str, roles: &str, using: Option<String>, check: Option<String>| {
-        let name = format!("{base} {suffix}");
-        let mut sql = format!("create policy {} on storage.objects for {command} to {roles}", quote_ident(&name));
-        if let Some(using) = using {
-            sql.push_str(&format!("\n  using ({using})"));
-        }
-        if let Some(check) = check {
-            sql.push_str(&format!("\n  with check ({check})"));
-        }
-        sql.push_str(";\n");
-        (name, sql)
-    };
+    let policy =
+        |suffix: &str, command: &str, roles: &str, using: Option<String>, with_check: Option<String>| NewPolicy {
+            name: format!("{base} {suffix}"),
+            command: command.to_owned(),
+            roles: roles.to_owned(),
+            using,
+            with_check,
+        };
     let policies = match template {
         Template::PublicRead => vec![policy("public read", "select", "public", Some(scope.clone()), None)],
         Template::AuthenticatedUploadOwnFolder => vec![policy(
@@ -154,11 +111,7 @@ pub fn migration(
             vec![policy(&format!("custom {command}"), &command, &roles, using, check)]
         }
     };
-    let names: Vec<String> = policies.iter().map(|(name, _)| name.clone()).collect();
-    let up = policies.iter().map(|(_, sql)| sql.as_str()).collect::<String>();
-    let down =
-        names.iter().map(|n| format!("drop policy if exists {} on storage.objects;\n", quote_ident(n))).collect();
-    Ok(PolicyMigration { up, down, names })
+    Ok(policy_migration("storage.objects", policies))
 }
 
 #[cfg(test)]

@@ -79,6 +79,15 @@ const CASES: &[Case] = &[
                 revoke all on public.accounts from anon, authenticated;",
     },
     Case {
+        lint: "realtime_table_rls_disabled",
+        object: "private.feed",
+        triggers: "create schema private; create table private.feed (id int primary key); \
+                   grant select on private.feed to anon; alter publication supabase_realtime add table private.feed;",
+        quiet: "create schema private; create table private.feed (id int primary key); \
+                grant select on private.feed to anon; alter publication supabase_realtime add table private.feed; \
+                alter table private.feed enable row level security;",
+    },
+    Case {
         lint: "unindexed_foreign_keys",
         object: "public.b",
         triggers: "set role postgres; create table public.a (id int primary key); \

@@ -5,7 +5,6 @@ use crate::{mcp_client, support};
 use serde_json::{Value, json};
 use supamcp::pg::inspect::REPORTS;
 use supamcp::pg::local_cluster::{BOOTSTRAP_USER, ClusterOptions, LocalCluster};
-use supamcp::pg::supabase_fixture;
 use tokio::sync::OnceCell;
 
 static STATEMENTS_CLUSTER: OnceCell<LocalCluster> = OnceCell::const_new();
@@ -16,13 +15,7 @@ pub async fn statements_cluster() -> &'static LocalCluster {
     STATEMENTS_CLUSTER
         .get_or_init(|| async {
             let options = ClusterOptions { pg_stat_statements: true, ..ClusterOptions::default() };
-            let cluster = tokio::task::spawn_blocking(move || LocalCluster::start(&options))
-                .await
-                .unwrap()
-                .unwrap_or_else(|f| panic!("{f}"));
-            supabase_fixture::load_roles(&cluster).await.unwrap_or_else(|f| panic!("{f}"));
-            cluster.create_database("app", None).await.unwrap_or_else(|f| panic!("{f}"));
-            supabase_fixture::load_database(&cluster, "app", true).await.unwrap_or_else(|f| panic!("{f}"));
+            let cluster = support::own_cluster_with_sample_app(options).await;
             cluster
                 .run_sql("app", "create extension pg_stat_statements with schema extensions; analyze;")
                 .await

@@ -5,14 +5,16 @@
 //! branches (422 where branching is off; CREATING_PROJECT → MIGRATIONS_PASSED → FUNCTIONS_DEPLOYED) whose
 //! merge/reset/push start workflow runs (`/v1/projects/{ref}/actions/{id}`: steps RUNNING → EXITED, or a DEAD
 //! migrate step with a log when `fail_next_run`), the branch diff, `analytics/endpoints/logs.all` rows per
-//! `source`, health, backups, and the database surface on a real PostgreSQL database (database.rs: SQL with
-//! parameters, read-only in a READ ONLY transaction, migrations; types, API keys, advisors). Faults: the next N requests get 429 with a Retry-After.
+//! `source`, health, backups, auth and realtime config, and the database surface on a real PostgreSQL database
+//! (database.rs: SQL with parameters, read-only in a READ ONLY transaction, migrations; types, API keys,
+//! advisors). Faults: the next N requests get 429 with a Retry-After.
 //!
 //! Include it with `#[path = "../support/management_fake/mod.rs"] mod management_fake;`.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod auth_config;
 mod database;
+mod realtime_config;
 mod routes;
 
 use serde_json::{Value, json};
@@ -57,6 +59,8 @@ pub struct State {
     pub log_queries: Vec<BTreeMap<String, String>>,
     /// Auth config per project ref (`config/auth`), made on first read.
     pub auth_configs: BTreeMap<String, Value>,
+    /// Realtime config per project ref (`config/realtime`), made on first read.
+    pub realtime_configs: BTreeMap<String, Value>,
     pub next_id: u64,
 }
 

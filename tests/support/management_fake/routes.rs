@@ -101,6 +101,9 @@ fn route(
         (verb @ ("GET" | "PATCH"), ["v1", "projects", reference, "config", "auth"]) => {
             super::auth_config::handle(state, verb, reference, body)
         }
+        (verb @ ("GET" | "PATCH"), ["v1", "projects", reference, "config", "realtime"]) => {
+            super::realtime_config::handle(state, verb, reference, body)
+        }
         ("POST", ["v1", "projects", reference, action @ ("pause" | "restore")]) => {
             let Some(project) = state.project_mut(reference) else {
                 return message(StatusCode::NOT_FOUND, "Project not found");
