@@ -5,7 +5,7 @@ use super::{base, default_limit};
 use crate::failure::Failure;
 use crate::knowledge::answer::{self, SearchInput, SearchReply};
 use crate::server::SupamcpServer;
-use crate::server::output::{IntoToolResult, schema_of, structured};
+use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
@@ -55,6 +55,11 @@ impl SupamcpServer {
             answer::search(base, input, params.limit, &self.content_api(), params.offline).await
         };
         Ok(match outcome.await {
+            // Text from supabase.com is outside data, fenced like database rows; the built-in base is ours.
+            Ok(reply) if reply.source != "local" => match serde_json::to_value(&reply) {
+                Ok(value) => fenced_structured("documentation search results", value),
+                Err(_) => structured(&reply),
+            },
             Ok(reply) => structured(&reply),
             Err(failure) => failure.into_result(),
         })

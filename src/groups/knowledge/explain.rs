@@ -4,7 +4,7 @@
 use super::{base, default_explain_limit};
 use crate::knowledge::answer::{self, ExplainReply};
 use crate::server::SupamcpServer;
-use crate::server::output::{IntoToolResult, schema_of, structured};
+use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
@@ -40,6 +40,11 @@ impl SupamcpServer {
             answer::explain(base, &params.text, params.limit, &self.content_api(), params.offline).await
         };
         Ok(match outcome.await {
+            // The Content API's documented error is outside data, fenced like database rows.
+            Ok(reply) if reply.documented.is_some() => match serde_json::to_value(&reply) {
+                Ok(value) => fenced_structured("documented error", value),
+                Err(_) => structured(&reply),
+            },
             Ok(reply) => structured(&reply),
             Err(failure) => failure.into_result(),
         })
