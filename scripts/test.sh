@@ -57,6 +57,11 @@ if [ ! -f .tools/node_modules/@supabase/storage-js/dist/index.cjs ]; then
   npm install --silent --no-audit --no-fund --prefix .tools @supabase/storage-js@2.119.2 >/dev/null
 fi
 
+# @supabase/functions-js, the official client that proves the fake functions endpoint (tests/integration/functions/functions_js.rs).
+if [ ! -f .tools/node_modules/@supabase/functions-js/dist/main/index.js ]; then
+  npm install --silent --no-audit --no-fund --prefix .tools @supabase/functions-js@2.119.0 >/dev/null
+fi
+
 # postgres-meta, the reference the type generator is compared with byte for byte (tests/integration/typegen_parity.rs).
 if [ ! -f .tools/node_modules/@supabase/postgres-meta/dist/server/server.js ]; then
   npm install --silent --no-audit --no-fund --prefix .tools @supabase/postgres-meta@0.99.0 >/dev/null

@@ -99,7 +99,10 @@ impl Settings {
 
         let base = instances.remove(&default_instance).unwrap_or_else(|| Instance::empty(&default_instance));
         let layered = layer_default_instance(base, overrides, env, env_file.as_ref())?;
-        let has_anything = layered.database.is_some() || layered.supabase_url.is_some() || layered.dokploy.is_some();
+        let has_anything = layered.database.is_some()
+            || layered.supabase_url.is_some()
+            || layered.dokploy.is_some()
+            || layered.functions_dir.is_some();
         if has_anything || !instances.is_empty() {
             instances.insert(default_instance.clone(), layered);
         }

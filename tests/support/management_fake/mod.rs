@@ -6,12 +6,14 @@
 //! merge/reset/push start workflow runs (`/v1/projects/{ref}/actions/{id}`: steps RUNNING → EXITED, or a DEAD
 //! migrate step with a log when `fail_next_run`), the branch diff, `analytics/endpoints/logs.all` rows per
 //! `source`, health, backups, and `database/query` running the SQL on a real PostgreSQL database (read-only
-//! in a READ ONLY transaction). Faults: the next N requests get 429 with a Retry-After.
+//! in a READ ONLY transaction), and edge functions with their secrets (`functions.rs`). Faults: the next N
+//! requests get 429 with a Retry-After; `fail_next_deploy`.
 //!
 //! Include it with `#[path = "../support/management_fake/mod.rs"] mod management_fake;`.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod auth_config;
+pub mod functions;
 mod routes;
 
 use serde_json::{Value, json};
@@ -56,6 +58,16 @@ pub struct State {
     pub log_queries: Vec<BTreeMap<String, String>>,
     /// Auth config per project ref (`config/auth`), made on first read.
     pub auth_configs: BTreeMap<String, Value>,
+    /// Edge functions per project ref, by slug.
+    pub functions: BTreeMap<String, BTreeMap<String, functions::Function>>,
+    /// Function secrets per project ref: name -> value (answered as digests).
+    pub secrets: BTreeMap<String, BTreeMap<String, String>>,
+    /// Every deploy request as parsed, in order.
+    pub deploys: Vec<functions::DeployRequest>,
+    /// The next deploy fails with the endpoint's opaque 500.
+    pub fail_next_deploy: bool,
+    /// The Accept header of every `/body` request.
+    pub body_accepts: Vec<String>,
     pub next_id: u64,
 }
 
