@@ -22,7 +22,8 @@ async fn setup() -> (Fake, Server) {
 async fn deploy_list_get_redeploy_rollback_delete_on_cloud() {
     let (fake, server) = setup().await;
     let files = hello_files("hello");
-    let deployed = server.ok("deploy_edge_function", json!({ "project_id": PROJECT, "name": "hello", "files": files })).await;
+    let deployed =
+        server.ok("deploy_edge_function", json!({ "project_id": PROJECT, "name": "hello", "files": files })).await;
     assert_eq!(deployed["function"]["version"], 1, "{deployed}");
     assert_eq!(deployed["function"]["entrypoint_path"], "index.ts");
     assert_eq!(deployed["function"]["import_map_path"], "deno.json", "deno.json is found and sent");
@@ -49,7 +50,10 @@ async fn deploy_list_get_redeploy_rollback_delete_on_cloud() {
     assert!(fake.state().body_accepts.iter().all(|a| a == "multipart/form-data"));
 
     let second = server
-        .ok("deploy_edge_function", json!({ "project_id": PROJECT, "name": "hello", "files": hello_files("bye"), "verify_jwt": false }))
+        .ok(
+            "deploy_edge_function",
+            json!({ "project_id": PROJECT, "name": "hello", "files": hello_files("bye"), "verify_jwt": false }),
+        )
         .await;
     assert_eq!(second["function"]["version"], 2);
     assert_eq!(second["function"]["verify_jwt"], false);
@@ -63,8 +67,9 @@ async fn deploy_list_get_redeploy_rollback_delete_on_cloud() {
 
     let refused = server.err("delete_edge_function", json!({ "project_id": PROJECT, "function_slug": "hello" })).await;
     assert!(refused.contains("confirm"), "{refused}");
-    let deleted =
-        server.ok("delete_edge_function", json!({ "project_id": PROJECT, "function_slug": "hello", "confirm": true })).await;
+    let deleted = server
+        .ok("delete_edge_function", json!({ "project_id": PROJECT, "function_slug": "hello", "confirm": true }))
+        .await;
     assert!(deleted["kept_previous"].is_string());
     let listed = server.ok("list_edge_functions", json!({ "project_id": PROJECT })).await;
     assert_eq!(listed["functions"], json!([]));
@@ -83,7 +88,8 @@ async fn checks_refuse_before_sending_and_api_faults_explain_themselves() {
     let deploy = |name: &str, files: serde_json::Value| json!({ "project_id": PROJECT, "name": name, "files": files });
     let bad_slug = server.err("deploy_edge_function", deploy("2fast", hello_files("x"))).await;
     assert!(bad_slug.contains("not a valid function name"), "{bad_slug}");
-    let no_entry = server.err("deploy_edge_function", deploy("a", json!([{ "name": "main.ts", "content": "x" }]))).await;
+    let no_entry =
+        server.err("deploy_edge_function", deploy("a", json!([{ "name": "main.ts", "content": "x" }]))).await;
     assert!(no_entry.contains("entrypoint index.ts is not among the files"), "{no_entry}");
     let pasted = json!([{ "name": "index.ts", "content": "const k = 'sb_secret_0123456789abcdefghij';" }]);
     let secret = server.err("deploy_edge_function", deploy("a", pasted)).await;
@@ -103,7 +109,8 @@ async fn checks_refuse_before_sending_and_api_faults_explain_themselves() {
     let unknown = server.err("list_edge_functions", json!({ "project_id": "nosuchprojectaaaaaaa" })).await;
     assert!(unknown.contains("Project not found"), "{unknown}");
 
-    let no_token = reqwest::Client::new().get(format!("{}/v1/projects/{PROJECT}/functions", fake.url)).send().await.unwrap();
+    let no_token =
+        reqwest::Client::new().get(format!("{}/v1/projects/{PROJECT}/functions", fake.url)).send().await.unwrap();
     assert_eq!(no_token.status(), 401);
     let raw = reqwest::Client::new()
         .post(format!("{}/v1/projects/{PROJECT}/functions/deploy?slug=x", fake.url))
@@ -122,14 +129,20 @@ async fn secrets_are_names_and_digests_never_values() {
     let (fake, server) = setup().await;
     let value = "sk_live_value_that_must_not_come_back";
     let set = server
-        .ok("set_function_secrets", json!({ "project_id": PROJECT, "secrets": [{ "name": "STRIPE_KEY", "value": value }] }))
+        .ok(
+            "set_function_secrets",
+            json!({ "project_id": PROJECT, "secrets": [{ "name": "STRIPE_KEY", "value": value }] }),
+        )
         .await;
     let digest = hex::encode(Sha256::digest(value.as_bytes()));
     assert_eq!(set["secrets"], json!([{ "name": "STRIPE_KEY", "sha256": digest, "updated_at": null }]));
     assert!(!set.to_string().contains(value));
     assert_eq!(fake.state().secrets[PROJECT]["STRIPE_KEY"], value);
     let reserved = server
-        .err("set_function_secrets", json!({ "project_id": PROJECT, "secrets": [{ "name": "SUPABASE_URL", "value": "x" }] }))
+        .err(
+            "set_function_secrets",
+            json!({ "project_id": PROJECT, "secrets": [{ "name": "SUPABASE_URL", "value": "x" }] }),
+        )
         .await;
     assert!(reserved.contains("reserved"), "{reserved}");
     let listed = server.ok("list_function_secrets", json!({ "project_id": PROJECT })).await;

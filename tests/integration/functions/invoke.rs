@@ -61,7 +61,10 @@ async fn invocations_carry_the_callers_key_and_the_request_as_given() {
     let user = Fake::token("authenticated");
     server.ok("invoke_edge_function", json!({ "function_slug": "echo", "as": "user", "jwt": user })).await;
     let sent = fake.requests().pop().unwrap();
-    assert_eq!((sent.headers["authorization"].clone(), sent.headers["apikey"].clone()), (format!("Bearer {user}"), anon.clone()));
+    assert_eq!(
+        (sent.headers["authorization"].clone(), sent.headers["apikey"].clone()),
+        (format!("Bearer {user}"), anon.clone())
+    );
 
     let forged = format!("{}x", &user[..user.len() - 1]);
     let bad = server.ok("invoke_edge_function", json!({ "function_slug": "echo", "as": "user", "jwt": forged })).await;
@@ -76,7 +79,8 @@ async fn invocations_carry_the_callers_key_and_the_request_as_given() {
         .await;
     assert!(reserved.contains("cannot be set"), "{reserved}");
 
-    let result = server.call("invoke_edge_function", json!({ "function_slug": "echo" })).await;
+    fake.answer("plain", Answer::Fixed { status: 200, headers: Vec::new(), body: b"ok".to_vec() });
+    let result = server.call("invoke_edge_function", json!({ "function_slug": "plain", "as": "service_role" })).await;
     let text = mcp_client::text(&result);
     assert!(text.contains("untrusted"), "the reply is fenced: {text}");
     let everything = format!("{text}{}", serde_json::to_string(&result.structured_content).unwrap());
@@ -91,7 +95,11 @@ async fn a_large_reply_spills_to_a_file() {
     let body: String = (0..8000).map(|i| format!("{i:05} {line}\n")).collect();
     fake.answer(
         "big",
-        Answer::Fixed { status: 200, headers: vec![("content-type".into(), "text/plain".into())], body: body.clone().into_bytes() },
+        Answer::Fixed {
+            status: 200,
+            headers: vec![("content-type".into(), "text/plain".into())],
+            body: body.clone().into_bytes(),
+        },
     );
     let reply = server.ok("invoke_edge_function", json!({ "function_slug": "big", "as": "service_role" })).await;
     assert_eq!(reply["body"], json!(null), "{}", reply.to_string().len());

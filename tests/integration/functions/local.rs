@@ -35,7 +35,8 @@ async fn a_functions_directory_is_deployed_atomically_and_rolled_back() {
     assert_eq!(std::fs::read_to_string(volume.path().join("hello/lib/greet.ts")).unwrap(), files[1]["content"]);
 
     let listed = server.ok("list_edge_functions", json!({})).await;
-    let slugs: Vec<&str> = listed["functions"].as_array().unwrap().iter().map(|f| f["slug"].as_str().unwrap()).collect();
+    let slugs: Vec<&str> =
+        listed["functions"].as_array().unwrap().iter().map(|f| f["slug"].as_str().unwrap()).collect();
     assert_eq!(slugs, ["hello"], "main is the router, not a function");
     let got = server.ok("get_edge_function", json!({ "function_slug": "hello" })).await;
     assert_eq!(files_of(&got), sorted(&files));
@@ -51,7 +52,10 @@ async fn a_functions_directory_is_deployed_atomically_and_rolled_back() {
     let main_refused = server.err("deploy_edge_function", json!({ "name": "main", "files": hello_files("x") })).await;
     assert!(main_refused.contains("router"), "{main_refused}");
     let bad_entry = server
-        .err("deploy_edge_function", json!({ "name": "x", "entrypoint_path": "lib/greet.ts", "files": hello_files("x") }))
+        .err(
+            "deploy_edge_function",
+            json!({ "name": "x", "entrypoint_path": "lib/greet.ts", "files": hello_files("x") }),
+        )
         .await;
     assert!(bad_entry.contains("index.ts"), "{bad_entry}");
 

@@ -112,13 +112,19 @@ fn check_jwt(headers: &HeaderMap) -> Option<Response> {
     if parts.len() != 2 || parts[0] != "Bearer" || parts[1].is_empty() {
         return Some(auth_failure("UNAUTHORIZED_INVALID_JWT_FORMAT", "Invalid JWT format"));
     }
-    let Ok(token) = jwt::decode(parts[1]) else {
+    // Like jose.decodeProtectedHeader: only the header is read before the algorithm is chosen.
+    let header = parts[1].split('.').next().and_then(jwt::b64url_decode);
+    let Some(alg) = header.and_then(|h| serde_json::from_slice::<Value>(&h).ok()).map(|h| h["alg"].clone()) else {
         return Some(auth_failure("UNAUTHORIZED_INVALID_JWT_FORMAT", "Invalid JWT format"));
     };
-    match token.alg() {
+    match alg.as_str() {
         Some("HS256") => {
-            let expired = token.claim_time("exp").is_some_and(|exp| exp.map_or(true, |e| e < chrono::Utc::now().timestamp()));
-            (!token.verifies_hs256(JWT_SECRET) || expired).then(|| auth_failure("UNAUTHORIZED_LEGACY_JWT", "Invalid JWT"))
+            let valid = jwt::decode(parts[1]).ok().is_some_and(|token| {
+                let expired =
+                    token.claim_time("exp").is_some_and(|exp| exp.map_or(true, |e| e < chrono::Utc::now().timestamp()));
+                token.verifies_hs256(JWT_SECRET) && !expired
+            });
+            (!valid).then(|| auth_failure("UNAUTHORIZED_LEGACY_JWT", "Invalid JWT"))
         }
         Some("ES256" | "RS256") => Some(auth_failure("UNAUTHORIZED_ASYMMETRIC_JWT", "Invalid JWT")),
         other => Some(auth_failure(
@@ -151,10 +157,11 @@ async fn handle(
     };
     let mut state = state.lock().unwrap();
     state.requests.push(recorded.clone());
-    if method != Method::OPTIONS && state.verify_jwt {
-        if let Some(refused) = check_jwt(&headers) {
-            return refused;
-        }
+    if method != Method::OPTIONS
+        && state.verify_jwt
+        && let Some(refused) = check_jwt(&headers)
+    {
+        return refused;
     }
     let slug = path.trim_start_matches('/').split('/').next().unwrap_or_default();
     if slug.is_empty() {

@@ -61,7 +61,8 @@ fn describe(reference: &str, f: &Function) -> Value {
 
 fn valid_slug(slug: &str) -> bool {
     let mut chars = slug.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Handles `/v1/projects/{ref}/functions...` and `/v1/projects/{ref}/secrets`; `None` for other paths.
@@ -96,10 +97,18 @@ pub async fn handle(
     let body: Value = serde_json::from_slice(raw).unwrap_or(Value::Null);
     Some(match (method, rest.as_slice()) {
         ("GET", ["functions"]) => {
-            let list: Vec<Value> = state.functions.get(&reference).into_iter().flat_map(|m| m.values()).map(|f| describe(&reference, f)).collect();
+            let list: Vec<Value> = state
+                .functions
+                .get(&reference)
+                .into_iter()
+                .flat_map(|m| m.values())
+                .map(|f| describe(&reference, f))
+                .collect();
             (StatusCode::OK, axum::Json(json!(list))).into_response()
         }
-        ("POST", ["functions", "deploy"]) => message(StatusCode::BAD_REQUEST, "Content-Type must be multipart/form-data"),
+        ("POST", ["functions", "deploy"]) => {
+            message(StatusCode::BAD_REQUEST, "Content-Type must be multipart/form-data")
+        }
         ("GET", ["functions", slug]) => match state.functions.get(&reference).and_then(|m| m.get(*slug)) {
             Some(f) => (StatusCode::OK, axum::Json(describe(&reference, f))).into_response(),
             None => message(StatusCode::NOT_FOUND, "Function not found"),
@@ -172,7 +181,8 @@ async fn parse_deploy(content_type: &str, raw: Bytes) -> Result<Parsed, String> 
         let data = field.bytes().await.map_err(|e| format!("invalid multipart body: {e}"))?;
         match name.as_str() {
             "metadata" => {
-                metadata = Some(serde_json::from_slice::<Value>(&data).map_err(|e| format!("metadata is not JSON: {e}"))?);
+                metadata =
+                    Some(serde_json::from_slice::<Value>(&data).map_err(|e| format!("metadata is not JSON: {e}"))?);
             }
             "file" => {
                 let filename = filename.clone().ok_or("a file part has no filename")?;
