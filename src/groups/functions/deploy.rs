@@ -24,27 +24,27 @@ fn yes() -> bool {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeployParams {
-    /// Cloud project ref, or a configured instance name.
+    /// Cloud project ref or instance name.
     #[serde(default)]
     pub project_id: Option<String>,
-    /// Configured instance (its functions_dir or cloud project); default the default instance.
+    /// Instance (functions_dir or cloud project); default instance if omitted.
     #[serde(default)]
     pub instance: Option<String>,
-    /// The function's slug (letters, digits, _ and -; a letter first).
+    /// The function's slug.
     pub name: String,
     /// The entry file among the files.
     #[serde(default = "index_ts")]
     pub entrypoint_path: String,
-    /// The import map or deno.json among the files; default the function's current one, else deno.json.
+    /// Import map or deno.json among the files (found when omitted).
     #[serde(default)]
     pub import_map_path: Option<String>,
     /// Require a valid JWT to invoke it.
     #[serde(default = "yes")]
     pub verify_jwt: bool,
-    /// The source files; include deno.json when the code imports npm: or jsr: packages.
+    /// Source files; include deno.json for npm:/jsr: imports.
     #[serde(default)]
     pub files: Vec<SourceFile>,
-    /// Or a local directory (inside the working directory) whose files are sent.
+    /// Or a local directory to send instead.
     #[serde(default)]
     pub directory: Option<String>,
 }
@@ -52,10 +52,10 @@ pub struct DeployParams {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteParams {
-    /// Cloud project ref, or a configured instance name.
+    /// Cloud project ref or instance name.
     #[serde(default)]
     pub project_id: Option<String>,
-    /// Configured instance (its functions_dir or cloud project); default the default instance.
+    /// Instance (functions_dir or cloud project); default instance if omitted.
     #[serde(default)]
     pub instance: Option<String>,
     /// The function's slug.
@@ -68,10 +68,10 @@ pub struct DeleteParams {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RollbackParams {
-    /// Cloud project ref, or a configured instance name.
+    /// Cloud project ref or instance name.
     #[serde(default)]
     pub project_id: Option<String>,
-    /// Configured instance (its functions_dir or cloud project); default the default instance.
+    /// Instance (functions_dir or cloud project); default instance if omitted.
     #[serde(default)]
     pub instance: Option<String>,
     /// The function's slug.

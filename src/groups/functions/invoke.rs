@@ -21,14 +21,10 @@ use std::collections::BTreeMap;
 #[derive(Clone, Copy, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InvokeAs {
-    /// The anon key, as a browser app calls it.
     #[default]
     Anon,
-    /// The service-role key.
     ServiceRole,
-    /// A user: pass their access token as jwt.
     User,
-    /// No key at all.
     None,
 }
 
@@ -43,10 +39,10 @@ fn post() -> String {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvokeParams {
-    /// Configured instance whose API URL is called; default the default instance.
+    /// Instance whose API URL is called.
     #[serde(default)]
     pub instance: Option<String>,
-    /// Cloud project ref or instance name; selects the instance as instance does.
+    /// Project ref or instance name (as instance).
     #[serde(default)]
     pub project_id: Option<String>,
     /// The function's slug.
@@ -54,25 +50,25 @@ pub struct InvokeParams {
     /// HTTP method.
     #[serde(default = "post")]
     pub method: String,
-    /// Path after the slug, e.g. /users/42.
+    /// Path after the slug.
     #[serde(default)]
     pub path: String,
     /// Query parameters.
     #[serde(default)]
     pub query: BTreeMap<String, String>,
-    /// Extra request headers (not authorization or apikey).
+    /// Extra headers (not authorization/apikey).
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
-    /// Request body text (JSON or anything else).
+    /// Request body.
     #[serde(default)]
     pub body: Option<String>,
-    /// Body content type; default application/json.
+    /// Default application/json.
     #[serde(default)]
     pub content_type: Option<String>,
-    /// Call as anon (default), service_role, user (with jwt) or none.
+    /// Caller: anon, service_role, user (jwt) or none.
     #[serde(default, rename = "as")]
     pub caller: InvokeAs,
-    /// The user's access token, with as = user.
+    /// User access token for as = user.
     #[serde(default)]
     pub jwt: Option<String>,
 }
@@ -122,8 +118,8 @@ impl SupamcpServer {
 
 #[tool_router(router = functions_invoke_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Call an edge function through the instance's API URL as anon, service role or a user, and see its
-    /// status, headers, body and duration. Use it to test a deploy.
+    /// Call an edge function through the instance's API URL as anon, service role or a user; returns status,
+    /// headers, body and duration.
     #[tool(
         annotations(title = "Invoke edge function", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = true),
         output_schema = schema_of::<InvokeReply>()

@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
-    /// Cloud project ref, or a configured instance name.
+    /// Cloud project ref or instance name.
     #[serde(default)]
     pub project_id: Option<String>,
-    /// Configured instance (its functions_dir or cloud project); default the default instance.
+    /// Instance (functions_dir or cloud project); default instance if omitted.
     #[serde(default)]
     pub instance: Option<String>,
 }
@@ -26,10 +26,10 @@ pub struct ListParams {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetParams {
-    /// Cloud project ref, or a configured instance name.
+    /// Cloud project ref or instance name.
     #[serde(default)]
     pub project_id: Option<String>,
-    /// Configured instance (its functions_dir or cloud project); default the default instance.
+    /// Instance (functions_dir or cloud project); default instance if omitted.
     #[serde(default)]
     pub instance: Option<String>,
     /// The function's slug.
