@@ -19,6 +19,18 @@ use rmcp::handler::server::router::tool::ToolRouter;
 use serde::Serialize;
 use serde_json::Value;
 
+/// The parameters that name a target and nothing else.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetParams {
+    /// Cloud project ref or instance name.
+    #[serde(default)]
+    pub project_id: Option<String>,
+    /// Instance (functions_dir or cloud project); default instance if omitted.
+    #[serde(default)]
+    pub instance: Option<String>,
+}
+
 /// Where a spilled text went: read_result pages through it.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct TextSpill {

@@ -2,6 +2,7 @@
 //! `function_slug`) and an `instance` for self-hosted targets. Source files come back fenced as untrusted
 //! data; past the spill threshold they go to a file that read_result pages through.
 
+use super::TargetParams;
 use super::TextSpill;
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
@@ -11,17 +12,6 @@ use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
-
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ListParams {
-    /// Cloud project ref or instance name.
-    #[serde(default)]
-    pub project_id: Option<String>,
-    /// Instance (functions_dir or cloud project); default instance if omitted.
-    #[serde(default)]
-    pub instance: Option<String>,
-}
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -69,7 +59,7 @@ impl SupamcpServer {
     )]
     async fn list_edge_functions(
         &self,
-        Parameters(params): Parameters<ListParams>,
+        Parameters(params): Parameters<TargetParams>,
     ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let target = self.functions_target(params.project_id.as_deref(), params.instance.as_deref())?;

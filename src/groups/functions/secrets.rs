@@ -2,6 +2,7 @@
 //! never values; on cloud through the Management API, self-hosted in the functions directory's `.env` (a
 //! copy of the old file first) with the restart the functions service needs to see them.
 
+use super::TargetParams;
 use crate::secret::Secret;
 use crate::server::SupamcpServer;
 use crate::server::output::{reply_of, require_confirm, schema_of};
@@ -11,17 +12,6 @@ use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
-
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ListParams {
-    /// Cloud project ref or instance name.
-    #[serde(default)]
-    pub project_id: Option<String>,
-    /// Instance (functions_dir or cloud project); default instance if omitted.
-    #[serde(default)]
-    pub instance: Option<String>,
-}
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -77,7 +67,7 @@ impl SupamcpServer {
     )]
     async fn list_function_secrets(
         &self,
-        Parameters(params): Parameters<ListParams>,
+        Parameters(params): Parameters<TargetParams>,
     ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let target = self.functions_target(params.project_id.as_deref(), params.instance.as_deref())?;
