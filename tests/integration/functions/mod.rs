@@ -8,6 +8,7 @@ mod cloud;
 mod functions_js;
 mod invoke;
 mod local;
+mod official_client;
 
 use serde_json::{Value, json};
 
