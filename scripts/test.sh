@@ -63,6 +63,17 @@ if [ ! -f .tools/node_modules/@supabase/realtime-js/package.json ]; then
   npm install --silent --no-audit --no-fund --prefix .tools @supabase/realtime-js@2.119.2 >/dev/null
 fi
 
+# @supabase/functions-js, the official client that proves the fake functions endpoint (tests/integration/functions/functions_js.rs).
+if [ ! -f .tools/node_modules/@supabase/functions-js/dist/main/index.js ]; then
+  npm install --silent --no-audit --no-fund --prefix .tools @supabase/functions-js@2.119.0 >/dev/null
+fi
+
+# @supabase/mcp-server-supabase, the official Management API client whose edge-function tools prove the fake's
+# functions surface (tests/integration/functions/official_client.rs).
+if [ ! -f .tools/node_modules/@supabase/mcp-server-supabase/dist/cli.js ]; then
+  npm install --silent --no-audit --no-fund --prefix .tools @supabase/mcp-server-supabase@0.13.0 >/dev/null
+fi
+
 # postgres-meta, the reference the type generator is compared with byte for byte (tests/integration/typegen_parity.rs).
 if [ ! -f .tools/node_modules/@supabase/postgres-meta/dist/server/server.js ]; then
   npm install --silent --no-audit --no-fund --prefix .tools @supabase/postgres-meta@0.99.0 >/dev/null

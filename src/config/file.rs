@@ -45,6 +45,8 @@ pub struct InstanceFile {
     /// Name of a `[dokploy.<name>]` server this instance is deployed on.
     pub dokploy: Option<String>,
     pub dokploy_compose_id: Option<String>,
+    /// The stack's functions directory (e.g. /srv/supabase/volumes/functions): deploy_edge_function writes there.
+    pub functions_dir: Option<PathBuf>,
     /// Role to SET ROLE to in read-only mode when no read-only login is configured (default:
     /// supabase_read_only_user when the login may assume it). No wall for a superuser login.
     pub read_only_role: Option<String>,

@@ -99,7 +99,10 @@ impl Settings {
 
         let base = instances.remove(&default_instance).unwrap_or_else(|| Instance::empty(&default_instance));
         let layered = layer_default_instance(base, overrides, env, env_file.as_ref())?;
-        let has_anything = layered.database.is_some() || layered.supabase_url.is_some() || layered.dokploy.is_some();
+        let has_anything = layered.database.is_some()
+            || layered.supabase_url.is_some()
+            || layered.dokploy.is_some()
+            || layered.functions_dir.is_some();
         if has_anything || !instances.is_empty() {
             instances.insert(default_instance.clone(), layered);
         }
@@ -280,6 +283,7 @@ fn instance_from_file(
     instance.service_role_key = spec.service_role_key.clone().or(instance.service_role_key);
     instance.dokploy = spec.dokploy.clone();
     instance.dokploy_compose_id = spec.dokploy_compose_id.clone();
+    instance.functions_dir = spec.functions_dir.as_ref().map(|dir| resolve_relative(dir, config_path));
     instance.read_only_role = spec.read_only_role.clone();
     instance.read_only_login =
         read_only_login(spec.read_only_database_url.as_ref(), spec.read_only_password.as_ref(), &origin)?;
@@ -337,6 +341,8 @@ fn layer_default_instance(
     instance.supabase_url = env("SUPABASE_URL").or(instance.supabase_url);
     instance.anon_key = env("SUPABASE_ANON_KEY").map(Secret::new).or(instance.anon_key);
     instance.service_role_key = env("SUPABASE_SERVICE_ROLE_KEY").map(Secret::new).or(instance.service_role_key);
+    instance.functions_dir =
+        env("SUPAMCP_FUNCTIONS_DIR").filter(|v| !v.is_empty()).map(PathBuf::from).or(instance.functions_dir);
 
     if let Some(url) = &overrides.database_url {
         instance.database = Some(parse_conn(url.expose(), "--database-url")?);

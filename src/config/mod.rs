@@ -26,6 +26,9 @@ pub struct Instance {
     pub service_role_key: Option<Secret>,
     pub dokploy: Option<String>,
     pub dokploy_compose_id: Option<String>,
+    /// A self-hosted stack's functions directory (`volumes/functions`): edge functions are deployed by writing
+    /// files there.
+    pub functions_dir: Option<PathBuf>,
     pub read_only_role: Option<String>,
     /// The login read-only SQL runs on, restricted by PostgreSQL itself.
     pub read_only_login: Option<ReadOnlyLogin>,
@@ -44,6 +47,7 @@ impl Instance {
             service_role_key: None,
             dokploy: None,
             dokploy_compose_id: None,
+            functions_dir: None,
             read_only_role: None,
             read_only_login: None,
             pool_size: DEFAULT_POOL_SIZE,
@@ -137,6 +141,11 @@ impl Settings {
 
     pub fn has_database(&self) -> bool {
         self.instances.values().any(|i| i.database.is_some())
+    }
+
+    /// Whether some instance has a functions directory (the self-hosted functions target).
+    pub fn has_functions_dir(&self) -> bool {
+        self.instances.values().any(|i| i.functions_dir.is_some())
     }
 
     pub fn has_supabase_api(&self) -> bool {

@@ -9,6 +9,7 @@ pub mod cloud;
 pub mod core;
 pub mod development;
 pub mod dokploy;
+pub mod functions;
 pub mod knowledge;
 pub mod migrations;
 pub mod monitoring;
@@ -78,6 +79,9 @@ pub enum Prerequisite {
     DokployUrl,
     AccessToken,
     SupabaseApi,
+    /// Somewhere edge functions live: a Supabase API (invoke, Studio), an access token (cloud) or a
+    /// functions directory (self-hosted).
+    FunctionsTarget,
 }
 
 impl Group {
@@ -120,7 +124,8 @@ impl Group {
             }
             Group::Dokploy => Prerequisite::DokployUrl,
             Group::Cloud => Prerequisite::AccessToken,
-            Group::Auth | Group::Storage | Group::Functions => Prerequisite::SupabaseApi,
+            Group::Auth | Group::Storage => Prerequisite::SupabaseApi,
+            Group::Functions => Prerequisite::FunctionsTarget,
             Group::Development | Group::Knowledge => Prerequisite::Nothing,
         }
     }
@@ -153,13 +158,13 @@ impl Group {
             Group::Cloud => Some(SupamcpServer::cloud_router()),
             Group::Core => Some(SupamcpServer::core_router()),
             Group::Development => Some(SupamcpServer::development_router()),
+            Group::Functions => Some(SupamcpServer::functions_router()),
             Group::Dokploy => Some(SupamcpServer::dokploy_router()),
             Group::Knowledge => Some(SupamcpServer::knowledge_router()),
             Group::Migrations => Some(SupamcpServer::migrations_router()),
             Group::Monitoring => Some(SupamcpServer::monitoring_router()),
             Group::Realtime => Some(SupamcpServer::realtime_router()),
             Group::Storage => Some(SupamcpServer::storage_router()),
-            _ => None,
         }
     }
 

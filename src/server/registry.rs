@@ -64,6 +64,13 @@ fn prerequisite_gap(settings: &Settings, prerequisite: Prerequisite) -> Option<S
         Prerequisite::SupabaseApi => (!settings.has_supabase_api()).then_some(
             "no Supabase API URL and service role key (SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, or --env-file)",
         ),
+        Prerequisite::FunctionsTarget => (!settings.has_supabase_api()
+            && settings.access_token.is_none()
+            && !settings.has_functions_dir())
+        .then_some(
+            "no place for edge functions: no access token (cloud), no functions_dir (SUPAMCP_FUNCTIONS_DIR) and no \
+                 Supabase API URL with a service role key",
+        ),
     };
     gap.map(str::to_owned)
 }

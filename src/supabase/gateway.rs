@@ -117,6 +117,12 @@ impl Gateway {
         Ok(self.http.request(method, url).headers(self.key_headers()?))
     }
 
+    /// A request to `url` without the service-role key: the caller chooses who it is (a function invoked as
+    /// anon or as a user).
+    pub fn bare_request(&self, method: Method, url: Url) -> RequestBuilder {
+        self.http.request(method, url)
+    }
+
     /// The headers that authenticate a service-role call.
     pub fn key_headers(&self) -> Result<HeaderMap, Failure> {
         let key = self.key.expose();

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod env;
 pub mod finding;
+pub mod functions;
 pub mod gateway;
 pub mod keys;
 pub mod management;

@@ -8,6 +8,8 @@
 mod content_api_fake;
 #[path = "../support/dokploy_fake/mod.rs"]
 mod dokploy_fake;
+#[path = "../support/functions_fake/mod.rs"]
+mod functions_fake;
 #[path = "../support/gotrue_fake/mod.rs"]
 mod gotrue_fake;
 #[path = "../support/management_fake/mod.rs"]
@@ -40,6 +42,7 @@ mod dokploy_tools;
 mod dokploy_wizard;
 mod e2e_core;
 mod env_doctor;
+mod functions;
 mod http;
 mod inspector_cli;
 mod knowledge;

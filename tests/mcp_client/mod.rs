@@ -113,6 +113,7 @@ pub fn command(args: &[&str], data_dir: &std::path::Path) -> tokio::process::Com
         .env_remove("SUPAMCP_ALLOW_ABSOLUTE_PATHS")
         .env_remove("SUPAMCP_BACKUP_KEY")
         .env_remove("SUPAMCP_FEATURES")
+        .env_remove("SUPAMCP_FUNCTIONS_DIR")
         .env_remove("SUPABASE_URL")
         .env_remove("SUPABASE_ANON_KEY")
         .env_remove("SUPABASE_SERVICE_ROLE_KEY")

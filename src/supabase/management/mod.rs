@@ -44,7 +44,21 @@ impl std::fmt::Debug for ManagementApi {
 /// A body the API answered with: its bytes and whether it was JSON.
 pub struct Reply {
     pub status: StatusCode,
+    /// The reply's Content-Type, when it sent one.
+    pub content_type: Option<String>,
     pub body: bytes::Bytes,
+}
+
+/// What a request carries.
+#[derive(Clone, Copy)]
+pub enum Payload<'a> {
+    Empty,
+    Json(&'a Value),
+    /// A body of its own type, e.g. `multipart/form-data; boundary=...`.
+    Raw {
+        content_type: &'a str,
+        body: &'a [u8],
+    },
 }
 
 impl ManagementApi {
@@ -109,6 +123,20 @@ impl ManagementApi {
         body: Option<&Value>,
         what: &str,
     ) -> Result<Reply, Failure> {
+        let payload = body.map_or(Payload::Empty, Payload::Json);
+        self.send_payload(method, path, query, payload, None, what).await
+    }
+
+    /// [`ManagementApi::send`] with any payload and an optional Accept header.
+    pub async fn send_payload(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        payload: Payload<'_>,
+        accept: Option<&str>,
+        what: &str,
+    ) -> Result<Reply, Failure> {
         let url = format!("{}{path}", self.base);
         let mut attempt = 0;
         loop {
@@ -117,16 +145,25 @@ impl ManagementApi {
             if !query.is_empty() {
                 request = request.query(query);
             }
-            if let Some(body) = body {
-                request = request.json(body);
+            match payload {
+                Payload::Empty => {}
+                Payload::Json(body) => request = request.json(body),
+                Payload::Raw { content_type, body } => {
+                    request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(body.to_vec());
+                }
+            }
+            if let Some(accept) = accept {
+                request = request.header(reqwest::header::ACCEPT, accept);
             }
             let response = request.send().await.map_err(|e| self.transport_failure(what, e))?;
             let status = response.status();
             let retry_after = retry_after(response.headers());
+            let content_type =
+                response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
             let bytes = response.bytes().await.map_err(|e| self.transport_failure(what, e))?;
             tracing::debug!(method = %method, path, status = status.as_u16(), attempt, "management api");
             if status.is_success() {
-                return Ok(Reply { status, body: bytes });
+                return Ok(Reply { status, content_type, body: bytes });
             }
             if status == StatusCode::TOO_MANY_REQUESTS && attempt < ATTEMPTS {
                 let wait = retry_after.unwrap_or(Duration::from_secs(u64::from(attempt)));

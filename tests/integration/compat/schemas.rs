@@ -9,10 +9,7 @@ use std::collections::BTreeSet;
 /// Official tools supamcp does not offer yet, with the issue that brings them.
 const NOT_YET: &[(&str, &str)] = &[
     ("query_logs", "issue 17: get_logs is there; custom SQL over the logs is not"),
-    ("list_edge_functions", "issue 16: functions group"),
-    ("get_edge_function", "issue 16: functions group"),
-    ("deploy_edge_function", "issue 16: functions group"),
-    ("create_edge_function_secret", "issue 16: functions group"),
+    ("create_edge_function_secret", "issue 16: its URL elicitation is not built; set_function_secrets takes the value"),
 ];
 
 fn official() -> Value {

@@ -5,9 +5,10 @@
 //! branches (422 where branching is off; CREATING_PROJECT → MIGRATIONS_PASSED → FUNCTIONS_DEPLOYED) whose
 //! merge/reset/push start workflow runs (`/v1/projects/{ref}/actions/{id}`: steps RUNNING → EXITED, or a DEAD
 //! migrate step with a log when `fail_next_run`), the branch diff, `analytics/endpoints/logs.all` rows per
-//! `source`, health, backups, auth and realtime config, and the database surface on a real PostgreSQL database
+//! `source`, health, backups, auth and realtime config, the database surface on a real PostgreSQL database
 //! (database.rs: SQL with parameters, read-only in a READ ONLY transaction, migrations; types, API keys,
-//! advisors). Faults: the next N requests get 429 with a Retry-After.
+//! advisors), and edge functions with their secrets (`functions.rs`). Faults: the next N requests get 429
+//! with a Retry-After; `fail_next_deploy`.
 //!
 //! Include it with `#[path = "../support/management_fake/mod.rs"] mod management_fake;`.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
@@ -15,6 +16,7 @@
 mod auth_config;
 mod database;
 mod realtime_config;
+pub mod functions;
 mod routes;
 
 use serde_json::{Value, json};
@@ -61,6 +63,16 @@ pub struct State {
     pub auth_configs: BTreeMap<String, Value>,
     /// Realtime config per project ref (`config/realtime`), made on first read.
     pub realtime_configs: BTreeMap<String, Value>,
+    /// Edge functions per project ref, by slug.
+    pub functions: BTreeMap<String, BTreeMap<String, functions::Function>>,
+    /// Function secrets per project ref: name -> value (answered as digests).
+    pub secrets: BTreeMap<String, BTreeMap<String, String>>,
+    /// Every deploy request as parsed, in order.
+    pub deploys: Vec<functions::DeployRequest>,
+    /// The next deploy fails with the endpoint's opaque 500.
+    pub fail_next_deploy: bool,
+    /// The Accept header of every `/body` request.
+    pub body_accepts: Vec<String>,
     pub next_id: u64,
 }
 

@@ -37,7 +37,8 @@ async fn handle(AxState(app): AxState<App>, method: Method, uri: Uri, headers: H
     }
     let path = uri.path().to_owned();
     let query: BTreeMap<String, String> = uri.query().map(url_pairs).unwrap_or_default();
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let raw = body;
+    let body: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
     {
         let mut state = app.state.lock().unwrap();
         if state.rate_limit_next > 0 {
@@ -56,6 +57,11 @@ async fn handle(AxState(app): AxState<App>, method: Method, uri: Uri, headers: H
         }
     }
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if let Some(response) =
+        super::functions::handle(&app.state, method.as_str(), &segments, &query, &headers, &raw).await
+    {
+        return response;
+    }
     if let ["v1", "projects", reference, "database", "query" | "migrations", ..] = segments.as_slice() {
         return database_route(&app, &method, reference, &segments[3..], &body).await;
     }

@@ -1,0 +1,233 @@
+//! Where a function lives, chosen by configuration, and the work every tool does the same way on each:
+//! Supabase Cloud (the Management API, one project) or a self-hosted functions directory. A deploy or delete
+//! first keeps the replaced source in [`History`]; rollback deploys the newest kept version again.
+
+use super::cloud::relative_path;
+use super::history::{History, Saved, SavedMeta};
+use super::local::{FunctionsDir, NEW_IS_LIVE, REPLACED_IS_LIVE};
+use super::secrets::{self, SecretDigest};
+use super::{Deploy, FunctionInfo, IMPORT_MAP_NAMES, SourceFile};
+use crate::failure::Failure;
+use crate::secret::Secret;
+use crate::supabase::management::ManagementApi;
+use serde::Serialize;
+
+/// A place functions are deployed to.
+#[derive(Clone, Debug)]
+pub enum Target {
+    Cloud { api: ManagementApi, reference: String },
+    Directory { instance: String, dir: FunctionsDir },
+}
+
+/// What a deploy, rollback or delete did.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Change {
+    pub function: Option<FunctionInfo>,
+    /// "cloud project <ref>" or "functions directory <path>".
+    pub target: String,
+    /// Where the replaced or deleted source was kept (rollback_edge_function deploys it again).
+    pub kept_previous: Option<String>,
+    /// When the change is served.
+    pub live: String,
+    pub warnings: Vec<String>,
+}
+
+/// What changing secrets did.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SecretsChange {
+    pub target: String,
+    pub secrets: Vec<SecretDigest>,
+    /// The copy of the secrets file taken before the change (self-hosted).
+    pub snapshot: Option<String>,
+    /// What must happen before functions see the change.
+    pub next_step: String,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl Target {
+    /// The key of its kept versions.
+    fn key(&self) -> String {
+        match self {
+            Target::Cloud { reference, .. } => format!("cloud-{reference}"),
+            Target::Directory { instance, .. } => format!("dir-{instance}"),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Cloud { reference, .. } => format!("cloud project {reference}"),
+            Target::Directory { dir, .. } => format!("functions directory {}", dir.root().display()),
+        }
+    }
+
+    pub async fn list(&self) -> Result<Vec<FunctionInfo>, Failure> {
+        match self {
+            Target::Cloud { api, reference } => api.list_functions(reference).await,
+            Target::Directory { dir, .. } => dir.list(),
+        }
+    }
+
+    pub async fn get(&self, slug: &str) -> Result<(FunctionInfo, Vec<SourceFile>), Failure> {
+        super::validate::check_slug(slug)?;
+        match self {
+            Target::Cloud { api, reference } => {
+                let info = api.get_function(reference, slug).await?;
+                let files = api.function_source(reference, slug).await?;
+                Ok((info, files))
+            }
+            Target::Directory { dir, .. } => dir.get(slug),
+        }
+    }
+
+    /// The current version, when there is one (a missing function is not an error here).
+    async fn current(&self, slug: &str) -> Result<Option<(FunctionInfo, Vec<SourceFile>)>, Failure> {
+        match self.get(slug).await {
+            Ok(found) => Ok(Some(found)),
+            Err(failure) if failure.what.contains("has no function") || failure.what.starts_with("no function") => {
+                Ok(None)
+            }
+            Err(failure) => Err(failure),
+        }
+    }
+
+    /// Keeps the current version of `slug` (if any) with `reason`; returns where.
+    async fn keep_current(&self, history: &History, slug: &str, reason: &str) -> Result<Option<String>, Failure> {
+        let Some((info, files)) = self.current(slug).await? else { return Ok(None) };
+        let meta = SavedMeta {
+            slug: slug.to_owned(),
+            version: info.version,
+            entrypoint_path: info.entrypoint_path.clone().unwrap_or_else(|| "index.ts".to_owned()),
+            import_map_path: info.import_map_path.clone(),
+            verify_jwt: info.verify_jwt.unwrap_or(true),
+            reason: reason.to_owned(),
+            saved_at: now(),
+        };
+        Ok(Some(history.save(&self.key(), &meta, &files)?.display().to_string()))
+    }
+
+    /// The import map to send when none was named: the one the function already uses, else a deno.json or
+    /// import_map.json among the files.
+    fn choose_import_map(deploy: &mut Deploy, existing: Option<&FunctionInfo>) {
+        if deploy.import_map_path.is_some() {
+            return;
+        }
+        let reused = existing.and_then(|f| f.import_map_path.as_deref()).map(relative_path);
+        deploy.import_map_path = reused.filter(|path| deploy.files.iter().any(|f| &f.name == path)).or_else(|| {
+            IMPORT_MAP_NAMES.iter().find(|n| deploy.files.iter().any(|f| f.name == **n)).map(|n| (*n).to_owned())
+        });
+    }
+
+    /// Deploys after the checks, keeping the replaced version.
+    pub async fn deploy(&self, history: &History, mut deploy: Deploy) -> Result<Change, Failure> {
+        let current = self.current(&deploy.slug).await?;
+        Target::choose_import_map(&mut deploy, current.as_ref().map(|(info, _)| info));
+        let warnings = super::validate::check_deploy(&deploy)?;
+        let kept_previous = match &current {
+            Some(_) => self.keep_current(history, &deploy.slug, "replaced by a deploy").await?,
+            None => None,
+        };
+        let (function, live) = self.write(&deploy, current.is_some()).await?;
+        Ok(Change { function: Some(function), target: self.describe(), kept_previous, live, warnings })
+    }
+
+    async fn write(&self, deploy: &Deploy, replaced: bool) -> Result<(FunctionInfo, String), Failure> {
+        Ok(match self {
+            Target::Cloud { api, reference } => {
+                let function = api.deploy_function(reference, deploy).await?;
+                let live =
+                    format!("live now as version {} (the API bundles and rolls it out on deploy)", function.version);
+                (function, live)
+            }
+            Target::Directory { dir, .. } => {
+                let function = dir.deploy(deploy)?;
+                (function, if replaced { REPLACED_IS_LIVE } else { NEW_IS_LIVE }.to_owned())
+            }
+        })
+    }
+
+    /// Deletes a function after keeping its source.
+    pub async fn delete(&self, history: &History, slug: &str) -> Result<Change, Failure> {
+        super::validate::check_slug(slug)?;
+        let kept = self.keep_current(history, slug, "deleted").await?.ok_or_else(|| {
+            Failure::new(
+                format!("{} has no function '{slug}'", self.describe()),
+                "nothing to delete",
+                "list_edge_functions gives the slugs",
+            )
+        })?;
+        match self {
+            Target::Cloud { api, reference } => api.delete_function(reference, slug).await?,
+            Target::Directory { dir, .. } => dir.remove(slug)?,
+        }
+        let live = "gone now: requests get 404 (a running self-hosted worker may answer until it retires)".to_owned();
+        Ok(Change { function: None, target: self.describe(), kept_previous: Some(kept), live, warnings: Vec::new() })
+    }
+
+    /// Deploys the newest kept version of `slug` again; the version it replaces is kept in turn.
+    pub async fn rollback(&self, history: &History, slug: &str) -> Result<Change, Failure> {
+        super::validate::check_slug(slug)?;
+        let saved: Saved = history.latest(&self.key(), slug)?.ok_or_else(|| {
+            Failure::new(
+                format!("no earlier version of '{slug}' is kept for {}", self.describe()),
+                "supamcp keeps a version when deploy_edge_function replaces it or delete_edge_function removes it",
+                "redeploy the source you want with deploy_edge_function",
+            )
+        })?;
+        let current = self.current(slug).await?;
+        let kept_previous = match &current {
+            Some(_) => self.keep_current(history, slug, "replaced by a rollback").await?,
+            None => None,
+        };
+        let deploy = Deploy {
+            slug: slug.to_owned(),
+            name: slug.to_owned(),
+            entrypoint_path: saved.meta.entrypoint_path.clone(),
+            import_map_path: saved.meta.import_map_path.clone(),
+            verify_jwt: saved.meta.verify_jwt,
+            files: saved.files.clone(),
+        };
+        let (function, live) = self.write(&deploy, current.is_some()).await?;
+        history.forget(&saved);
+        let warnings =
+            vec![format!("restored the source kept at {} (version {})", saved.meta.saved_at, saved.meta.version)];
+        Ok(Change { function: Some(function), target: self.describe(), kept_previous, live, warnings })
+    }
+
+    pub async fn list_secrets(&self) -> Result<Vec<SecretDigest>, Failure> {
+        match self {
+            Target::Cloud { api, reference } => api.list_secrets(reference).await,
+            Target::Directory { dir, .. } => secrets::list_file(dir.root()),
+        }
+    }
+
+    /// Sets and deletes secrets.
+    pub async fn change_secrets(&self, set: &[(String, Secret)], unset: &[String]) -> Result<SecretsChange, Failure> {
+        for name in set.iter().map(|(n, _)| n).chain(unset) {
+            secrets::check_name(name)?;
+        }
+        let (snapshot, next_step) = match self {
+            Target::Cloud { api, reference } => {
+                if !set.is_empty() {
+                    api.set_secrets(reference, set).await?;
+                }
+                if !unset.is_empty() {
+                    api.delete_secrets(reference, unset).await?;
+                }
+                (None, "none: new invocations read the new values".to_owned())
+            }
+            Target::Directory { dir, .. } => {
+                let snapshot = secrets::change_file(dir.root(), set, unset)?;
+                let step = format!(
+                    "restart the functions service (docker compose restart functions): running workers keep the old \
+                     environment; the service must load {} with env_file",
+                    secrets::env_path(dir.root()).display()
+                );
+                (snapshot.map(|p| p.display().to_string()), step)
+            }
+        };
+        Ok(SecretsChange { target: self.describe(), secrets: self.list_secrets().await?, snapshot, next_step })
+    }
+}
