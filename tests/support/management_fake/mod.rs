@@ -15,8 +15,8 @@
 
 mod auth_config;
 mod database;
-mod realtime_config;
 pub mod functions;
+mod realtime_config;
 mod routes;
 
 use serde_json::{Value, json};
