@@ -1,13 +1,16 @@
 //! Memory stays flat whatever the data size: a 1,000,000-row result spilled to a file and a 100,000-row
-//! copy between two databases, each in a `supamcp serve` session whose peak RSS (VmHWM, read from
-//! /proc/<pid>/status) must stay under 64 MiB. Not timed.
+//! copy between two databases, each in a `supamcp serve` session: the work may add at most 32 MiB to the peak
+//! RSS (VmHWM, read from /proc/<pid>/status) the session had after it started, and the peak stays under 96 MiB.
+//! The start itself is the (debug) binary's own pages, about 58 MiB and growing with the code, so the bound is on
+//! what the data adds (the release binary starts near 22 MiB: docs/BENCHMARKS.md). Not timed.
 
 use crate::support::{self, Slot};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 
-const CEILING_MIB: f64 = 64.0;
+const GROWTH_MIB: f64 = 32.0;
+const CEILING_MIB: f64 = 96.0;
 
 struct Session {
     child: Child,
@@ -81,12 +84,14 @@ async fn a_million_row_result_spills_in_flat_memory() {
     let db = support::fresh_database("memory_spill").await;
     let data_dir = tempfile::tempdir().unwrap();
     let mut session = Session::start(&["--database-url", &db.url(), "--features", "core"], data_dir.path());
+    let before = session.peak_mib();
     let sql = "select g as id, md5(g::text) as digest, now() as at from generate_series(1, 1000000) as g";
     let reply = session.call("execute_sql", json!({"sql": sql}));
     assert_eq!(reply["row_count"], json!(1_000_000));
     assert!(reply["spilled"]["handle"].is_string(), "the result went to a file: {}", reply["spilled"]);
     let peak = session.peak_mib();
-    eprintln!("peak RSS after spilling 1,000,000 rows: {peak:.1} MiB");
+    eprintln!("peak RSS after spilling 1,000,000 rows: {peak:.1} MiB (after start: {before:.1} MiB)");
+    assert!(peak - before < GROWTH_MIB, "the work added {:.1} MiB (at most {GROWTH_MIB})", peak - before);
     assert!(peak < CEILING_MIB, "peak RSS {peak:.1} MiB (ceiling {CEILING_MIB} MiB)");
 }
 
@@ -111,11 +116,13 @@ async fn copying_a_hundred_thousand_rows_stays_under_the_ceiling() {
     );
     std::fs::write(&config, text).unwrap();
     let mut session = Session::start(&["--config", config.to_str().unwrap(), "--features", "migrations"], dir.path());
+    let before = session.peak_mib();
     let copied = session
         .call("copy_database", json!({"source": "src", "target": "dst", "schemas": ["public"], "confirm": true}));
     let rows: i64 = target.admin().await.query_one("select count(*) from public.events", &[]).await.unwrap().get(0);
     assert_eq!(rows, 100_000, "{copied}");
     let peak = session.peak_mib();
-    eprintln!("peak RSS after copying 100,000 rows: {peak:.1} MiB");
+    eprintln!("peak RSS after copying 100,000 rows: {peak:.1} MiB (after start: {before:.1} MiB)");
+    assert!(peak - before < GROWTH_MIB, "the work added {:.1} MiB (at most {GROWTH_MIB})", peak - before);
     assert!(peak < CEILING_MIB, "peak RSS {peak:.1} MiB (ceiling {CEILING_MIB} MiB)");
 }
