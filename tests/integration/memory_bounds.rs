@@ -1,7 +1,7 @@
 //! Memory stays flat whatever the data size: a 1,000,000-row result spilled to a file and a 100,000-row
 //! copy between two databases, each in a `supamcp serve` session: the work may add at most 32 MiB to the peak
 //! RSS (VmHWM, read from /proc/<pid>/status) the session had after it started, and the peak stays under 96 MiB.
-//! The start itself is the (debug) binary's own pages, about 58 MiB and growing with the code, so the bound is on
+//! The start itself is the (debug) binary's own pages, 52 to 58 MiB here and growing with the code, so the bound is on
 //! what the data adds (the release binary starts near 22 MiB: docs/BENCHMARKS.md). Not timed.
 
 use crate::support::{self, Slot};
