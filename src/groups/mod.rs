@@ -13,6 +13,7 @@ pub mod functions;
 pub mod knowledge;
 pub mod migrations;
 pub mod monitoring;
+pub mod project_config;
 pub mod realtime;
 pub mod storage;
 pub mod toolsets;

@@ -3,6 +3,7 @@
 //! the data directory. The work is in `supabase::management::realtime_config`.
 
 use crate::failure::Failure;
+use crate::groups::project_config::ProjectConfigParams;
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, fenced_structured, reply_of, require_confirm, schema_of};
 use crate::supabase::management::realtime_config::{ConfigChange, RealtimeConfigPatch, plan};
@@ -17,17 +18,6 @@ use serde_json::Value;
 /// Where a self-hosted stack keeps these settings instead.
 const SELF_HOSTED: &str = "a self-hosted stack has no such API: its Realtime limits are the tenant row Realtime \
                            seeds (_realtime.tenants; get_realtime_config reads it), which supamcp does not change";
-
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GetConfigParams {
-    /// Project ref; default the ref in the instance's https://<ref>.supabase.co URL.
-    #[serde(default)]
-    pub project_id: Option<String>,
-    /// Instance whose URL names the project; the default instance when omitted.
-    #[serde(default)]
-    pub instance: Option<String>,
-}
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -123,7 +113,7 @@ impl SupamcpServer {
     )]
     async fn get_realtime_config(
         &self,
-        Parameters(params): Parameters<GetConfigParams>,
+        Parameters(params): Parameters<ProjectConfigParams>,
     ) -> Result<CallToolResult, McpError> {
         let instance = params.instance.as_deref();
         let (api, reference) = match self.realtime_project(params.project_id.as_deref(), instance) {

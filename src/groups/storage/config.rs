@@ -4,6 +4,7 @@
 
 use super::{reply_of, require_confirm};
 use crate::failure::Failure;
+use crate::groups::project_config::ProjectConfigParams;
 use crate::server::SupamcpServer;
 use crate::server::output::schema_of;
 use crate::supabase::management::ManagementApi;
@@ -12,17 +13,6 @@ use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
 use serde::Deserialize;
-
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GetConfigParams {
-    /// Project ref; default the ref in the instance's https://<ref>.supabase.co URL.
-    #[serde(default)]
-    pub project_id: Option<String>,
-    /// Instance whose URL names the project; the default instance when omitted.
-    #[serde(default)]
-    pub instance: Option<String>,
-}
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -57,7 +47,7 @@ impl SupamcpServer {
     )]
     async fn get_storage_config(
         &self,
-        Parameters(params): Parameters<GetConfigParams>,
+        Parameters(params): Parameters<ProjectConfigParams>,
     ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let (api, reference) = self.cloud_project(params.project_id.as_deref(), params.instance.as_deref())?;
