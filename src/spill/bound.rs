@@ -101,6 +101,14 @@ pub fn clip_value(value: Value, cap: usize, cut: &mut u64) -> Value {
     Value::String(format!("{}{}", head(&s, cap), marker(full)))
 }
 
+/// `text` within `cap` bytes: its head and the marker when it is longer.
+pub fn clip_text(text: String, cap: usize) -> String {
+    if text.len() <= cap {
+        return text;
+    }
+    format!("{}{}", head(&text, cap), marker(text.len()))
+}
+
 /// The longest prefix of `text` within `bytes`, cut at a character boundary.
 fn head(text: &str, bytes: usize) -> &str {
     let mut end = bytes.min(text.len());

@@ -50,6 +50,20 @@ pub struct ListTablesParams {
     pub instance: Option<String>,
 }
 
+impl ListTablesParams {
+    /// The catalog filter these parameters ask for: at most 1000 tables a page, 50 with verbose.
+    pub fn filter(&self) -> TableFilter {
+        let cap = if self.verbose { 50 } else { 1000 };
+        TableFilter {
+            schemas: (!self.schemas.is_empty()).then(|| self.schemas.clone()),
+            include_internal: self.include_internal,
+            name_contains: self.name_contains.clone().filter(|n| !n.is_empty()),
+            limit: self.limit.clamp(1, cap),
+            offset: self.offset.max(0),
+        }
+    }
+}
+
 fn default_table_page() -> i64 {
     200
 }
@@ -129,14 +143,7 @@ impl SupamcpServer {
         output_schema = schema_of::<TablesReply>()
     )]
     async fn list_tables(&self, Parameters(params): Parameters<ListTablesParams>) -> Result<CallToolResult, McpError> {
-        let cap = if params.verbose { 50 } else { 1000 };
-        let filter = TableFilter {
-            schemas: (!params.schemas.is_empty()).then(|| params.schemas.clone()),
-            include_internal: params.include_internal,
-            name_contains: params.name_contains.clone().filter(|n| !n.is_empty()),
-            limit: params.limit.clamp(1, cap),
-            offset: params.offset.max(0),
-        };
+        let filter = params.filter();
         Ok(self
             .with_client(params.instance.as_deref(), |client| async move {
                 let (tables, total) = catalog::list_tables(&**client, &filter).await?;

@@ -1,9 +1,12 @@
-//! `get_advisors` (our security and performance lints) and `inspect_db` (the Supabase CLI's reports).
+//! `get_advisors` (our security and performance lints, with the platform's beside them for a cloud project)
+//! and `inspect_db` (the Supabase CLI's reports).
 
-use crate::pg::advisors::{self, AdvisorOptions, DEFAULT_API_SCHEMAS, Finding, Level};
+use crate::failure::Failure;
+use crate::pg::advisors::{self, AdvisorOptions, Category, DEFAULT_API_SCHEMAS, Finding, Level};
 use crate::pg::inspect::{self, Report};
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, fenced_structured, schema_of};
+use crate::supabase::management::ManagementApi;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
@@ -75,8 +78,70 @@ pub struct AdvisorsReply {
     /// True when `limit` left findings out.
     pub truncated: bool,
     /// The lints that ran.
-    pub lints: Vec<&'static str>,
+    pub lints: Vec<String>,
     pub api_schemas: Vec<String>,
+    /// `database`: supamcp's lints over the catalog; `management_api`: the platform's lints of a cloud project
+    /// reached without a database URL.
+    pub source: &'static str,
+    /// The platform's own lints of this Supabase Cloud project, beside ours (an access token is configured
+    /// and the instance is a cloud project).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<PlatformAdvisors>,
+}
+
+/// The Management API's advisors for the same project.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct PlatformAdvisors {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    pub truncated: bool,
+    /// Why the platform's lints could not be read (ours above are complete regardless).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Counts `findings` by level, then keeps the first `limit`; true when some were left out.
+pub(crate) fn ranked(mut findings: Vec<Finding>, limit: usize) -> (Vec<Finding>, Summary, bool) {
+    let mut summary = Summary::default();
+    for finding in &findings {
+        match finding.level {
+            Level::Error => summary.errors += 1,
+            Level::Warn => summary.warnings += 1,
+            Level::Info => summary.info += 1,
+        }
+    }
+    let truncated = findings.len() > limit;
+    findings.truncate(limit);
+    (findings, summary, truncated)
+}
+
+/// The platform's findings for a cloud project, all or nothing: on failure its reason.
+pub(crate) async fn platform_advisors(
+    api: &ManagementApi,
+    reference: &str,
+    kind: AdvisorType,
+    limit: usize,
+) -> Result<PlatformAdvisors, Failure> {
+    let security = async {
+        if kind == AdvisorType::Performance {
+            Ok(Vec::new())
+        } else {
+            api.advisors(reference, Category::Security).await
+        }
+    };
+    let performance = async {
+        if kind == AdvisorType::Security {
+            Ok(Vec::new())
+        } else {
+            api.advisors(reference, Category::Performance).await
+        }
+    };
+    let (security, performance) = tokio::join!(security, performance);
+    let mut findings = security?;
+    findings.extend(performance?);
+    findings.sort_by(|a, b| (a.level, a.category, &a.name, &a.object).cmp(&(b.level, b.category, &b.name, &b.object)));
+    let (findings, summary, truncated) = ranked(findings, limit);
+    Ok(PlatformAdvisors { findings, summary, truncated, error: None })
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, schemars::JsonSchema)]
@@ -143,28 +208,49 @@ impl SupamcpServer {
             large_table_rows: params.large_table_rows,
         };
         let limit = params.limit.clamp(1, 5000);
+        let kind = params.kind;
+        let platform = self.platform_project(params.instance.as_deref());
         Ok(self
             .with_client(params.instance.as_deref(), |client| async move {
-                let mut findings = advisors::run(&**client, &options).await?;
-                let mut summary = Summary::default();
-                for finding in &findings {
-                    match finding.level {
-                        Level::Error => summary.errors += 1,
-                        Level::Warn => summary.warnings += 1,
-                        Level::Info => summary.info += 1,
-                    }
-                }
+                let (findings, platform) = tokio::join!(advisors::run(&**client, &options), async {
+                    let (api, reference) = platform?;
+                    Some(platform_advisors(&api, &reference, kind, limit).await.unwrap_or_else(|failure| {
+                        PlatformAdvisors {
+                            findings: Vec::new(),
+                            summary: Summary::default(),
+                            truncated: false,
+                            error: Some(failure.text()),
+                        }
+                    }))
+                });
+                let (findings, summary, truncated) = ranked(findings?, limit);
                 let lints = advisors::lint_names()
                     .into_iter()
                     .filter(|name| if advisors::is_security(name) { options.security } else { options.performance })
+                    .map(str::to_owned)
                     .collect();
-                let truncated = findings.len() > limit;
-                findings.truncate(limit);
-                let reply =
-                    AdvisorsReply { findings, summary, truncated, lints, api_schemas: options.api_schemas.clone() };
+                let reply = AdvisorsReply {
+                    findings,
+                    summary,
+                    truncated,
+                    lints,
+                    api_schemas: options.api_schemas.clone(),
+                    source: "database",
+                    platform,
+                };
                 Ok(fenced("advisor findings", &reply))
             })
             .await)
+    }
+
+    /// The Management API and project ref of `instance` when an access token is configured and the instance is
+    /// a Supabase Cloud project; `None` otherwise.
+    fn platform_project(&self, instance: Option<&str>) -> Option<(ManagementApi, String)> {
+        let settings = &self.state.settings;
+        settings.access_token.as_ref()?;
+        let reference = settings.instance(instance).ok()?.project_ref()?;
+        let api = ManagementApi::from_settings(settings).ok()?;
+        Some((api, reference))
     }
 
     /// Database reports with the meaning of the Supabase CLI's `inspect db`: db-stats, table-stats,

@@ -2,7 +2,7 @@
 //! health checks of the database and the API, and the server log. Declarations only; the work is in
 //! `pg::advisors`, `pg::inspect`, `pg::logs` and `health`.
 
-mod analysis;
+pub(crate) mod analysis;
 mod health;
 
 use crate::server::SupamcpServer;

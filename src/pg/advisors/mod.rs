@@ -27,6 +27,7 @@ use super::ident::quote_ident;
 use crate::failure::Failure;
 use schemars::JsonSchema;
 use serde::Serialize;
+use std::borrow::Cow;
 use tokio_postgres::GenericClient;
 use tokio_postgres::types::{ToSql, Type};
 
@@ -62,10 +63,10 @@ pub enum Category {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Finding {
     /// Stable lint name, e.g. `rls_disabled_in_public`.
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     pub level: Level,
     pub category: Category,
-    pub title: &'static str,
+    pub title: Cow<'static, str>,
     /// The object, schema-qualified (`public.todos`, `public.todos_status_idx`, `public.f(integer)`).
     pub object: String,
     /// table, view, materialized view, function, extension, index, policy.
@@ -185,10 +186,10 @@ pub async fn run(client: &impl GenericClient, options: &AdvisorOptions) -> Resul
                 continue;
             };
             findings.push(Finding {
-                name: lint.name,
+                name: Cow::Borrowed(lint.name),
                 level: if row.raised { lint.raised_level } else { lint.level },
                 category: lint.category,
-                title: lint.title,
+                title: Cow::Borrowed(lint.title),
                 object: row.object(),
                 object_type: row.kind.clone(),
                 description,
@@ -196,7 +197,7 @@ pub async fn run(client: &impl GenericClient, options: &AdvisorOptions) -> Resul
             });
         }
     }
-    findings.sort_by(|a, b| (a.level, a.category, a.name, &a.object).cmp(&(b.level, b.category, b.name, &b.object)));
+    findings.sort_by(|a, b| (a.level, a.category, &a.name, &a.object).cmp(&(b.level, b.category, &b.name, &b.object)));
     Ok(findings)
 }
 

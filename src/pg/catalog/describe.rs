@@ -2,6 +2,7 @@
 //! primary key, foreign keys both ways, indexes, other constraints, RLS policies, triggers and grants.
 //! The section queries run pipelined on one connection.
 
+use super::cells::Cells;
 use super::query_failure;
 use crate::failure::Failure;
 use schemars::JsonSchema;
@@ -103,13 +104,16 @@ pub struct Grant {
     pub privileges: Vec<String>,
 }
 
-const HEADER: &str = "select c.oid, case c.relkind when 'r' then 'table' when 'p' then 'partitioned table' \
+/// A relation's head row (oid, kind, owner, RLS, size...); callers add the `where`.
+pub const HEADER: &str = "select c.oid, case c.relkind when 'r' then 'table' when 'p' then 'partitioned table' \
     when 'f' then 'foreign table' when 'v' then 'view' when 'm' then 'materialized view' else c.relkind::text end, \
     pg_get_userbyid(c.relowner)::text, c.relrowsecurity, c.relforcerowsecurity, \
     case when c.reltuples < 0 then null else c.reltuples::int8 end, pg_total_relation_size(c.oid), \
     obj_description(c.oid, 'pg_class'), case when c.relkind in ('v','m') then pg_get_viewdef(c.oid) end \
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace \
-    where n.nspname = $1 and c.relname = $2 and c.relkind in ('r','p','f','v','m')";
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace";
+
+/// Columns of a [`HEADER`] row.
+pub const HEADER_COLUMNS: usize = 9;
 
 const COLUMNS: &str = "select a.attname::text, format_type(a.atttypid, a.atttypmod), not a.attnotnull, \
     case when a.attgenerated = '' then pg_get_expr(d.adbin, d.adrelid) end, \
@@ -145,6 +149,11 @@ const GRANTS: &str = "select case when g.grantee = 0 then 'PUBLIC' else pg_get_u
     array_agg(g.privilege_type::text order by g.privilege_type) \
     from pg_class c, aclexplode(c.relacl) g where c.oid = $1 group by 1 order by 1";
 
+/// The section queries of one relation (each takes its oid as `$1`), with the number of columns each returns:
+/// columns, constraints, indexes, policies, triggers, grants.
+pub const SECTIONS: [(&str, usize); 6] =
+    [(COLUMNS, 8), (CONSTRAINTS, 8), (INDEXES, 5), (POLICIES, 6), (TRIGGERS, 3), (GRANTS, 2)];
+
 fn not_found(schema: &str, table: &str, similar: &[String]) -> Failure {
     let why = if similar.is_empty() {
         format!("no table, view or materialized view {schema}.{table} exists")
@@ -160,7 +169,8 @@ fn not_found(schema: &str, table: &str, similar: &[String]) -> Failure {
 
 pub async fn describe_table(client: &impl GenericClient, schema: &str, table: &str) -> Result<TableDetail, Failure> {
     let names: [(&(dyn ToSql + Sync), Type); 2] = [(&schema, Type::TEXT), (&table, Type::TEXT)];
-    let Some(head) = client.query_typed_opt(HEADER, &names).await.map_err(query_failure)? else {
+    let header = format!("{HEADER} where n.nspname = $1 and c.relname = $2 and c.relkind in ('r','p','f','v','m')");
+    let Some(head) = client.query_typed_opt(&header, &names).await.map_err(query_failure)? else {
         let similar = client
             .query_typed(
                 "select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace \
@@ -177,83 +187,109 @@ pub async fn describe_table(client: &impl GenericClient, schema: &str, table: &s
     let oid: u32 = head.get(0);
     let by_oid: [(&(dyn ToSql + Sync), Type); 1] = [(&oid, Type::OID)];
     let (columns, constraints, indexes, policies, triggers, grants) = futures_util::try_join!(
-        client.query_typed(COLUMNS, &by_oid),
-        client.query_typed(CONSTRAINTS, &by_oid),
-        client.query_typed(INDEXES, &by_oid),
-        client.query_typed(POLICIES, &by_oid),
-        client.query_typed(TRIGGERS, &by_oid),
-        client.query_typed(GRANTS, &by_oid),
+        client.query_typed(SECTIONS[0].0, &by_oid),
+        client.query_typed(SECTIONS[1].0, &by_oid),
+        client.query_typed(SECTIONS[2].0, &by_oid),
+        client.query_typed(SECTIONS[3].0, &by_oid),
+        client.query_typed(SECTIONS[4].0, &by_oid),
+        client.query_typed(SECTIONS[5].0, &by_oid),
     )
     .map_err(query_failure)?;
+    let sections = Sections {
+        columns: &columns,
+        constraints: &constraints,
+        indexes: &indexes,
+        policies: &policies,
+        triggers: &triggers,
+        grants: &grants,
+    };
+    Ok(assemble(schema, table, &head, sections))
+}
 
+/// The rows of one relation's section queries, in [`SECTIONS`] order.
+pub struct Sections<'a, R> {
+    pub columns: &'a [R],
+    pub constraints: &'a [R],
+    pub indexes: &'a [R],
+    pub policies: &'a [R],
+    pub triggers: &'a [R],
+    pub grants: &'a [R],
+}
+
+/// A relation's detail from its [`HEADER`] row and its section rows (each read by column position).
+pub fn assemble<R: Cells>(schema: &str, table: &str, head: &R, sections: Sections<'_, R>) -> TableDetail {
     let mut detail = TableDetail {
         schema: schema.to_owned(),
         name: table.to_owned(),
-        kind: head.get(1),
-        owner: head.get(2),
-        rls_enabled: head.get(3),
-        rls_forced: head.get(4),
-        estimated_rows: head.get(5),
-        size_bytes: head.get(6),
-        comment: head.get(7),
-        view_definition: head.get(8),
-        columns: columns
+        kind: head.cell(1),
+        owner: head.cell(2),
+        rls_enabled: head.cell(3),
+        rls_forced: head.cell(4),
+        estimated_rows: head.cell(5),
+        size_bytes: head.cell(6),
+        comment: head.cell(7),
+        view_definition: head.cell(8),
+        columns: sections
+            .columns
             .iter()
             .map(|r| Column {
-                name: r.get(0),
-                type_name: r.get(1),
-                nullable: r.get(2),
-                default: r.get(3),
-                identity: r.get(4),
-                generated: r.get(5),
-                collation: r.get(6),
-                comment: r.get(7),
+                name: r.cell(0),
+                type_name: r.cell(1),
+                nullable: r.cell(2),
+                default: r.cell(3),
+                identity: r.cell(4),
+                generated: r.cell(5),
+                collation: r.cell(6),
+                comment: r.cell(7),
             })
             .collect(),
         primary_key: None,
         foreign_keys: Vec::new(),
         referenced_by: Vec::new(),
-        indexes: indexes
+        indexes: sections
+            .indexes
             .iter()
             .map(|r| Index {
-                name: r.get(0),
-                definition: r.get(1),
-                unique: r.get(2),
-                primary: r.get(3),
-                valid: r.get(4),
+                name: r.cell(0),
+                definition: r.cell(1),
+                unique: r.cell(2),
+                primary: r.cell(3),
+                valid: r.cell(4),
             })
             .collect(),
         constraints: Vec::new(),
-        policies: policies
+        policies: sections
+            .policies
             .iter()
             .map(|r| Policy {
-                name: r.get(0),
-                command: r.get(1),
-                permissive: r.get(2),
-                roles: r.get(3),
-                using: r.get(4),
-                with_check: r.get(5),
+                name: r.cell(0),
+                command: r.cell(1),
+                permissive: r.cell(2),
+                roles: r.cell(3),
+                using: r.cell(4),
+                with_check: r.cell(5),
             })
             .collect(),
-        triggers: triggers
+        triggers: sections
+            .triggers
             .iter()
-            .map(|r| Trigger { name: r.get(0), definition: r.get(1), enabled: r.get(2) })
+            .map(|r| Trigger { name: r.cell(0), definition: r.cell(1), enabled: r.cell(2) })
             .collect(),
-        grants: grants.iter().map(|r| Grant { grantee: r.get(0), privileges: r.get(1) }).collect(),
+        grants: sections.grants.iter().map(|r| Grant { grantee: r.cell(0), privileges: r.cell(1) }).collect(),
     };
-    for row in &constraints {
+    for row in sections.constraints {
         let (name, kind, definition, own): (String, String, String, bool) =
-            (row.get(0), row.get(1), row.get(2), row.get(7));
-        let columns: Vec<String> = row.get(5);
+            (row.cell(0), row.cell(1), row.cell(2), row.cell(7));
+        let columns: Vec<String> = row.cell(5);
         match (kind.as_str(), own) {
             ("p", true) => detail.primary_key = Some(columns),
             ("f", _) => {
                 let key = ForeignKey {
                     name,
-                    table: row.get(3),
+                    table: row.cell(3),
                     columns,
-                    references: row.get(4),
-                    referenced_columns: row.get(6),
+                    references: row.cell(4),
+                    referenced_columns: row.cell(6),
                     definition,
                 };
                 if own { detail.foreign_keys.push(key) } else { detail.referenced_by.push(key) }
@@ -272,5 +308,5 @@ pub async fn describe_table(client: &impl GenericClient, schema: &str, table: &s
             _ => {}
         }
     }
-    Ok(detail)
+    detail
 }

@@ -1,7 +1,8 @@
 //! Catalog queries behind the schema tools: schemas, tables, one table in depth, extensions. Every query is
 //! parameterised and returns typed rows; Supabase-internal schemas are known here.
 
-mod describe;
+pub mod cells;
+pub mod describe;
 pub mod policies;
 mod schema_doc;
 

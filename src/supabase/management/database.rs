@@ -2,15 +2,17 @@
 //! URL for the project: SQL through `POST /v1/projects/{ref}/database/query` (read-only SQL through
 //! `/database/query/read-only`, which runs as `supabase_read_only_user`, a login PostgreSQL stops from writing),
 //! catalog queries whose rows PostgreSQL itself turns into JSON, the migration history through
-//! `/database/migrations`, the TypeScript types, the API keys and the advisors' lints.
+//! `/database/migrations`, the TypeScript types and the API keys.
 
 use super::{ManagementApi, segment};
 use crate::failure::Failure;
 use crate::migrate::history::AppliedMigration;
+use crate::pg::catalog::cells::{Cells, positional};
+use crate::pg::catalog::describe::{HEADER, HEADER_COLUMNS, SECTIONS, Sections, TableDetail, assemble};
 use crate::pg::catalog::{self, ExtensionRow, TableFilter, TableRow};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// The login the read-only query endpoint runs as.
 pub const READ_ONLY_LOGIN: &str = "supabase_read_only_user";
@@ -100,6 +102,64 @@ impl ManagementApi {
         Ok((rows.into_iter().map(|r| r.row).collect(), total))
     }
 
+    /// The detail `describe_table` gives of each of `tables` (schema, name), in that order, from one header query
+    /// and one query per section covering every table (seven requests whatever the number of tables).
+    pub async fn describe_tables(
+        &self,
+        reference: &str,
+        tables: &[(String, String)],
+    ) -> Result<Vec<TableDetail>, Failure> {
+        if tables.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pairs = json!(tables.iter().map(|(schema, name)| [schema, name]).collect::<Vec<_>>()).to_string();
+        let header = positional(
+            &format!(
+                "{HEADER} where c.relkind in ('r','p','f','v','m') and n.nspname = v.value->>0 and c.relname = v.value->>1"
+            ),
+            HEADER_COLUMNS,
+            "v.position - 1",
+            "json_array_elements($1::json) with ordinality v(value, position)",
+        );
+        let heads: Vec<Map<String, Value>> =
+            self.catalog_rows(reference, &header, &[Value::String(pairs)], "describe tables").await?;
+        let oids: Vec<u32> = heads.iter().map(|head| head.cell(0)).collect();
+        let by_oid = [Value::String(json!(oids).to_string())];
+        // `wanted`: the section queries use short aliases such as `t` themselves.
+        let source = "(select value::oid as oid from json_array_elements_text($1::json)) wanted";
+        let by_oid = &by_oid;
+        let section = |index: usize| {
+            let (sql, count) = SECTIONS[index];
+            let sql = positional(&sql.replace("$1", "wanted.oid"), count, "wanted.oid::int8", source);
+            async move { self.catalog_rows::<Map<String, Value>>(reference, &sql, by_oid, "describe tables").await }
+        };
+        let (columns, constraints, indexes, policies, triggers, grants) =
+            futures_util::try_join!(section(0), section(1), section(2), section(3), section(4), section(5))?;
+        let of = |rows: &[Map<String, Value>], oid: u32| -> Vec<Map<String, Value>> {
+            rows.iter().filter(|row| row.get("key").and_then(Value::as_u64) == Some(u64::from(oid))).cloned().collect()
+        };
+        let mut details = Vec::with_capacity(tables.len());
+        for (position, (schema, name)) in tables.iter().enumerate() {
+            let Some(head) = heads.iter().find(|h| h.get("key").and_then(Value::as_u64) == Some(position as u64))
+            else {
+                continue;
+            };
+            let oid: u32 = head.cell(0);
+            let (c, k, i, p, t, g) = (
+                of(&columns, oid),
+                of(&constraints, oid),
+                of(&indexes, oid),
+                of(&policies, oid),
+                of(&triggers, oid),
+                of(&grants, oid),
+            );
+            let sections =
+                Sections { columns: &c, constraints: &k, indexes: &i, policies: &p, triggers: &t, grants: &g };
+            details.push(assemble(schema, name, head, sections));
+        }
+        Ok(details)
+    }
+
     /// The installed extensions, and with `include_available` those the project could install.
     pub async fn list_extensions(
         &self,
@@ -154,19 +214,6 @@ impl ManagementApi {
         let what = format!("read the API keys of project {reference}");
         let keys: Option<Vec<ApiKey>> = self.get_json(&path, &[("reveal", "false".to_owned())], &what).await?;
         Ok(keys.unwrap_or_default())
-    }
-
-    /// The advisors' lints of one kind (`security` or `performance`), as the API returns them.
-    pub async fn advisors(&self, reference: &str, kind: &str) -> Result<Vec<Value>, Failure> {
-        #[derive(Deserialize)]
-        struct Lints {
-            #[serde(default)]
-            lints: Vec<Value>,
-        }
-        let path = format!("/v1/projects/{}/advisors/{}", segment(reference), segment(kind));
-        let what = format!("read the {kind} advisors of project {reference}");
-        let lints: Lints = self.get_json(&path, &[], &what).await?;
-        Ok(lints.lints)
     }
 
     /// The project's API URL: `https://<ref>.<domain>`: `supabase.co` for `api.supabase.com`, `supabase.red` for

@@ -4,6 +4,7 @@
 //! refused request did nothing, so any method may be sent again); the token never appears in a failure or a
 //! log line. No rmcp here: typed values and `Failure`s only.
 
+pub mod advisors;
 pub mod auth_config;
 pub mod branches;
 pub mod database;

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 async fn start(fake: &Fake, extra: &[&str]) -> Server {
     let env = fake.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let mut args = vec!["--features", "database,development,cloud"];
+    let mut args = vec!["--features", "database,development,debugging,cloud"];
     args.extend_from_slice(extra);
     mcp_client::start_with_env(&args, &env).await
 }
@@ -120,10 +120,63 @@ async fn the_database_tools_run_through_the_management_api() {
     assert_eq!((notes["schema"].clone(), notes["rls_enabled"].clone()), (json!("public"), json!(false)));
     assert!(notes["size_bytes"].as_i64().unwrap() > 0, "{notes}");
     assert_eq!(tables["total"], 1);
+    assert!(tables.get("details").is_none_or(|d| d.as_array().is_some_and(Vec::is_empty)), "{tables}");
     let extensions = server.ok("list_extensions", json!({ "project_id": PROJECT, "include_available": false })).await;
     assert!(extensions["extensions"].as_array().unwrap().iter().any(|e| e["name"] == "plpgsql"), "{extensions}");
-    let verbose = server.err("list_tables", json!({ "project_id": PROJECT, "verbose": true })).await;
-    assert!(verbose.contains("verbose"), "{verbose}");
+    // verbose: the detail describe_table gives, in seven requests whatever the number of tables.
+    server
+        .ok(
+            "execute_sql",
+            json!({ "project_id": PROJECT,
+                    "query": "create table public.tags (id bigint generated always as identity primary key, \
+                              note_id int not null references public.notes(id), label text default 'x'); \
+                              create index tags_label_idx on public.tags (label); \
+                              alter table public.tags enable row level security; \
+                              create policy tags_read on public.tags for select to authenticated using (true);" }),
+        )
+        .await;
+    let before = fake.count("POST", &format!("/v1/projects/{PROJECT}/database/query/read-only"));
+    let verbose =
+        server.ok("list_tables", json!({ "project_id": PROJECT, "schemas": ["public"], "verbose": true })).await;
+    assert_eq!(fake.count("POST", &format!("/v1/projects/{PROJECT}/database/query/read-only")) - before, 8, "list + 7");
+    let details = verbose["details"].as_array().unwrap();
+    assert_eq!(details.len(), 2, "{verbose}");
+    let notes = details.iter().find(|d| d["name"] == "notes").unwrap();
+    let tags = details.iter().find(|d| d["name"] == "tags").unwrap();
+    let columns: Vec<(&str, &str, bool)> = tags["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["type"].as_str().unwrap(), c["nullable"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(columns, [("id", "bigint", false), ("note_id", "integer", false), ("label", "text", true)]);
+    assert_eq!(tags["columns"][0]["identity"], "always", "{tags}");
+    assert_eq!(tags["columns"][2]["default"], "'x'::text", "{tags}");
+    assert_eq!(tags["primary_key"], json!(["id"]));
+    assert_eq!(tags["foreign_keys"][0]["references"], "notes", "{tags}");
+    assert_eq!(tags["foreign_keys"][0]["referenced_columns"], json!(["id"]));
+    assert_eq!(notes["referenced_by"][0]["table"], "tags", "{notes}");
+    assert!(tags["indexes"].as_array().unwrap().iter().any(|i| i["name"] == "tags_label_idx"), "{tags}");
+    assert_eq!((tags["rls_enabled"].clone(), tags["policies"][0]["name"].clone()), (json!(true), json!("tags_read")));
+    assert_eq!(tags["policies"][0]["roles"], json!(["authenticated"]));
+    assert!(tags["size_bytes"].as_i64().unwrap() > 0 && tags["owner"].as_str().is_some_and(|o| !o.is_empty()));
+    // Exactly what describe_table reads over a connection to the same database.
+    let url = db.url();
+    let local = mcp_client::start(&["--features", "database", "--database-url", &url]).await;
+    let direct = local.ok("list_tables", json!({ "schemas": ["public"], "verbose": true })).await;
+    assert_eq!(direct["details"], verbose["details"]);
+    local.stop().await;
+
+    // get_advisors with the official parameters: the platform's lints, in our findings' shape.
+    let advisors = server.ok("get_advisors", json!({ "project_id": PROJECT, "type": "security" })).await;
+    assert_eq!(advisors["source"], "management_api", "{advisors}");
+    let finding = &advisors["findings"][0];
+    assert_eq!((finding["name"].clone(), finding["level"].clone()), (json!("rls_disabled_in_public"), json!("ERROR")));
+    assert_eq!((finding["object"].clone(), finding["category"].clone()), (json!("public.notes"), json!("security")));
+    assert_eq!(advisors["summary"]["errors"], 1);
+    assert_eq!(fake.count("GET", &format!("/v1/projects/{PROJECT}/advisors/performance")), 0, "only the kind asked");
+    let both = server.ok("get_advisors", json!({ "project_id": PROJECT })).await;
+    assert_eq!(both["findings"].as_array().unwrap().len(), 2, "{both}");
 
     let url = server.ok("get_project_url", json!({ "project_id": PROJECT })).await;
     assert_eq!(url["url"], format!("https://{PROJECT}.supabase.co"));
@@ -162,4 +215,38 @@ async fn project_scoped_and_read_only_modes_hold_through_the_api() {
     assert_eq!(read["read_only"], true);
     assert_eq!(fake.count("POST", &format!("/v1/projects/{PROJECT}/database/query")), 1, "only the scoped call wrote");
     read_only.stop().await;
+}
+
+#[tokio::test]
+async fn get_advisors_puts_the_platform_lints_beside_ours_for_a_cloud_database() {
+    let db = support::fresh_database("cloud_advisors_beside").await;
+    let fake = Fake::with_database(db.client().await).await;
+    let mut env = fake.env();
+    env.push(("SUPABASE_URL", format!("https://{PROJECT}.supabase.co")));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let url = db.url();
+    let server = mcp_client::start_with_env(&["--features", "debugging", "--database-url", &url], &env).await;
+    db.client().await.batch_execute("create table public.open_notes (id int primary key)").await.unwrap();
+
+    let reply = server.ok("get_advisors", json!({ "type": "security" })).await;
+    assert_eq!(reply["source"], "database", "{reply}");
+    assert!(
+        reply["findings"].as_array().unwrap().iter().any(|f| f["object"] == "public.open_notes"),
+        "our own lint ran on the connection: {reply}"
+    );
+    let platform = &reply["platform"];
+    assert_eq!(platform["findings"][0]["name"], "rls_disabled_in_public", "{reply}");
+    assert!(platform.get("error").is_none(), "{platform}");
+    assert_eq!(fake.count("GET", &format!("/v1/projects/{PROJECT}/advisors/security")), 1);
+
+    // The platform unreachable: ours still answer, the platform part says why.
+    {
+        let mut state = fake.state();
+        state.rate_limit_next = 1;
+        state.retry_after_seconds = 600;
+    }
+    let degraded = server.ok("get_advisors", json!({ "type": "security" })).await;
+    assert!(!degraded["findings"].as_array().unwrap().is_empty(), "{degraded}");
+    assert!(degraded["platform"]["error"].as_str().unwrap().contains("advisors"), "{degraded}");
+    server.stop().await;
 }

@@ -152,14 +152,19 @@ pub async fn apply_migration(database: &Database, body: &Value) -> Response {
         let detail = error.as_db_error().map_or_else(|| error.to_string(), |e| e.message().to_owned());
         return message(StatusCode::BAD_REQUEST, &format!("Failed to run sql query: ERROR:  {detail}"));
     }
-    client
+    let recorded = client
         .execute(
             "insert into supabase_migrations.schema_migrations (version, name, statements) \
              values (to_char(clock_timestamp() at time zone 'utc', 'YYYYMMDDHH24MISS'), $1, array[$2])",
             &[&name, &query],
         )
-        .await
-        .unwrap();
+        .await;
+    if let Err(error) = recorded {
+        // Two migrations within one second get the same version: the platform refuses the second.
+        client.batch_execute("ROLLBACK").await.unwrap();
+        let detail = error.as_db_error().map_or_else(|| error.to_string(), |e| e.message().to_owned());
+        return message(StatusCode::BAD_REQUEST, &format!("Failed to run sql query: ERROR:  {detail}"));
+    }
     client.batch_execute("COMMIT").await.unwrap();
     reply(StatusCode::OK, json!({}))
 }

@@ -1,10 +1,12 @@
 //! The official server's database and development tools answered through the Management API: when a call's
 //! `project_id` names a Supabase Cloud project that supamcp has no database URL for (or the instance it names
 //! has none) and an access token is configured, `execute_sql`, `list_tables`, `list_extensions`,
-//! `list_migrations`, `apply_migration`, `generate_typescript_types`, `get_project_url` and
-//! `get_publishable_keys` go to `/v1/projects/{ref}/...` instead of a connection, with the same parameters
-//! and reply shapes. Read-only SQL goes to `/database/query/read-only`, where PostgreSQL enforces it.
+//! `list_migrations`, `apply_migration`, `get_advisors` (the platform's lints), `generate_typescript_types`,
+//! `get_project_url` and `get_publishable_keys` go to `/v1/projects/{ref}/...` instead of a connection, with
+//! the same parameters and reply shapes. Read-only SQL goes to `/database/query/read-only`, where PostgreSQL
+//! enforces it.
 
+mod advisors;
 mod development;
 mod migrations;
 mod sql;
@@ -26,6 +28,7 @@ pub const THROUGH_MANAGEMENT_API: &[&str] = &[
     "list_extensions",
     "list_migrations",
     "apply_migration",
+    "get_advisors",
     "generate_typescript_types",
     "get_project_url",
     "get_publishable_keys",
@@ -107,6 +110,7 @@ impl SupamcpServer {
             "list_extensions" => self.list_extensions_through_api(&api, reference, arguments).await,
             "list_migrations" => self.list_migrations_through_api(&api, reference, arguments).await,
             "apply_migration" => self.apply_migration_through_api(&api, reference, arguments).await,
+            "get_advisors" => self.advisors_through_api(&api, reference, arguments).await,
             "generate_typescript_types" => self.types_through_api(&api, reference, arguments, context).await,
             "get_project_url" => self.project_url_through_api(&api, reference, arguments),
             "get_publishable_keys" => self.publishable_keys_through_api(&api, reference, arguments).await,

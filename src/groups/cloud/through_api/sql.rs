@@ -6,7 +6,6 @@ use super::not_through_api;
 use crate::failure::Failure;
 use crate::groups::core::schema::{ExtensionsReply, ListExtensionsParams, ListTablesParams, TablesReply};
 use crate::groups::core::sql::{ColumnReply, ExecuteSqlParams, SpillInfo, SqlReply, confirm_destruction};
-use crate::pg::catalog::TableFilter;
 use crate::pg::readonly_login::Enforcement;
 use crate::server::SupamcpServer;
 use crate::server::output::{fenced_structured, structured};
@@ -108,24 +107,16 @@ impl SupamcpServer {
         arguments: JsonObject,
     ) -> Result<CallToolResult, Failure> {
         let params: ListTablesParams = super::arguments("list_tables", arguments)?;
-        if params.verbose {
-            return Err(not_through_api(
-                "list_tables",
-                "verbose",
-                "list the tables without verbose, then read a table's columns with execute_sql on \
-                 information_schema.columns",
-            ));
-        }
-        let filter = TableFilter {
-            schemas: (!params.schemas.is_empty()).then(|| params.schemas.clone()),
-            include_internal: params.include_internal,
-            name_contains: params.name_contains.clone().filter(|n| !n.is_empty()),
-            limit: params.limit.clamp(1, 1000),
-            offset: params.offset.max(0),
-        };
+        let filter = params.filter();
         let (tables, total) = api.list_tables(reference, &filter).await?;
+        let details = if params.verbose {
+            let names: Vec<(String, String)> = tables.iter().map(|t| (t.schema.clone(), t.name.clone())).collect();
+            api.describe_tables(reference, &names).await?
+        } else {
+            Vec::new()
+        };
         let end = filter.offset + tables.len() as i64;
-        Ok(structured(&TablesReply { tables, details: Vec::new(), total, next_offset: (end < total).then_some(end) }))
+        Ok(structured(&TablesReply { tables, details, total, next_offset: (end < total).then_some(end) }))
     }
 
     pub(super) async fn list_extensions_through_api(
