@@ -118,6 +118,11 @@ impl Group {
         }
     }
 
+    /// Whether some tool of the group spills large replies to result files (paged by read_result).
+    pub fn spills(self) -> bool {
+        !matches!(self, Group::Backups | Group::Auth | Group::Storage | Group::Realtime | Group::Knowledge)
+    }
+
     pub fn prerequisite(self) -> Prerequisite {
         match self {
             Group::Core | Group::Migrations | Group::Backups | Group::Monitoring | Group::Realtime => {

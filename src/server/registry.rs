@@ -164,6 +164,16 @@ impl ToolCatalog {
         if dynamic {
             router.merge(SupamcpServer::toolsets_router());
         }
+        // Large replies spill to files that read_result pages through: it is offered (outside any group) with
+        // every group that spills, also when core itself is not.
+        if !router.has_route(READ_RESULT)
+            && group_of.values().any(|group: &Group| group.spills())
+            && let Some(mut core) = Group::Core.router()
+        {
+            core.map.retain(|name, _| name == READ_RESULT);
+            router.merge(core);
+            not_offered.remove(READ_RESULT);
+        }
         for name in scoped_out {
             let reason = "it acts on the whole account and supamcp runs scoped to one project (--project-ref)";
             not_offered.insert(name.to_owned(), reason.to_owned());
@@ -224,6 +234,9 @@ impl ToolCatalog {
     }
 }
 
+/// The tool that pages spilled results.
+const READ_RESULT: &str = "read_result";
+
 /// Records every tool of `group` as not offered, for `reason`.
 fn note_not_offered(not_offered: &mut BTreeMap<String, String>, group: Group, reason: &str) {
     for tool in group.router().map(|router| router.list_all()).unwrap_or_default() {
@@ -242,7 +255,7 @@ fn through_management_api(settings: &Settings, group: Group) -> Option<(ToolRout
     let mut left_out = Vec::new();
     for tool in router.list_all() {
         let name = tool.name.as_ref();
-        if !THROUGH_MANAGEMENT_API.contains(&name) && name != "read_result" {
+        if !THROUGH_MANAGEMENT_API.contains(&name) && name != READ_RESULT {
             router.remove_route(name);
             left_out.push(name.to_owned());
         }

@@ -1,11 +1,11 @@
 //! get_logs's work: the last log rows of one service of a project through
 //! `GET /v1/projects/{ref}/analytics/endpoints/logs.all`, with the official server's services and its SQL over
 //! the unified `logs` table (one `source` per service), in a bounded time window (default and at most the last
-//! 24 hours), at most 100 rows, each value and the whole reply cut to a byte budget.
+//! 24 hours), at most 100 rows; and query_logs's: any SQL over that table in the same window. The caller
+//! bounds the reply.
 
 use super::{ManagementApi, segment};
 use crate::failure::Failure;
-use crate::spill::bound::{PAGE_BUDGET_BYTES, clip_value};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -14,8 +14,6 @@ use serde_json::Value;
 pub const ROW_LIMIT: usize = 100;
 /// The widest window, and the default one (ending now).
 pub const WINDOW_HOURS: i64 = 24;
-/// Longest value kept in a row.
-const VALUE_BYTES: usize = 2048;
 
 /// The services the official get_logs reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
@@ -53,21 +51,6 @@ impl LogService {
             self.source()
         )
     }
-}
-
-/// Log rows of one service.
-#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
-pub struct LogRows {
-    pub service: LogService,
-    pub iso_timestamp_start: String,
-    pub iso_timestamp_end: String,
-    /// Newest first.
-    #[schemars(with = "Vec<serde_json::Map<String, Value>>")]
-    pub rows: Vec<Value>,
-    /// Values cut to fit (each ends with a marker giving its full length).
-    pub truncated_values: u64,
-    /// Rows left out to keep the reply within its byte budget.
-    pub rows_left_out: usize,
 }
 
 /// The window asked for, checked: both ends parse, start before end, at most [`WINDOW_HOURS`] wide; missing
@@ -112,59 +95,50 @@ pub fn window(
 }
 
 impl ManagementApi {
-    /// The newest log rows of `service` in the window, bounded.
+    /// The rows `sql` selects from the project's unified logs table within the window, as the API returns them
+    /// (the caller bounds the reply); the API's own error (a bad query) as a failure.
+    pub async fn query_logs(
+        &self,
+        reference: &str,
+        sql: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        what: &str,
+    ) -> Result<Vec<Value>, Failure> {
+        let path = format!("/v1/projects/{}/analytics/endpoints/logs.all", segment(reference));
+        let query = [("sql", sql.to_owned()), ("iso_timestamp_start", iso(start)), ("iso_timestamp_end", iso(end))];
+        let reply: Value = self.get_json(&path, &query, what).await?;
+        if let Some(error) = reply.get("error").filter(|e| !e.is_null()) {
+            let message = error.get("message").and_then(Value::as_str).map_or_else(|| error.to_string(), str::to_owned);
+            return Err(Failure::new(
+                format!("{what} failed"),
+                message,
+                "check the query against the logs table's columns (id, timestamp, event_message, metadata) and \
+                 narrow the window",
+            ));
+        }
+        Ok(match reply.get("result") {
+            Some(Value::Array(rows)) => rows.clone(),
+            _ => Vec::new(),
+        })
+    }
+
+    /// The newest log rows (at most [`ROW_LIMIT`]) of `service` in the window.
     pub async fn get_logs(
         &self,
         reference: &str,
         service: LogService,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<LogRows, Failure> {
-        let path = format!("/v1/projects/{}/analytics/endpoints/logs.all", segment(reference));
-        let start_text = start.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let end_text = end.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let query = [
-            ("sql", service.sql()),
-            ("iso_timestamp_start", start_text.clone()),
-            ("iso_timestamp_end", end_text.clone()),
-        ];
+    ) -> Result<Vec<Value>, Failure> {
         let what = format!("read the {} logs of project {reference}", source_name(service));
-        let reply: Value = self.get_json(&path, &query, &what).await?;
-        if let Some(error) = reply.get("error").filter(|e| !e.is_null()) {
-            let message = error.get("message").and_then(Value::as_str).map_or_else(|| error.to_string(), str::to_owned);
-            return Err(Failure::new(format!("{what} failed"), message, "narrow the window and retry"));
-        }
-        let raw = match reply.get("result") {
-            Some(Value::Array(rows)) => rows.clone(),
-            _ => Vec::new(),
-        };
-        let mut truncated_values = 0;
-        let mut rows = Vec::new();
-        let mut bytes = 0;
-        let total = raw.len();
-        for row in raw.into_iter().take(ROW_LIMIT) {
-            let row = match row {
-                Value::Object(fields) => Value::Object(
-                    fields.into_iter().map(|(k, v)| (k, clip_value(v, VALUE_BYTES, &mut truncated_values))).collect(),
-                ),
-                other => clip_value(other, VALUE_BYTES, &mut truncated_values),
-            };
-            bytes += row.to_string().len();
-            if bytes > PAGE_BUDGET_BYTES && !rows.is_empty() {
-                break;
-            }
-            rows.push(row);
-        }
-        let rows_left_out = total.min(ROW_LIMIT) - rows.len();
-        Ok(LogRows {
-            service,
-            iso_timestamp_start: start_text,
-            iso_timestamp_end: end_text,
-            rows,
-            truncated_values,
-            rows_left_out,
-        })
+        self.query_logs(reference, &service.sql(), start, end, &what).await
     }
+}
+
+/// A window end as the API takes it: RFC 3339 in UTC with milliseconds.
+pub fn iso(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 fn source_name(service: LogService) -> &'static str {

@@ -82,6 +82,45 @@ async fn logs_are_read_by_service_in_a_bounded_window_and_fenced() {
         .err("get_logs", json!({ "project_id": PROJECT, "service": "postgres", "iso_timestamp_start": "2026-01-01T00:00:00Z", "iso_timestamp_end": "2026-01-03T00:00:00Z" }))
         .await;
     assert!(wide.contains("too wide") && wide.contains("24 hours"), "{wide}");
+
+    // query_logs: the caller's SQL and window go to the same endpoint as they are; the rows come back fenced.
+    let sql = "select id, event_message from logs where source = 'postgres_logs' order by timestamp desc limit 2";
+    let window = json!({ "project_id": PROJECT, "sql": sql,
+                         "iso_timestamp_start": "2026-01-05T00:00:00Z", "iso_timestamp_end": "2026-01-05T06:00:00Z" });
+    let queried = server.call("query_logs", window).await;
+    assert_ne!(queried.is_error, Some(true), "{}", crate::mcp_client::text(&queried));
+    assert!(crate::mcp_client::text(&queried).contains("untrusted-data-"));
+    let reply = queried.structured_content.clone().unwrap();
+    assert_eq!((reply["row_count"].clone(), reply["rows"][1]["id"].clone()), (json!(2), json!("postgres_logs-1")));
+    assert!(reply.get("service").is_none(), "{reply}");
+    let query = fake.state().log_queries.last().cloned().unwrap();
+    assert_eq!(query["sql"], sql);
+    assert_eq!(
+        (query["iso_timestamp_start"].as_str(), query["iso_timestamp_end"].as_str()),
+        ("2026-01-05T00:00:00.000Z", "2026-01-05T06:00:00.000Z")
+    );
+    // The endpoint's own error (200 with `error`) becomes a failure that says what to check.
+    let bad = server.err("query_logs", json!({ "project_id": PROJECT, "sql": "drop table logs" })).await;
+    assert!(bad.contains("Syntax error") && bad.contains("query the logs"), "{bad}");
+    let empty = server.err("query_logs", json!({ "project_id": PROJECT, "sql": "  " })).await;
+    assert!(empty.contains("needs a query"), "{empty}");
+
+    // A large result spills to a file that read_result pages through; the reply keeps a bounded preview.
+    {
+        let mut state = fake.state();
+        state.log_rows = 400;
+        state.log_message_bytes = 2000;
+    }
+    let large = server.ok("query_logs", json!({ "project_id": PROJECT, "sql": "select * from logs" })).await;
+    assert_eq!(large["row_count"], 400, "{}", large["spilled"]);
+    let handle = large["spilled"]["handle"].as_str().unwrap().to_owned();
+    assert!(large["rows"].as_array().unwrap().len() < 400);
+    assert!(large.to_string().len() < 80 * 1024, "the preview is bounded: {}", large.to_string().len());
+    let page = server.ok("read_result", json!({ "handle": handle, "offset": 390 })).await;
+    assert_eq!(page["rows"].as_array().unwrap().len(), 10, "{page}");
+    let service = server.ok("get_logs", json!({ "project_id": PROJECT, "service": "auth" })).await;
+    assert_eq!(service["row_count"], 100, "get_logs asks for the newest 100: {}", service["row_count"]);
+    assert!(service.get("spilled").is_none(), "100 rows of 2 kB stay under the spill threshold");
     server.stop().await;
 }
 

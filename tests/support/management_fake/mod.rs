@@ -59,6 +59,9 @@ pub struct State {
     pub bodies: Vec<Value>,
     /// Query strings of the logs requests.
     pub log_queries: Vec<BTreeMap<String, String>>,
+    /// Log rows each source holds (3 unless a test sets it) and the padding added to each message.
+    pub log_rows: i64,
+    pub log_message_bytes: usize,
     /// Auth config per project ref (`config/auth`), made on first read.
     pub auth_configs: BTreeMap<String, Value>,
     /// Realtime config per project ref (`config/realtime`), made on first read.
@@ -157,6 +160,7 @@ fn seeded() -> State {
             project(FREE_PROJECT, "hobby-free", "side project", "ACTIVE_HEALTHY"),
         ],
         retry_after_seconds: 1,
+        log_rows: 3,
         ..State::default()
     }
 }

@@ -5,21 +5,16 @@
 use super::not_through_api;
 use crate::failure::Failure;
 use crate::groups::core::schema::{ExtensionsReply, ListExtensionsParams, ListTablesParams, TablesReply};
-use crate::groups::core::sql::{ColumnReply, ExecuteSqlParams, SpillInfo, SqlReply, confirm_destruction};
+use crate::groups::core::sql::{ColumnReply, ExecuteSqlParams, SqlReply, confirm_destruction};
 use crate::pg::readonly_login::Enforcement;
 use crate::server::SupamcpServer;
 use crate::server::output::{fenced_structured, structured};
-use crate::spill::{ColumnInfo, WrittenResult, bound_rows, row_object};
 use crate::supabase::management::ManagementApi;
 use crate::supabase::management::database::READ_ONLY_LOGIN;
 use rmcp::RoleServer;
 use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
-use serde_json::Value;
 use std::time::Instant;
-
-/// Rows kept in the reply when a result spills to a file (as on a connection).
-const PREVIEW_ROWS: usize = 20;
 
 impl SupamcpServer {
     pub(super) async fn execute_sql_through_api(
@@ -46,48 +41,18 @@ impl SupamcpServer {
         let started = Instant::now();
         let rows = api.database_query(reference, &sql, &params.params, read_only).await?;
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let row_count_all = rows.len() as u64;
-        let limit = params.row_limit.unwrap_or(u64::MAX);
-        let columns: Vec<ColumnInfo> = match rows.first() {
-            Some(Value::Object(first)) => {
-                first.keys().map(|name| ColumnInfo { name: name.clone(), type_name: "json".to_owned() }).collect()
-            }
-            _ => Vec::new(),
-        };
-        let mut writer = self.state.spill.writer(PREVIEW_ROWS);
-        writer.start(columns.clone());
-        for row in rows.into_iter().take(usize::try_from(limit).unwrap_or(usize::MAX)) {
-            let values = match row {
-                Value::Object(mut object) => {
-                    columns.iter().map(|c| object.remove(&c.name).unwrap_or(Value::Null)).collect()
-                }
-                other => vec![other],
-            };
-            writer.push(values)?;
-        }
-        let row_count = writer.rows_written();
-        let (rows, truncated_values, spilled) = match writer.finish()? {
-            WrittenResult::Inline { columns, rows } => {
-                (rows.into_iter().map(|row| row_object(&columns, row)).collect(), 0, None)
-            }
-            WrittenResult::Spilled(s) => {
-                tracing::info!(handle = %s.handle, path = %s.path.display(), rows = s.rows, "result spilled to a file");
-                let uri = crate::server::resources::result_uri(&s.handle, 0);
-                let info = SpillInfo { handle: s.handle, uri, rows: s.rows, bytes: s.bytes };
-                let preview = bound_rows(&s.columns, s.preview, self.state.spill.page_budget());
-                (preview.rows, preview.truncated_values, Some(info))
-            }
-        };
+        let bounded = self.json_rows(rows, params.row_limit)?;
         let reply = SqlReply {
-            columns: columns
+            columns: bounded
+                .columns
                 .iter()
                 .map(|c| ColumnReply { name: c.name.clone(), type_name: c.type_name.clone() })
                 .collect(),
-            rows,
-            truncated_values,
-            row_count,
-            truncated: row_count < row_count_all,
-            spilled,
+            rows: bounded.rows,
+            truncated_values: bounded.truncated_values,
+            row_count: bounded.row_count,
+            truncated: bounded.row_count < bounded.row_count_all,
+            spilled: bounded.spilled,
             statements: Vec::new(),
             role: None,
             read_only,
