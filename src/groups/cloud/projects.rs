@@ -1,12 +1,15 @@
 //! create_project (only with a confirm_cost_id matching the current cost; waits for ACTIVE_HEALTHY and
 //! reports each status as progress), pause_project (confirm), restore_project, and what the official server
-//! lacks: get_project_health, list_database_backups and get_network_security.
+//! lacks: get_project_health, list_database_backups, restore_database_to_time (point-in-time recovery,
+//! confirm) and get_network_security.
 
 use super::CREATE_WAIT;
+use crate::failure::Failure;
 use crate::server::SupamcpServer;
 use crate::server::output::{reply_of, require_confirm, schema_of};
 use crate::server::progress::Reporter;
 use crate::supabase::management::projects::{CreatedProject, check_confirmation};
+use crate::supabase::management::recovery::PitrRestore;
 use crate::supabase::management::types::{Backups, NetworkRestrictions, Project, ServiceHealth, SslEnforcement};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
@@ -77,6 +80,18 @@ pub struct NetworkSecurity {
 }
 
 const SERVICES: [&str; 7] = ["auth", "db", "db_postgres_user", "pooler", "realtime", "rest", "storage"];
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreToTimeParams {
+    /// The project ref.
+    pub project_id: String,
+    /// The instant to take the database back to (ISO 8601), inside the window list_database_backups shows.
+    pub recovery_time: String,
+    /// Must be true: every change after recovery_time is lost and the project is offline meanwhile.
+    #[serde(default)]
+    pub confirm: bool,
+}
 
 #[tool_router(router = cloud_projects_router, vis = "pub(crate)")]
 impl SupamcpServer {
@@ -171,6 +186,40 @@ impl SupamcpServer {
     ) -> Result<CallToolResult, McpError> {
         let outcome = async { self.management()?.list_backups(&params.project_id).await };
         reply_of(outcome.await)
+    }
+
+    /// Take a cloud project's database back to an instant (point-in-time recovery) and wait for it. Every change
+    /// after that instant is lost; needs confirm: true and the PITR add-on.
+    #[tool(
+        annotations(title = "Restore database to a point in time", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = false),
+        output_schema = schema_of::<PitrRestore>()
+    )]
+    async fn restore_database_to_time(
+        &self,
+        Parameters(params): Parameters<RestoreToTimeParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, McpError> {
+        let reporter = Reporter::new(&context);
+        let outcome = async {
+            let target = chrono::DateTime::parse_from_rfc3339(&params.recovery_time)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|e| {
+                    Failure::new(
+                        format!("recovery_time '{}' is not a timestamp", params.recovery_time),
+                        e.to_string(),
+                        "give an ISO 8601 instant such as 2026-01-31T12:00:00Z",
+                    )
+                })?;
+            require_confirm(
+                params.confirm,
+                &format!("restoring project {} to {} (every later change is lost)", params.project_id, target),
+            )?;
+            let progress = reporter.progress();
+            self.management()?.restore_to_time(&params.project_id, target, CREATE_WAIT, &progress).await
+        };
+        let outcome = outcome.await;
+        reporter.finish().await;
+        reply_of(outcome)
     }
 
     /// Read a cloud project's network restrictions (allowed address ranges) and SSL enforcement.

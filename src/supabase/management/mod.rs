@@ -11,6 +11,7 @@ pub mod database;
 pub mod logs;
 pub mod projects;
 pub mod realtime_config;
+pub mod recovery;
 pub mod types;
 
 use crate::config::Settings;

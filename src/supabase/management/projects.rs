@@ -194,7 +194,27 @@ impl ManagementApi {
         let created: Project = self.post_json("/v1/projects", &body, &format!("create project '{name}'")).await?;
         progress.report(1.0, None, || format!("project {} created: {}", created.id, created.status));
         let started = Instant::now();
-        let mut project = created;
+        let project = self.wait_until_active(created, wait, progress).await?;
+        let ready = project.status == "ACTIVE_HEALTHY";
+        let note = if ready {
+            "The project is up. Its database password was generated and is not shown: reset it in the dashboard to \
+             connect directly."
+                .to_owned()
+        } else {
+            format!("The project is still {}: call get_project until it is ACTIVE_HEALTHY.", project.status)
+        };
+        Ok(CreatedProject { project, ready, waited_seconds: started.elapsed().as_secs(), note })
+    }
+
+    /// Reads `project` again (backing off to 5 s) until it is ACTIVE_HEALTHY or `wait` has passed, reporting
+    /// each status change; INIT_FAILED ends the wait with a failure.
+    pub async fn wait_until_active(
+        &self,
+        mut project: Project,
+        wait: Duration,
+        progress: &Progress,
+    ) -> Result<Project, Failure> {
+        let started = Instant::now();
         let mut pause = Duration::from_millis(250);
         let mut reports = 1.0;
         while project.status != "ACTIVE_HEALTHY" && started.elapsed() < wait {
@@ -214,15 +234,7 @@ impl ManagementApi {
                 progress.report(reports, None, || format!("project {}: {}", project.id, project.status));
             }
         }
-        let ready = project.status == "ACTIVE_HEALTHY";
-        let note = if ready {
-            "The project is up. Its database password was generated and is not shown: reset it in the dashboard to \
-             connect directly."
-                .to_owned()
-        } else {
-            format!("The project is still {}: call get_project until it is ACTIVE_HEALTHY.", project.status)
-        };
-        Ok(CreatedProject { project, ready, waited_seconds: started.elapsed().as_secs(), note })
+        Ok(project)
     }
 
     pub async fn pause_project(&self, reference: &str) -> Result<(), Failure> {

@@ -94,8 +94,8 @@ async fn create_project_needs_the_confirmed_cost_and_waits_until_healthy() {
 }
 
 #[tokio::test]
-async fn pause_restore_health_and_backups() {
-    let (_fake, server) = setup(&[]).await;
+async fn pause_restore_health_backups_and_point_in_time_recovery() {
+    let (fake, server) = setup(&[]).await;
     let unconfirmed = server.err("pause_project", json!({ "project_id": FREE_PROJECT })).await;
     assert!(unconfirmed.contains("confirm: true"), "{unconfirmed}");
     let paused = server.ok("pause_project", json!({ "project_id": FREE_PROJECT, "confirm": true })).await;
@@ -116,5 +116,33 @@ async fn pause_restore_health_and_backups() {
     assert_eq!(network["ssl_enforcement"]["currentConfig"]["database"], true);
     let backups = server.ok("list_database_backups", json!({ "project_id": PROJECT })).await;
     assert_eq!(backups["backups"][0]["status"], "COMPLETED");
+    assert_eq!(backups["pitr_enabled"], true);
+
+    // Point-in-time recovery: confirm first, the target checked against the window before anything is sent.
+    let restore =
+        |time: &str, confirm: bool| json!({ "project_id": PROJECT, "recovery_time": time, "confirm": confirm });
+    let unconfirmed = server.err("restore_database_to_time", restore("2026-06-01T12:00:00Z", false)).await;
+    assert!(unconfirmed.contains("confirm"), "{unconfirmed}");
+    let outside = server.err("restore_database_to_time", restore("2025-06-01T12:00:00Z", true)).await;
+    assert!(outside.contains("outside the recovery window") && outside.contains("2026-01-01"), "{outside}");
+    let garbled = server.err("restore_database_to_time", restore("last tuesday", true)).await;
+    assert!(garbled.contains("ISO 8601"), "{garbled}");
+    let path = format!("/v1/projects/{PROJECT}/database/backups/restore-pitr");
+    assert_eq!(fake.count("POST", &path), 0, "nothing sent for a refused call");
+    let restored = server.ok("restore_database_to_time", restore("2026-06-01T12:00:00Z", true)).await;
+    assert_eq!(
+        (restored["ready"].clone(), restored["project"]["status"].clone()),
+        (json!(true), json!("ACTIVE_HEALTHY"))
+    );
+    assert_eq!(restored["recovery_time_target_unix"], 1_780_315_200);
+    assert_eq!(fake.state().bodies.last().unwrap()["recovery_time_target_unix"], 1_780_315_200);
+    assert!(restored["note"].as_str().unwrap().contains("every change after"), "{restored}");
+    let free = server
+        .err(
+            "restore_database_to_time",
+            json!({ "project_id": FREE_PROJECT, "recovery_time": "2026-06-01T12:00:00Z", "confirm": true }),
+        )
+        .await;
+    assert!(free.contains("not enabled"), "{free}");
     server.stop().await;
 }

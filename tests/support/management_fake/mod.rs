@@ -27,6 +27,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub const TOKEN: &str = "sbp_fake0123456789abcdef0123456789abcdef01";
 /// A project of the paid organization, up and running, with branching on.
 pub const PROJECT: &str = "abcdefghijklmnopqrst";
+/// The recovery window of PROJECT's point-in-time recovery (2026-01-01 .. 2026-12-31, Unix seconds).
+pub const PITR_EARLIEST: i64 = 1_767_225_600;
+pub const PITR_LATEST: i64 = 1_798_675_200;
 /// A project of the free organization, without branching.
 pub const FREE_PROJECT: &str = "freeprojectrefaaaaaa";
 

@@ -1,6 +1,6 @@
 //! The fake's routes: one handler that checks the token, applies faults, and dispatches on the path segments.
 
-use super::{Run, State, TOKEN, project};
+use super::{PITR_EARLIEST, PITR_LATEST, PROJECT, Run, State, TOKEN, project};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State as AxState;
@@ -149,12 +149,44 @@ fn route(
                 .collect();
             reply(StatusCode::OK, json!(health))
         }
-        ("GET", ["v1", "projects", reference, "database", "backups"]) => reply(
-            StatusCode::OK,
-            json!({ "region": "eu-central-1", "walg_enabled": true, "pitr_enabled": false, "project_ref": reference,
-                    "backups": [ { "is_physical_backup": true, "status": "COMPLETED", "inserted_at": "2026-01-06T03:00:00.000Z" } ],
-                    "physical_backup_data": {} }),
-        ),
+        ("GET", ["v1", "projects", reference, "database", "backups"]) => {
+            // The paid project has the PITR add-on, with a recovery window over 2026.
+            let pitr = *reference == PROJECT;
+            let window = if pitr {
+                json!({ "earliest_physical_backup_date_unix": PITR_EARLIEST, "latest_physical_backup_date_unix": PITR_LATEST })
+            } else {
+                json!({})
+            };
+            reply(
+                StatusCode::OK,
+                json!({ "region": "eu-central-1", "walg_enabled": true, "pitr_enabled": pitr, "project_ref": reference,
+                        "backups": [ { "is_physical_backup": true, "status": "COMPLETED", "inserted_at": "2026-01-06T03:00:00.000Z" } ],
+                        "physical_backup_data": window }),
+            )
+        }
+        ("POST", ["v1", "projects", reference, "database", "backups", "restore-pitr"]) => {
+            let target = body["recovery_time_target_unix"].as_i64();
+            let Some(project) = state.project_mut(reference) else {
+                return message(StatusCode::NOT_FOUND, "Project not found");
+            };
+            match target {
+                None => message(StatusCode::BAD_REQUEST, "recovery_time_target_unix must be an integer"),
+                Some(_) if *reference != PROJECT => {
+                    message(StatusCode::BAD_REQUEST, "Point in time recovery is not enabled for this project")
+                }
+                Some(t) if !(PITR_EARLIEST..=PITR_LATEST).contains(&t) => {
+                    message(StatusCode::BAD_REQUEST, "Recovery time target is outside the recovery window")
+                }
+                Some(_) if project["status"] != "ACTIVE_HEALTHY" => {
+                    message(StatusCode::BAD_REQUEST, "Project is not ACTIVE_HEALTHY")
+                }
+                Some(_) => {
+                    project["status"] = json!("RESTORING");
+                    state.reads_until_up.insert((*reference).to_owned(), 2);
+                    StatusCode::CREATED.into_response()
+                }
+            }
+        }
         ("GET", ["v1", "projects", _, "network-restrictions"]) => reply(
             StatusCode::OK,
             json!({ "entitlement": "allowed", "config": { "dbAllowedCidrs": ["10.0.0.0/8"], "dbAllowedCidrsV6": [] }, "status": "applied" }),
