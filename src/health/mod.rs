@@ -17,7 +17,8 @@ pub enum Severity {
     Warning,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+/// One alert. Serialized with `knowledge`, the knowledge-base entry its check links to (see [`AlertReply`]).
+#[derive(Debug)]
 pub struct Alert {
     /// Stable check name, e.g. `connections`, `sequence`, `tls_expiry`.
     pub check: &'static str,
@@ -29,6 +30,51 @@ pub struct Alert {
     pub threshold: f64,
     pub unit: &'static str,
     pub fix: String,
+}
+
+/// An alert as replies carry it.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "Alert")]
+pub struct AlertReply<'a> {
+    /// Stable check name, e.g. `connections`, `sequence`, `tls_expiry`.
+    pub check: &'a str,
+    pub severity: Severity,
+    pub message: &'a str,
+    /// The measured value, in `unit`.
+    pub value: f64,
+    /// The threshold it crossed, in `unit`.
+    pub threshold: f64,
+    pub unit: &'a str,
+    pub fix: &'a str,
+    /// The knowledge-base entry about this check (explain_error with this id gives cause, check and fix).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub knowledge: Option<&'static str>,
+}
+
+impl Serialize for Alert {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        AlertReply {
+            check: self.check,
+            severity: self.severity,
+            message: &self.message,
+            value: self.value,
+            threshold: self.threshold,
+            unit: self.unit,
+            fix: &self.fix,
+            knowledge: crate::knowledge::entry_for(&format!("health:{}", self.check)),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl JsonSchema for Alert {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        AlertReply::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        AlertReply::json_schema(generator)
+    }
 }
 
 /// Alert thresholds; every one can be set per call.
@@ -108,6 +154,24 @@ pub fn overall(alerts: &[Alert]) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn alerts_carry_the_knowledge_entry_of_their_check() {
+        let alert = |check| Alert {
+            check,
+            severity: Severity::Warning,
+            message: "m".into(),
+            value: 1.0,
+            threshold: 0.5,
+            unit: "",
+            fix: "f".into(),
+        };
+        let linked = serde_json::to_value(alert("connections")).expect("json");
+        assert_eq!(linked["knowledge"].as_str(), crate::knowledge::entry_for("health:connections"));
+        assert!(linked["knowledge"].is_string() && linked["check"] == "connections", "{linked}");
+        let unlinked = serde_json::to_value(alert("no_such_check")).expect("json");
+        assert!(unlinked.get("knowledge").is_none(), "{unlinked}");
+    }
+
     use super::*;
 
     #[test]

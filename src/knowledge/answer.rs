@@ -3,7 +3,7 @@
 //! Replies are bounded: at most [`MAX_LIMIT`] results, excerpts of [`EXCERPT_CHARS`], raw GraphQL data clipped.
 
 use super::content_api::{self, Unavailable};
-use super::index::Signal;
+use super::index::{Hit, Signal};
 use super::{Base, Confirm, graphql};
 use crate::failure::Failure;
 use serde::Serialize;
@@ -183,9 +183,13 @@ pub async fn explain(
 
 /// The entries for a text, as full matches.
 pub fn local_matches(base: &Base, text: &str, limit: usize) -> Vec<Match> {
-    base.index
-        .rank(text, limit)
+    // An entry id (a finding's `knowledge`) names its entry outright.
+    let named = base.entries.iter().position(|e| e.id == text.trim());
+    let by_id = named.map(|entry| Hit { entry, score: 100.0, signals: vec![Signal::Id], codes: Vec::new() });
+    by_id
         .into_iter()
+        .chain(base.index.rank(text, limit).into_iter().filter(|hit| Some(hit.entry) != named))
+        .take(limit)
         .filter_map(|hit| {
             let entry = base.entries.get(hit.entry)?;
             Some(Match {

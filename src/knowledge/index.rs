@@ -17,6 +17,8 @@ const PATTERN: f64 = 20.0;
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Signal {
+    /// The entry's id, exactly (the `knowledge` field of a finding or alert).
+    Id,
     /// An error code of the entry, exactly.
     Code,
     /// A code one edit away (a typo).

@@ -91,6 +91,12 @@ pub fn base() -> Result<&'static Base, String> {
     BASE.get_or_init(load).as_ref().map_err(Clone::clone)
 }
 
+/// The id of the entry a finding rule links to (`doctor:<rule>`, `advisor:<lint>`, `health:<check>`), for the
+/// `knowledge` field of findings and alerts: explain_error or search_docs give the whole entry.
+pub fn entry_for(rule: &str) -> Option<&'static str> {
+    base().ok()?.for_rule(rule).map(|entry| entry.id.as_str())
+}
+
 impl Base {
     pub fn get(&self, id: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.id == id)
@@ -105,6 +111,17 @@ impl Base {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn findings_link_to_entries_that_explain_error_finds_by_id() {
+        let id = entry_for("doctor:jwt_role_missing").expect("the doctor rule has an entry");
+        assert_eq!(entry_for("advisor:nonexistent_lint"), None);
+        let base = base().expect("base");
+        let matches = answer::local_matches(base, id, 3);
+        assert_eq!(matches[0].id, id);
+        assert_eq!(matches[0].matched_by, vec![index::Signal::Id]);
+        assert!(matches.iter().skip(1).all(|m| m.id != id), "the entry is not listed twice");
+    }
 
     #[test]
     fn the_embedded_base_loads() {

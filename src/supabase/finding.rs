@@ -26,6 +26,11 @@ impl Severity {
     }
 }
 
+/// The knowledge entry of doctor rule `rule`.
+fn link(rule: &str) -> Option<String> {
+    crate::knowledge::entry_for(&format!("doctor:{rule}")).map(str::to_owned)
+}
+
 /// One problem, explained.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
@@ -42,6 +47,9 @@ pub struct Finding {
     pub message: String,
     /// How to fix it.
     pub fix: String,
+    /// The knowledge-base entry about this rule (explain_error with this id gives cause, check and fix).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub knowledge: Option<String>,
 }
 
 impl Finding {
@@ -54,7 +62,13 @@ impl Finding {
             expected: String::new(),
             message: String::new(),
             fix: String::new(),
+            knowledge: link(rule),
         }
+    }
+
+    /// The same finding under another rule (and that rule's knowledge entry).
+    pub fn renamed(self, rule: &str) -> Finding {
+        Finding { rule: rule.to_owned(), knowledge: link(rule), ..self }
     }
 
     /// Records the current value, redacted when `variable` holds a secret.

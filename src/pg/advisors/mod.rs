@@ -74,6 +74,9 @@ pub struct Finding {
     pub description: String,
     /// The SQL or setting that fixes it.
     pub remediation: String,
+    /// The knowledge-base entry about it (explain_error with this id gives cause, check and fix).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub knowledge: Option<&'static str>,
 }
 
 /// What a run looks at.
@@ -194,6 +197,7 @@ pub async fn run(client: &impl GenericClient, options: &AdvisorOptions) -> Resul
                 object_type: row.kind.clone(),
                 description,
                 remediation,
+                knowledge: crate::knowledge::entry_for(&format!("advisor:{}", lint.name)),
             });
         }
     }

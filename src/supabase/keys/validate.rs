@@ -308,7 +308,7 @@ fn check_jwks<'a>(get: &impl Fn(&str) -> Option<&'a str>, signer: &VerifyingKey,
         .fix("regenerate JWT_JWKS from JWT_KEYS (supamcp keys generate --asymmetric)");
     match asymmetric::parse_jwks(text) {
         Err(why) => out.push(finding.message(format!("JWT_JWKS cannot be read: {why}; PostgREST, Storage and Realtime cannot verify tokens"))),
-        Ok(keys) if !keys.iter().any(|k| &k.key == signer) => out.push(Finding { rule: "jwt_jwks_mismatch".into(), ..finding }.message(
+        Ok(keys) if !keys.iter().any(|k| &k.key == signer) => out.push(finding.renamed("jwt_jwks_mismatch").message(
             "JWT_JWKS does not contain the public half of the JWT_KEYS signing key: tokens GoTrue signs are rejected by PostgREST, Storage and Realtime",
         )),
         Ok(_) => {}

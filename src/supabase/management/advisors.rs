@@ -76,7 +76,9 @@ impl PlatformLint {
             (true, true) => String::new(),
         };
         let description = if self.detail.is_empty() { self.description } else { self.detail };
+        let knowledge = crate::knowledge::entry_for(&format!("advisor:{}", self.name));
         Finding {
+            knowledge,
             title: Cow::Owned(clip(if self.title.is_empty() { self.name.clone() } else { self.title })),
             name: Cow::Owned(clip(self.name)),
             level,

@@ -234,8 +234,12 @@ async fn get_advisors_puts_the_platform_lints_beside_ours_for_a_cloud_database()
         reply["findings"].as_array().unwrap().iter().any(|f| f["object"] == "public.open_notes"),
         "our own lint ran on the connection: {reply}"
     );
+    let ours = reply["findings"].as_array().unwrap().iter().find(|f| f["name"] == "rls_disabled_in_public").cloned();
     let platform = &reply["platform"];
     assert_eq!(platform["findings"][0]["name"], "rls_disabled_in_public", "{reply}");
+    // Both point to the same knowledge-base entry (explain_error takes the id).
+    assert!(ours.as_ref().is_some_and(|f| f["knowledge"].is_string()), "{ours:?}");
+    assert_eq!(platform["findings"][0]["knowledge"], ours.unwrap()["knowledge"]);
     assert!(platform.get("error").is_none(), "{platform}");
     assert_eq!(fake.count("GET", &format!("/v1/projects/{PROJECT}/advisors/security")), 1);
 
