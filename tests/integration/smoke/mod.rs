@@ -1,0 +1,106 @@
+//! `scripts/smoke.sh` run as users run it in CI, here against the project's own fakes instead of the dockerised
+//! stack: a throwaway database with the Supabase layout, the GoTrue, Storage, functions and Realtime fakes behind
+//! one Kong-like router (`stack_fake`), a `.env` naming them, and a `volumes/functions` directory beside it with
+//! the main router, as a self-hosted stack has. Every check line must pass, none may be skipped, and what the
+//! suite created must be gone afterwards (the fakes' state and the database say so).
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use crate::functions_fake::Answer;
+use crate::stack_fake::{self, Stack};
+use crate::support;
+use std::process::Command;
+
+const RUN_ID: &str = "fakes";
+
+/// A stack directory as `ci/supabase` lays it out: `.env` and `volumes/functions/main`.
+fn stack_dir(database_url: &str, api_url: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let env = format!(
+        "DATABASE_URL={database_url}\nSUPABASE_PUBLIC_URL={api_url}\nANON_KEY={}\nSERVICE_ROLE_KEY={}\n",
+        stack_fake::ANON_KEY,
+        stack_fake::SERVICE_KEY
+    );
+    std::fs::write(dir.path().join(".env"), env).unwrap();
+    let main = dir.path().join("volumes/functions/main");
+    std::fs::create_dir_all(&main).unwrap();
+    std::fs::write(main.join("index.ts"), "// the stack's main router\n").unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn the_smoke_suite_passes_every_check_against_the_fakes_and_leaves_nothing_behind() {
+    let db = support::fresh_sample_database("smoke").await;
+    let stack = Stack::start().await;
+    let slug = format!("supamcp-smoke-{RUN_ID}");
+    stack.functions.answer(&slug, Answer::Echo);
+    let dir = stack_dir(&db.url(), &stack.url);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/smoke.sh");
+    let env_file = dir.path().join(".env");
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp_path = tmp.path().to_path_buf();
+
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("bash")
+            .arg(script)
+            .arg(&env_file)
+            .env("SUPAMCP", env!("CARGO_BIN_EXE_supamcp"))
+            .env("SMOKE_RUN_ID", RUN_ID)
+            .env("SMOKE_REQUIRE_ALL", "1")
+            // The fakes have no PostgREST: health_check's API probes would find /rest/v1 missing.
+            .env("SMOKE_CHECK_API", "0")
+            .env("TMPDIR", &tmp_path)
+            .env_remove("SUPAMCP_FUNCTIONS_DIR")
+            .env_remove("SUPABASE_URL")
+            .env_remove("SUPABASE_SERVICE_ROLE_KEY")
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report = format!("{stdout}\n--- stderr ---\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "smoke.sh failed:\n{report}");
+
+    let checks: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("smoke: ")).collect();
+    for line in &checks {
+        assert!(line.starts_with("PASS "), "a check did not pass: {line}\n{report}");
+    }
+    let names: Vec<&str> = checks.iter().map(|l| l.split(' ').nth(1).unwrap()).collect();
+    for group in ["core", "migrations", "backups", "auth", "storage", "functions", "realtime", "monitoring"] {
+        assert!(names.iter().any(|n| n.starts_with(&format!("{group}."))), "no {group} check:\n{report}");
+    }
+    for group in ["development", "knowledge"] {
+        assert!(names.iter().any(|n| n.starts_with(&format!("{group}."))), "no {group} check:\n{report}");
+    }
+    for cleanup in ["cleanup.function", "cleanup.bucket", "cleanup.user", "cleanup.migration"] {
+        assert!(names.contains(&cleanup), "no {cleanup} line:\n{report}");
+    }
+
+    // The round trips reached the services: a user, a bucket with an object, an invocation, a broadcast.
+    let auth_requests = stack.auth.state().requests.join("\n");
+    assert!(auth_requests.contains("POST /auth/v1/admin/users"), "{auth_requests}");
+    assert!(stack.storage.count("POST", "/object/") >= 1 || stack.storage.count("PUT", "/object/") >= 1);
+    assert_eq!(stack.functions.requests().iter().filter(|r| r.path == format!("/{slug}")).count(), 1);
+    let topic = format!("supamcp-smoke-{RUN_ID}");
+    assert!(stack.realtime.state().messages.iter().any(|m| m.topic == topic), "no broadcast to {topic}");
+
+    // Nothing is left behind: no user, no bucket, no function directory, no table, no history row.
+    assert!(stack.auth.state().users.is_empty(), "the smoke user is still there");
+    assert!(stack.storage.state().buckets.is_empty(), "the smoke bucket is still there");
+    assert!(!dir.path().join("volumes/functions").join(&slug).exists(), "the smoke function is still deployed");
+    assert!(dir.path().join("volumes/functions/main/index.ts").exists(), "main/ was touched");
+    let client = db.client().await;
+    let left = client
+        .query_one(
+            "select (select count(*) from pg_tables where tablename like 'supamcp_smoke_%') \
+                    + (select count(*) from supabase_migrations.schema_migrations where name = 'supamcp_smoke')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(left.get::<_, i64>(0), 0, "the smoke table or its history row is still there");
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().filter_map(Result::ok).map(|e| e.path()).collect();
+    assert!(leftovers.is_empty(), "the script's work directory is still there: {leftovers:?}");
+}
