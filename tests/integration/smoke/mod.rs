@@ -6,9 +6,12 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod stack_files;
+
 use crate::functions_fake::Answer;
 use crate::stack_fake::{self, Stack};
 use crate::support;
+use std::path::Path;
 use std::process::Command;
 
 const RUN_ID: &str = "fakes";
@@ -28,19 +31,12 @@ fn stack_dir(database_url: &str, api_url: &str) -> tempfile::TempDir {
     dir
 }
 
-#[tokio::test]
-async fn the_smoke_suite_passes_every_check_against_the_fakes_and_leaves_nothing_behind() {
-    let db = support::fresh_sample_database("smoke").await;
-    let stack = Stack::start().await;
-    let slug = format!("supamcp-smoke-{RUN_ID}");
-    stack.functions.answer(&slug, Answer::Echo);
-    let dir = stack_dir(&db.url(), &stack.url);
+/// Runs scripts/smoke.sh on the stack directory `dir` with a TMPDIR of its own; returns its output.
+async fn run_smoke(dir: &Path, tmp: &Path) -> std::process::Output {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/smoke.sh");
-    let env_file = dir.path().join(".env");
-    let tmp = tempfile::tempdir().unwrap();
-    let tmp_path = tmp.path().to_path_buf();
-
-    let output = tokio::task::spawn_blocking(move || {
+    let env_file = dir.join(".env");
+    let tmp = tmp.to_path_buf();
+    tokio::task::spawn_blocking(move || {
         Command::new("bash")
             .arg(script)
             .arg(&env_file)
@@ -49,7 +45,7 @@ async fn the_smoke_suite_passes_every_check_against_the_fakes_and_leaves_nothing
             .env("SMOKE_REQUIRE_ALL", "1")
             // The fakes have no PostgREST: health_check's API probes would find /rest/v1 missing.
             .env("SMOKE_CHECK_API", "0")
-            .env("TMPDIR", &tmp_path)
+            .env("TMPDIR", &tmp)
             .env_remove("SUPAMCP_FUNCTIONS_DIR")
             .env_remove("SUPABASE_URL")
             .env_remove("SUPABASE_SERVICE_ROLE_KEY")
@@ -58,7 +54,18 @@ async fn the_smoke_suite_passes_every_check_against_the_fakes_and_leaves_nothing
             .unwrap()
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_smoke_suite_passes_every_check_against_the_fakes_and_leaves_nothing_behind() {
+    let db = support::fresh_sample_database("smoke").await;
+    let stack = Stack::start().await;
+    let slug = format!("supamcp-smoke-{RUN_ID}");
+    stack.functions.answer(&slug, Answer::Echo);
+    let dir = stack_dir(&db.url(), &stack.url);
+    let tmp = tempfile::tempdir().unwrap();
+    let output = run_smoke(dir.path(), tmp.path()).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let report = format!("{stdout}\n--- stderr ---\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "smoke.sh failed:\n{report}");
@@ -103,4 +110,30 @@ async fn the_smoke_suite_passes_every_check_against_the_fakes_and_leaves_nothing
     assert_eq!(left.get::<_, i64>(0), 0, "the smoke table or its history row is still there");
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().filter_map(Result::ok).map(|e| e.path()).collect();
     assert!(leftovers.is_empty(), "the script's work directory is still there: {leftovers:?}");
+}
+
+#[tokio::test]
+async fn a_failing_service_fails_its_check_and_the_run_and_the_rest_is_still_cleaned_up() {
+    let db = support::fresh_sample_database("smoke_fault").await;
+    let stack = Stack::start().await;
+    stack.functions.answer(&format!("supamcp-smoke-{RUN_ID}"), Answer::Echo);
+    // Creating the bucket (a POST, never retried) meets a storage outage.
+    stack.storage.state().faults.fail_next.push_back(503);
+    let dir = stack_dir(&db.url(), &stack.url);
+    let tmp = tempfile::tempdir().unwrap();
+    let output = run_smoke(dir.path(), tmp.path()).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let failed: Vec<&str> = stdout.lines().filter(|l| l.starts_with("FAIL ")).collect();
+    assert_eq!(failed.len(), 1, "{stdout}");
+    assert!(failed[0].starts_with("FAIL storage.round_trip create_bucket: "), "{stdout}");
+    assert!(stdout.contains("PASS auth.round_trip") && stdout.contains("PASS cleanup.user"), "{stdout}");
+    assert!(!stdout.contains("cleanup.bucket"), "no bucket was made, none to delete:\n{stdout}");
+    assert!(stdout.ends_with("smoke: 1 check(s) failed, 0 skipped\n"), "{stdout}");
+    assert!(stack.auth.state().users.is_empty());
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+
+    // A usage error is exit status 2, before anything runs.
+    let usage = Command::new("bash").arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/smoke.sh")).output().unwrap();
+    assert_eq!(usage.status.code(), Some(2));
 }

@@ -120,8 +120,7 @@ async fn route(
     body: Bytes,
 ) -> Response {
     let path = uri.path();
-    let Some(upstream) =
-        upstreams.iter().find(|u| path == u.prefix || path.starts_with(&format!("{}/", u.prefix)))
+    let Some(upstream) = upstreams.iter().find(|u| path == u.prefix || path.starts_with(&format!("{}/", u.prefix)))
     else {
         return kong(404, "no Route matched with those values");
     };
