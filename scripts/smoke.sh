@@ -63,7 +63,7 @@ case "$target" in
 esac
 
 run_id=${SMOKE_RUN_ID:-$(date +%s)_$$}
-run_id=$(printf '%s' "$run_id" | tr -c 'a-z0-9_' '_' | tr '[:upper:]' '[:lower:]')
+run_id=$(printf '%s' "$run_id" | tr '[:upper:]' '[:lower:]' | tr -c 'a-z0-9_' '_')
 table=supamcp_smoke_$run_id
 bucket=supamcp-smoke-${run_id//_/-}
 slug=supamcp-smoke-${run_id//_/-}
