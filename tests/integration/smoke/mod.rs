@@ -33,16 +33,21 @@ fn stack_dir(database_url: &str, api_url: &str) -> tempfile::TempDir {
 
 /// Runs scripts/smoke.sh on the stack directory `dir` with a TMPDIR of its own; returns its output.
 async fn run_smoke(dir: &Path, tmp: &Path) -> std::process::Output {
+    run_smoke_on(dir.join(".env").to_str().unwrap(), tmp, "1").await
+}
+
+/// Runs scripts/smoke.sh on `target` (a .env or a URL) with SMOKE_REQUIRE_ALL=`require_all`.
+async fn run_smoke_on(target: &str, tmp: &Path, require_all: &'static str) -> std::process::Output {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/smoke.sh");
-    let env_file = dir.join(".env");
+    let target = target.to_owned();
     let tmp = tmp.to_path_buf();
     tokio::task::spawn_blocking(move || {
         Command::new("bash")
             .arg(script)
-            .arg(&env_file)
+            .arg(&target)
             .env("SUPAMCP", env!("CARGO_BIN_EXE_supamcp"))
             .env("SMOKE_RUN_ID", RUN_ID)
-            .env("SMOKE_REQUIRE_ALL", "1")
+            .env("SMOKE_REQUIRE_ALL", require_all)
             // The fakes have no PostgREST: health_check's API probes would find /rest/v1 missing.
             .env("SMOKE_CHECK_API", "0")
             .env("TMPDIR", &tmp)
@@ -50,6 +55,8 @@ async fn run_smoke(dir: &Path, tmp: &Path) -> std::process::Output {
             .env_remove("SUPABASE_URL")
             .env_remove("SUPABASE_SERVICE_ROLE_KEY")
             .env_remove("DATABASE_URL")
+            .env_remove("SUPABASE_ANON_KEY")
+            .env_remove("SUPABASE_ACCESS_TOKEN")
             .output()
             .unwrap()
     })
@@ -136,4 +143,26 @@ async fn a_failing_service_fails_its_check_and_the_run_and_the_rest_is_still_cle
     // A usage error is exit status 2, before anything runs.
     let usage = Command::new("bash").arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/smoke.sh")).output().unwrap();
     assert_eq!(usage.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn with_a_database_url_alone_the_api_groups_are_skipped_with_the_reason() {
+    let db = support::fresh_sample_database("smoke_url").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let output = run_smoke_on(&db.url(), tmp.path(), "0").await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let skipped: Vec<&str> = stdout.lines().filter(|l| l.starts_with("SKIP ")).collect();
+    let names: Vec<&str> = skipped.iter().map(|l| l.split(' ').nth(1).unwrap()).collect();
+    assert_eq!(names, ["auth.round_trip", "storage.round_trip", "functions.round_trip", "realtime.broadcast"]);
+    assert!(skipped[0].contains("SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY"), "supamcp's reason: {stdout}");
+    for check in ["core.sql", "migrations.round_trip", "backups.round_trip", "monitoring.health", "knowledge.search"] {
+        assert!(stdout.contains(&format!("PASS {check} ")), "{check}: {stdout}");
+    }
+    assert!(stdout.ends_with("smoke: all checks passed (4 skipped)\n"), "{stdout}");
+
+    // In CI every group is expected: the same run fails.
+    let strict = run_smoke_on(&db.url(), tmp.path(), "1").await;
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&strict.stdout).ends_with("smoke: 4 check(s) skipped and SMOKE_REQUIRE_ALL=1\n"));
 }
