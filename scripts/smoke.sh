@@ -31,15 +31,7 @@ if ! command -v jq >/dev/null 2>&1; then
 fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-if [ -z "${SUPAMCP:-}" ]; then
-  if command -v supamcp >/dev/null 2>&1; then
-    SUPAMCP=$(command -v supamcp)
-  elif [ -x "$root/target/release/supamcp" ]; then
-    SUPAMCP=$root/target/release/supamcp
-  else
-    SUPAMCP=$root/target/debug/supamcp
-  fi
-fi
+SUPAMCP=${SUPAMCP:-$(bash "$root/scripts/find-supamcp.sh")}
 if [ ! -x "$SUPAMCP" ]; then
   echo "FAIL setup no supamcp binary at $SUPAMCP (set SUPAMCP or run cargo build)"
   exit 1
@@ -68,6 +60,9 @@ table=supamcp_smoke_$run_id
 bucket=supamcp-smoke-${run_id//_/-}
 slug=supamcp-smoke-${run_id//_/-}
 email=supamcp-smoke-${run_id//_/-}@example.com
+token=smoke-$run_id
+version=
+jq_vars=(--arg table "$table" --arg bucket "$bucket" --arg slug "$slug" --arg email "$email" --arg token "$token")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/supamcp-smoke.XXXXXX")
 mkdir -p "$work/data" "$work/backups" "$work/migrations"
@@ -102,8 +97,9 @@ why() {
   printf '%s' "${text:-no output}"
 }
 
-# q FILTER: jq on the last reply, raw output.
-q() { jq -r "$1" "$out" 2>/dev/null; }
+# q FILTER: jq on the last reply, raw output. The run's names are jq variables ($table, $email, $bucket, $slug,
+# $token, $version), so filters never splice values into their text.
+q() { jq -r "${jq_vars[@]}" "$1" "$out" 2>/dev/null; }
 
 # check NAME TOOL JSON JQ-CONDITION DETAIL-FILTER: one call, PASS when the reply satisfies the condition.
 check() {
@@ -207,12 +203,13 @@ if call create_migration "$(jq -nc --arg d "$work/migrations" --arg t "$table" '
     sql: "create table public.\($t) (id bigint generated always as identity primary key, note text not null);",
     down_sql: "drop table public.\($t);"}')"; then
   version=$(q .version)
+  jq_vars+=(--arg version "$version")
   if call apply_pending "$(jq -nc --arg d "$work/migrations" '{directory: $d}')" \
     && [ "$(jq -r --arg v "$version" '[.applied[] | select(.version == $v)] | length' "$out")" = 1 ]; then
     made_version=$version
     check migrations.round_trip list_migrations "$(jq -nc --arg d "$work/migrations" '{directory: $d}')" \
-      "[.migrations[] | select(.version == \"$version\" and .applied and .has_down)] | length == 1" \
-      "\"applied $version (create table $table), listed as applied with a down file\""
+      '[.migrations[] | select(.version == $version and .applied and .has_down)] | length == 1' \
+      '"applied \($version) (create table \($table)), listed as applied with a down file"'
   else
     fail migrations.round_trip "apply_pending: $(why)"
   fi
@@ -246,7 +243,7 @@ if reason=$(offered auth); then
       user_metadata: {source: "supamcp smoke"}, app_metadata: {}}')"; then
     made_user=$(q '.id // .user.id')
     check auth.round_trip get_user "$(jq -nc --arg u "$made_user" '{user_id: $u}')" \
-      "(.email // .user.email) == \"$email\"" "\"created and read back $email ($made_user)\""
+      '(.email // .user.email) == $email' '"created and read back \($email) (\(.id // .user.id))"'
   else
     fail auth.round_trip "create_user: $(why)"
   fi
@@ -265,7 +262,7 @@ if reason=$(offered storage); then
       if call download_object "$(jq -nc --arg b "$bucket" --arg t "$work/hello.down.txt" \
         '{bucket: $b, path: "smoke/hello.txt", to: $t}')" && cmp -s "$work/hello.txt" "$work/hello.down.txt"; then
         check storage.round_trip list_objects "$(jq -nc --arg b "$bucket" '{bucket: $b, prefix: "smoke"}')" \
-          "tostring | contains(\"hello.txt\")" "\"$bucket: uploaded, listed and downloaded $(wc -c <"$work/hello.txt") bytes unchanged\""
+          'tostring | contains("hello.txt")' '"\($bucket): uploaded, listed and downloaded smoke/hello.txt unchanged"'
       else
         fail storage.round_trip "download_object (or the bytes differ): $(why)"
       fi
@@ -295,10 +292,9 @@ else
   if call deploy_edge_function "$(jq -nc --arg n "$slug" --arg s "$source_ts" \
     '{name: $n, verify_jwt: false, files: [{name: "index.ts", content: $s}]}')"; then
     made_function=1
-    token=smoke-$run_id
     check functions.round_trip invoke_edge_function \
       "$(jq -nc --arg n "$slug" --arg t "$token" '{function_slug: $n, method: "POST", body: ({token: $t} | tojson), content_type: "application/json"}')" \
-      "(.status == 200) and (tostring | contains(\"$token\"))" "\"deployed $slug, invoked it: HTTP \(.status), the body came back\""
+      '(.status == 200) and (tostring | contains($token))' '"deployed \($slug), invoked it: HTTP \(.status), the body came back"'
   else
     fail functions.round_trip "deploy_edge_function: $(why)"
   fi
@@ -329,7 +325,7 @@ check monitoring.health health_check "$(jq -nc --argjson a "$check_api" '{check_
 # ---- development --------------------------------------------------------------------------------------------
 if [ -n "$made_version" ]; then
   check development.types generate_typescript_types '{"schemas": ["public"]}' \
-    "(.types | contains(\"$table\"))" '"\(.lines) lines of TypeScript, the smoke table included"'
+    '.types | contains($table)' '"\(.lines) lines of TypeScript, the smoke table included"'
 else
   check development.types generate_typescript_types '{"schemas": ["public"]}' '(.lines > 0)' '"\(.lines) lines of TypeScript"'
 fi

@@ -14,15 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$here"
 
-if [ -z "${SUPAMCP:-}" ]; then
-  if command -v supamcp >/dev/null 2>&1; then
-    SUPAMCP=$(command -v supamcp)
-  elif [ -x "$root/target/release/supamcp" ]; then
-    SUPAMCP=$root/target/release/supamcp
-  else
-    SUPAMCP=$root/target/debug/supamcp
-  fi
-fi
+SUPAMCP=${SUPAMCP:-$(bash "$root/scripts/find-supamcp.sh")}
 
 kong_port=${KONG_HTTP_PORT:-8000}
 db_port=${POSTGRES_PORT:-54322}

@@ -76,6 +76,7 @@ async fn the_smoke_suite_passes_every_check_against_the_fakes_and_leaves_nothing
     let stdout = String::from_utf8_lossy(&output.stdout);
     let report = format!("{stdout}\n--- stderr ---\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "smoke.sh failed:\n{report}");
+    eprintln!("{stdout}");
 
     let checks: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("smoke: ")).collect();
     for line in &checks {
