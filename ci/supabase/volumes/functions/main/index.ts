@@ -45,7 +45,9 @@ Deno.serve(async (req: Request) => {
     return reply(400, { msg: "missing function name in request" });
   }
   if (req.method !== "OPTIONS" && verifyJwt && !(await validToken(req.headers.get("authorization")))) {
-    return reply(401, { msg: "Invalid JWT" });
+    const refused = reply(401, { code: "UNAUTHORIZED_INVALID_JWT", message: "Invalid JWT", msg: "Invalid JWT" });
+    refused.headers.set("sb-error-code", "UNAUTHORIZED_INVALID_JWT");
+    return refused;
   }
   try {
     const worker = await EdgeRuntime.userWorkers.create({
