@@ -59,6 +59,60 @@ fn the_compose_files_follow_the_compose_specification_and_pin_the_stack() {
     }
 
     let kong = read("ci/supabase/volumes/api/kong.template.yml");
+    // Kong's declarative format as far as this file uses it, and only plugins the compose file loads.
+    let plugins: Vec<&str> = compose
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("KONG_PLUGINS: "))
+        .expect("KONG_PLUGINS in the compose file")
+        .split(',')
+        .collect();
+    let schema = serde_json::json!({
+        "type": "object",
+        "required": ["_format_version", "consumers", "acls", "services"],
+        "properties": {
+            "_format_version": {"const": "2.1"},
+            "services": {"type": "array", "items": {
+                "type": "object",
+                "required": ["name", "url", "routes"],
+                "additionalProperties": false,
+                "properties": {
+                    "name": {"type": "string"},
+                    "url": {"type": "string", "pattern": "^http://[a-z.-]+:[0-9]+/"},
+                    "read_timeout": {"type": "integer"},
+                    "routes": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["name", "strip_path", "paths"],
+                        "additionalProperties": false,
+                        "properties": {
+                            "name": {"type": "string"},
+                            "strip_path": {"type": "boolean"},
+                            "paths": {"type": "array", "items": {"type": "string", "pattern": "^/"}}
+                        }
+                    }},
+                    "plugins": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["name"],
+                        "additionalProperties": false,
+                        "properties": {"name": {"enum": plugins}, "config": {"type": "object"}}
+                    }}
+                }
+            }}
+        }
+    });
+    let schema_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(schema_file.path(), schema.to_string()).unwrap();
+    let output = Command::new("check-jsonschema")
+        .arg("--schemafile")
+        .arg(schema_file.path())
+        .arg(Path::new(ROOT).join("ci/supabase/volumes/api/kong.template.yml"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     for prefix in ["/auth/v1/", "/rest/v1/", "/storage/v1/", "/functions/v1/", "/realtime/v1/api", "/pg/"] {
         assert!(kong.contains(&format!("\"{prefix}\"")), "kong.template.yml routes no {prefix}");
     }
