@@ -167,3 +167,20 @@ async fn with_a_database_url_alone_the_api_groups_are_skipped_with_the_reason() 
     assert_eq!(strict.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&strict.stdout).ends_with("smoke: 4 check(s) skipped and SMOKE_REQUIRE_ALL=1\n"));
 }
+
+#[test]
+fn a_reader_that_stops_early_does_not_make_supamcp_call_panic() {
+    // Scripts pipe replies into head or grep -q, which close the pipe before the reply is written out.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_supamcp"))
+        .args(["--content-api-url", "off", "call", "search_docs", r#"{"query": "row level security", "limit": 10}"#])
+        .env("SUPAMCP_DATA_DIR", tempfile::tempdir().unwrap().path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
