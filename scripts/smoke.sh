@@ -115,22 +115,6 @@ check() {
   pass "$name" "$(q "$detail")"
 }
 
-# The group list of this configuration: which groups are offered, and why not.
-groups_json=$work/groups.json
-if ! "$SUPAMCP" "${common[@]}" --features all tools >"$work/tools.json" 2>"$err"; then
-  fail setup "supamcp tools: $(why)"
-  exit 1
-fi
-jq '.groups' "$work/tools.json" >"$groups_json"
-# offered GROUP: exit 0 when the group's tools are offered; else prints why not.
-offered() {
-  local state
-  state=$(jq -r --arg g "$1" '[.[] | select(.group == $g)][0] | if . == null then "unknown group" elif .enabled then "yes" else .reason end' "$groups_json")
-  if [ "$state" = yes ]; then return 0; fi
-  printf '%s' "$state"
-  return 1
-}
-
 # ---- cleanup: whatever the checks created, newest first -------------------------------------------------
 made_function=
 made_bucket=
@@ -185,12 +169,31 @@ finish() {
     echo "smoke: $skipped check(s) skipped and SMOKE_REQUIRE_ALL=1"
     exit 1
   fi
+  if [ "$status" -ne 0 ]; then
+    echo "smoke: stopped (exit status $status) before every check ran"
+    exit "$status"
+  fi
   echo "smoke: all checks passed ($skipped skipped)"
-  [ "$status" -eq 0 ] || exit "$status"
   exit 0
 }
 trap finish EXIT
 trap 'exit 130' INT TERM
+
+# The group list of this configuration: which groups are offered, and why not.
+groups_json=$work/groups.json
+if ! "$SUPAMCP" "${common[@]}" --features all tools >"$work/tools.json" 2>"$err"; then
+  fail setup "supamcp tools: $(why)"
+  exit 1
+fi
+jq '.groups' "$work/tools.json" >"$groups_json"
+# offered GROUP: exit 0 when the group's tools are offered; else prints why not.
+offered() {
+  local state
+  state=$(jq -r --arg g "$1" '[.[] | select(.group == $g)][0] | if . == null then "unknown group" elif .enabled then "yes" else .reason end' "$groups_json")
+  if [ "$state" = yes ]; then return 0; fi
+  printf '%s' "$state"
+  return 1
+}
 
 # ---- core ---------------------------------------------------------------------------------------------
 check core.connection test_connection '{}' '.ok == true' '"\(.current_user)@\(.database), PostgreSQL \(.server_version)"' \
@@ -204,12 +207,15 @@ if call create_migration "$(jq -nc --arg d "$work/migrations" --arg t "$table" '
     down_sql: "drop table public.\($t);"}')"; then
   version=$(q .version)
   jq_vars+=(--arg version "$version")
-  if call apply_pending "$(jq -nc --arg d "$work/migrations" '{directory: $d}')" \
-    && [ "$(jq -r --arg v "$version" '[.applied[] | select(.version == $v)] | length' "$out")" = 1 ]; then
+  if call apply_pending "$(jq -nc --arg d "$work/migrations" '{directory: $d}')"; then
     made_version=$version
-    check migrations.round_trip list_migrations "$(jq -nc --arg d "$work/migrations" '{directory: $d}')" \
-      '[.migrations[] | select(.version == $version and .applied and .has_down)] | length == 1' \
-      '"applied \($version) (create table \($table)), listed as applied with a down file"'
+    if [ "$(q '[.applied[] | select(.version == $version)] | length')" = 1 ]; then
+      check migrations.round_trip list_migrations "$(jq -nc --arg d "$work/migrations" '{directory: $d}')" \
+        '[.migrations[] | select(.version == $version and .applied and .has_down)] | length == 1' \
+        '"applied \($version) (create table \($table)), listed as applied with a down file"'
+    else
+      fail migrations.round_trip "apply_pending did not apply $version: $(tr '\n' ' ' <"$out" | cut -c1-300)"
+    fi
   else
     fail migrations.round_trip "apply_pending: $(why)"
   fi
