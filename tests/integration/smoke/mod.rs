@@ -77,6 +77,9 @@ async fn the_smoke_suite_passes_every_check_against_the_fakes_and_leaves_nothing
     let report = format!("{stdout}\n--- stderr ---\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "smoke.sh failed:\n{report}");
     eprintln!("{stdout}");
+    for key in [stack_fake::SERVICE_KEY, stack_fake::ANON_KEY] {
+        assert!(!report.contains(key), "a key in the suite's output:\n{report}");
+    }
 
     let checks: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("smoke: ")).collect();
     for line in &checks {
