@@ -121,6 +121,7 @@ made_bucket=
 made_object=
 made_user=
 made_version=
+rollbacks=()
 cleanup() {
   set +e
   if [ -n "$made_function" ]; then
@@ -148,14 +149,17 @@ cleanup() {
       fail cleanup.user "$made_user: $(why)"
     fi
   fi
-  if [ -n "$made_version" ]; then
-    if call rollback_migration "$(jq -nc --arg v "$made_version" --arg d "$work/migrations" \
+  # Every applied migration, newest first: its down file runs and its history row goes.
+  local i v
+  for ((i = ${#rollbacks[@]} - 1; i >= 0; i--)); do
+    v=${rollbacks[$i]}
+    if call rollback_migration "$(jq -nc --arg v "$v" --arg d "$work/migrations" \
       '{version: $v, directory: $d, confirm: true}')"; then
-      pass cleanup.migration "rolled back $made_version (table $table dropped, history row removed)"
+      pass cleanup.migration "rolled back $v ($(q .name)), history row removed"
     else
-      fail cleanup.migration "$made_version: $(why)"
+      fail cleanup.migration "$v: $(why)"
     fi
-  fi
+  done
   rm -rf "$work"
 }
 finish() {
@@ -209,6 +213,7 @@ if call create_migration "$(jq -nc --arg d "$work/migrations" --arg t "$table" '
   jq_vars+=(--arg version "$version")
   if call apply_pending "$(jq -nc --arg d "$work/migrations" '{directory: $d}')"; then
     made_version=$version
+    rollbacks+=("$version")
     if [ "$(q '[.applied[] | select(.version == $version)] | length')" = 1 ]; then
       check migrations.round_trip list_migrations "$(jq -nc --arg d "$work/migrations" '{directory: $d}')" \
         '[.migrations[] | select(.version == $version and .applied and .has_down)] | length == 1' \
@@ -306,10 +311,18 @@ else
   fi
 fi
 
-# ---- realtime: the publication's tables, then a broadcast through the Realtime API ------------------------
+# ---- realtime: the smoke table added to the publication (a migration, rolled back at cleanup), a broadcast ---
 if reason=$(offered realtime); then
-  check realtime.tables list_realtime_tables '{}' '.exists == true' \
-    '"publication \(.publication): \(.tables | length) table(s)"'
+  if [ -z "$made_version" ]; then
+    skip realtime.tables "no smoke table (the migration check failed)"
+  elif call enable_realtime "$(jq -nc --arg t "public.$table" --arg d "$work/migrations" '{tables: [$t], directory: $d}')"; then
+    rollbacks+=("$(q .applied.version)")
+    check realtime.tables list_realtime_tables '{}' \
+      '[.tables[] | select(.schema == "public" and .table == $table)] | length == 1' \
+      '"public.\($table) added to \(.publication) by a migration, listed with replica identity \([.tables[] | select(.table == $table)][0].replica_identity)"'
+  else
+    fail realtime.tables "enable_realtime: $(why)"
+  fi
   # The storage group is offered exactly when the API URL and the service-role key are configured.
   if api_reason=$(offered storage); then
     check realtime.broadcast broadcast_test_message \

@@ -92,9 +92,13 @@ async fn the_smoke_suite_passes_every_check_against_the_fakes_and_leaves_nothing
     for group in ["development", "knowledge"] {
         assert!(names.iter().any(|n| n.starts_with(&format!("{group}."))), "no {group} check:\n{report}");
     }
-    for cleanup in ["cleanup.function", "cleanup.bucket", "cleanup.user", "cleanup.migration"] {
+    for cleanup in ["cleanup.function", "cleanup.bucket", "cleanup.user"] {
         assert!(names.contains(&cleanup), "no {cleanup} line:\n{report}");
     }
+    // The realtime migration and the table's, newest first.
+    let rollbacks: Vec<&&str> = checks.iter().filter(|l| l.starts_with("PASS cleanup.migration ")).collect();
+    assert_eq!(rollbacks.len(), 2, "{report}");
+    assert!(rollbacks[0].contains("(enable_realtime)") && rollbacks[1].contains("(supamcp_smoke)"), "{report}");
 
     // The round trips reached the services: a user, a bucket with an object, an invocation, a broadcast.
     let auth_requests = stack.auth.state().requests.join("\n");
@@ -113,12 +117,13 @@ async fn the_smoke_suite_passes_every_check_against_the_fakes_and_leaves_nothing
     let left = client
         .query_one(
             "select (select count(*) from pg_tables where tablename like 'supamcp_smoke_%') \
-                    + (select count(*) from supabase_migrations.schema_migrations where name = 'supamcp_smoke')",
+                    + (select count(*) from supabase_migrations.schema_migrations) \
+                    + (select count(*) from pg_publication_tables where tablename like 'supamcp_smoke_%')",
             &[],
         )
         .await
         .unwrap();
-    assert_eq!(left.get::<_, i64>(0), 0, "the smoke table or its history row is still there");
+    assert_eq!(left.get::<_, i64>(0), 0, "the smoke table, a history row or a publication entry is still there");
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().filter_map(Result::ok).map(|e| e.path()).collect();
     assert!(leftovers.is_empty(), "the script's work directory is still there: {leftovers:?}");
 }
