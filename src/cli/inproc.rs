@@ -6,6 +6,7 @@ use crate::server::SupamcpServer;
 use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject};
 use rmcp::service::RunningService;
 use rmcp::{RoleClient, ServiceExt};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// Starts `server` on one end of a duplex pipe and a client on the other.
@@ -85,7 +86,8 @@ fn print_result(result: &CallToolResult) -> ExitCode {
         eprintln!("{text}");
         ExitCode::from(1)
     } else {
-        println!("{text}");
+        // A reader that stops early (`supamcp call ... | head`) closes the pipe: not an error of the call.
+        let _ = writeln!(std::io::stdout().lock(), "{text}");
         ExitCode::SUCCESS
     }
 }

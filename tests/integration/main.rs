@@ -20,6 +20,8 @@ mod mcp_client;
 mod realtime_fake;
 #[path = "../support/s3_moto/mod.rs"]
 mod s3_moto;
+#[path = "../support/stack_fake/mod.rs"]
+mod stack_fake;
 #[path = "../support/storage_fake/mod.rs"]
 mod storage_fake;
 #[path = "../support/mod.rs"]
@@ -57,6 +59,7 @@ mod realtime;
 mod s3_store;
 mod schema_diff;
 mod secret_leaks;
+mod smoke;
 mod storage;
 mod surface;
 mod tool_catalog;
