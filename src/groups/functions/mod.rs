@@ -6,6 +6,7 @@
 mod deploy;
 mod invoke;
 mod read;
+mod secret_request;
 mod secrets;
 
 use crate::failure::Failure;
@@ -48,6 +49,7 @@ impl SupamcpServer {
             + SupamcpServer::functions_deploy_router()
             + SupamcpServer::functions_invoke_router()
             + SupamcpServer::functions_secrets_router()
+            + SupamcpServer::functions_secret_request_router()
     }
 
     fn function_history(&self) -> History {

@@ -216,6 +216,14 @@ impl ManagementApi {
         Ok(keys.unwrap_or_default())
     }
 
+    /// A page of the dashboard that belongs to this API: `https://supabase.com/dashboard/<path>` for
+    /// `api.supabase.com` (and any host that is not `api.<domain>`), `https://<domain>/dashboard/<path>` otherwise.
+    pub fn dashboard_url(&self, path: &str) -> String {
+        let host = self.base().split("://").nth(1).unwrap_or_default().split(['/', ':']).next().unwrap_or_default();
+        let domain = host.strip_prefix("api.").unwrap_or("supabase.com");
+        format!("https://{domain}/dashboard/{path}")
+    }
+
     /// The project's API URL: `https://<ref>.<domain>`: `supabase.co` for `api.supabase.com`, `supabase.red` for
     /// the staging API `api.supabase.green`, and for any other `api.<domain>` host its domain (the official
     /// server answers `supabase.red` for every host it does not know).
@@ -244,5 +252,11 @@ mod tests {
         assert_eq!(api("https://api.supabase.green/").project_url("abc"), "https://abc.supabase.red");
         assert_eq!(api("https://api.example.dev").project_url("abc"), "https://abc.example.dev");
         assert_eq!(api("http://127.0.0.1:8080").project_url("abc"), "https://abc.supabase.co");
+        assert_eq!(
+            api("https://api.supabase.com").dashboard_url("project/abc"),
+            "https://supabase.com/dashboard/project/abc"
+        );
+        assert_eq!(api("https://api.supabase.green").dashboard_url("x"), "https://supabase.green/dashboard/x");
+        assert_eq!(api("http://127.0.0.1:8080").dashboard_url("x"), "https://supabase.com/dashboard/x");
     }
 }

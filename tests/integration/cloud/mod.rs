@@ -9,6 +9,7 @@ mod account;
 mod branches;
 mod faults;
 mod scoped;
+mod secret_request;
 mod through_api;
 
 use crate::management_fake::Fake;

@@ -7,10 +7,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// Official tools supamcp does not offer yet, with the issue that brings them.
-const NOT_YET: &[(&str, &str)] = &[(
-    "create_edge_function_secret",
-    "issue 16: its URL elicitation is not built; set_function_secrets takes the value",
-)];
+const NOT_YET: &[(&str, &str)] = &[];
 
 fn official() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/official_tools.json");

@@ -130,7 +130,10 @@ pub async fn handle(
                 .get(&reference)
                 .into_iter()
                 .flat_map(|m| m.iter())
-                .map(|(name, value)| json!({ "name": name, "value": hex::encode(Sha256::digest(value.as_bytes())) }))
+                .map(|(name, value)| {
+                    let updated_at = state.secret_updated.get(&(reference.clone(), name.clone())).cloned();
+                    json!({ "name": name, "value": hex::encode(Sha256::digest(value.as_bytes())), "updated_at": updated_at })
+                })
                 .collect();
             (StatusCode::OK, axum::Json(json!(list))).into_response()
         }
@@ -147,6 +150,10 @@ pub async fn handle(
                     return Some(message(StatusCode::BAD_REQUEST, "Env var name cannot start with SUPABASE_"));
                 }
                 accepted.push((name.to_owned(), value.to_owned()));
+            }
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            for (name, _) in &accepted {
+                state.secret_updated.insert((reference.clone(), name.clone()), now.clone());
             }
             state.secrets.entry(reference).or_default().extend(accepted);
             StatusCode::CREATED.into_response()

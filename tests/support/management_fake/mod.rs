@@ -73,6 +73,8 @@ pub struct State {
     pub functions: BTreeMap<String, BTreeMap<String, functions::Function>>,
     /// Function secrets per project ref: name -> value (answered as digests).
     pub secrets: BTreeMap<String, BTreeMap<String, String>>,
+    /// When each (project ref, secret name) was last set (the list's `updated_at`).
+    pub secret_updated: BTreeMap<(String, String), String>,
     /// Every deploy request as parsed, in order.
     pub deploys: Vec<functions::DeployRequest>,
     /// The next deploy fails with the endpoint's opaque 500.
