@@ -274,11 +274,7 @@ async fn serve_http(global: &GlobalArgs, args: &ServeArgs) -> ExitCode {
         None => Vec::new(),
     };
     if let Some(token) = args.http_token.as_ref().filter(|t| !t.is_empty()) {
-        tokens.push(crate::server::http::HttpToken {
-            name: "default".to_owned(),
-            secret: Secret::new(token.clone()),
-            read_only: false,
-        });
+        tokens.push(crate::server::http::HttpToken::full("default", token));
     }
     let Some(bind) = args.http else {
         return startup_error("serve --http needs an address");

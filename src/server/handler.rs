@@ -53,8 +53,11 @@ impl ServerHandler for SupamcpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         let mut tools = self.catalog.listed_tools(&self.listed_groups());
-        if http_caller(&context).is_some_and(|caller| caller.read_only) {
-            tools.retain(|tool| reads_only(tool) || ADAPT_TO_READ_ONLY.contains(&tool.name.as_ref()));
+        if let Some(caller) = http_caller(&context) {
+            if caller.read_only {
+                tools.retain(|tool| reads_only(tool) || ADAPT_TO_READ_ONLY.contains(&tool.name.as_ref()));
+            }
+            tools.retain(|tool| caller.may_use(self.catalog.group_of.get(tool.name.as_ref()).copied()));
         }
         Ok(ListToolsResult::with_all_items(tools))
     }
@@ -167,6 +170,18 @@ impl ServerHandler for SupamcpServer {
             }
         }
         let caller = http_caller(&context);
+        let group = self.catalog.group_of.get(name.as_str()).copied();
+        if let Some(caller) = caller.as_ref()
+            && !caller.may_use(group)
+        {
+            let group = group.map_or("?", |g| g.name());
+            let refusal = Failure::new(
+                format!("tool '{name}' is not available to token '{}'", caller.name),
+                format!("its group '{group}' is not in the token's features (its line in --http-token-file)"),
+                "use a tool of the token's groups, or a token whose features include this group",
+            );
+            return Ok(refusal.into_result().into());
+        }
         if let Some(caller) = caller.as_ref().filter(|caller| caller.read_only)
             && let Err(refusal) = self.limit_to_reading(&name, caller, &mut request.arguments)
         {

@@ -3,6 +3,7 @@
 //! non-loopback address, compared in constant time), rmcp's Host and Origin checks against DNS rebinding, a
 //! request body limit, and `GET /healthz` for load balancers.
 
+use crate::groups::{Group, parse_group_list};
 use crate::secret::Secret;
 use crate::server::SupamcpServer;
 use axum::extract::{Request, State};
@@ -12,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -33,12 +35,21 @@ pub struct HttpOptions {
     pub allowed_origins: Vec<String>,
 }
 
-/// One bearer token: its name (in the audit log) and whether its calls are limited to read-only tools.
+/// One bearer token: its name (in the audit log), whether its calls are limited to read-only tools, and the
+/// tool groups it may use (`None`: every group the server offers).
 #[derive(Clone, Debug)]
 pub struct HttpToken {
     pub name: String,
     pub secret: Secret,
     pub read_only: bool,
+    pub features: Option<BTreeSet<Group>>,
+}
+
+impl HttpToken {
+    /// A token with full access (every offered group, writers too).
+    pub fn full(name: &str, secret: &str) -> HttpToken {
+        HttpToken { name: name.to_owned(), secret: Secret::new(secret.to_owned()), read_only: false, features: None }
+    }
 }
 
 /// Who a call over HTTP came from; the token check puts it in the request's extensions, where the handler finds
@@ -47,32 +58,51 @@ pub struct HttpToken {
 pub struct HttpCaller {
     pub name: String,
     pub read_only: bool,
+    /// The groups the token may use; `None`: all.
+    pub features: Option<BTreeSet<Group>>,
+}
+
+impl HttpCaller {
+    /// Whether the token may use a tool of `group` (tools outside any group, such as read_result, always).
+    pub fn may_use(&self, group: Option<Group>) -> bool {
+        match (&self.features, group) {
+            (Some(allowed), Some(group)) => allowed.contains(&group),
+            _ => true,
+        }
+    }
 }
 
 /// Reads a tokens file: one token per line, `<token>` alone (named "default", full access) or
-/// `<name> <token> [read-only]`; blank lines and `#` comments skipped.
+/// `<name> <token> [read-only] [features=<group>,<group>...]`; blank lines and `#` comments skipped.
 pub fn parse_tokens(text: &str) -> Result<Vec<HttpToken>, String> {
     let mut tokens = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let fields: Vec<&str> = line.split_whitespace().collect();
-        let token = |name: &str, secret: &str, read_only: bool| HttpToken {
-            name: name.to_owned(),
-            secret: Secret::new(secret.to_owned()),
-            read_only,
+        let bad = |why: &str| {
+            format!(
+                "line {} of the tokens file: {why} (expected `<token>` or `<name> <token> [read-only] \
+                 [features=core,migrations]`)",
+                number + 1
+            )
         };
-        match fields.as_slice() {
-            [] => {}
-            [first, ..] if first.starts_with('#') => {}
-            [secret] => tokens.push(token("default", secret, false)),
-            [name, secret] => tokens.push(token(name, secret, false)),
-            [name, secret, "read-only"] => tokens.push(token(name, secret, true)),
-            _ => {
-                return Err(format!(
-                    "line {} of the tokens file is not `<token>` or `<name> <token> [read-only]`",
-                    number + 1
-                ));
+        let (name, secret, options) = match fields.as_slice() {
+            [] => continue,
+            [first, ..] if first.starts_with('#') => continue,
+            [secret] => ("default", *secret, &[][..]),
+            [name, secret, options @ ..] => (*name, *secret, options),
+        };
+        let mut token = HttpToken::full(name, secret);
+        for option in options {
+            match option.split_once('=') {
+                None if *option == "read-only" => token.read_only = true,
+                Some(("features", list)) if token.features.is_none() => {
+                    let groups = parse_group_list(list).map_err(|e| bad(&e.to_string()))?;
+                    token.features = Some(groups);
+                }
+                _ => return Err(bad(&format!("`{option}` is not read-only or features=..."))),
             }
         }
+        tokens.push(token);
     }
     Ok(tokens)
 }
@@ -119,7 +149,9 @@ async fn require_token(State(tokens): State<Arc<Vec<HttpToken>>>, mut request: R
         if equal && found.is_none() { Some(token) } else { found }
     });
     if let Some(token) = matched {
-        request.extensions_mut().insert(HttpCaller { name: token.name.clone(), read_only: token.read_only });
+        let caller =
+            HttpCaller { name: token.name.clone(), read_only: token.read_only, features: token.features.clone() };
+        request.extensions_mut().insert(caller);
         return next.run(request).await;
     }
     let mut response = (
@@ -201,10 +233,7 @@ mod tests {
         HttpOptions {
             bind: bind.parse().unwrap(),
             path: "/mcp".into(),
-            tokens: token
-                .map(|t| HttpToken { name: "default".into(), secret: Secret::new(t.to_owned()), read_only: false })
-                .into_iter()
-                .collect(),
+            tokens: token.map(|t| HttpToken::full("default", t)).into_iter().collect(),
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
         }
@@ -230,6 +259,14 @@ mod tests {
         assert!(!tokens[1].read_only && tokens[1].name == "ops");
         assert_eq!(parse_tokens("just-one-token").unwrap()[0].name, "default");
         assert!(parse_tokens("a b c d").unwrap_err().contains("line 1"));
+        let limited = parse_tokens("dev tok features=core,debugging read-only").unwrap();
+        let groups = limited[0].features.clone().unwrap();
+        assert!(limited[0].read_only && groups.contains(&Group::Core) && groups.contains(&Group::Monitoring));
+        assert_eq!(groups.len(), 2, "{groups:?}");
+        assert!(parse_tokens("dev tok features=nope").unwrap_err().contains("nope"));
+        assert!(parse_tokens("dev tok features=core features=cloud").is_err(), "one features list");
+        let caller = HttpCaller { name: "dev".into(), read_only: false, features: Some(groups) };
+        assert!(caller.may_use(Some(Group::Core)) && caller.may_use(None) && !caller.may_use(Some(Group::Cloud)));
     }
 
     #[test]

@@ -187,7 +187,12 @@ async fn named_tokens_are_audited_and_read_only_tokens_only_read() {
     let reader = "reader-token-0123456789abcdefghijklmnopq";
     let writer = "writer-token-0123456789abcdefghijklmnopq";
     let tokens = data_dir.path().join("tokens");
-    std::fs::write(&tokens, format!("# who may call\nci {reader} read-only\nops {writer}\n")).unwrap();
+    let limited = "limited-token-0123456789abcdefghijklmnop";
+    std::fs::write(
+        &tokens,
+        format!("# who may call\nci {reader} read-only\nops {writer}\ndev {limited} features=migrations\n"),
+    )
+    .unwrap();
     let data_path = data_dir.path().to_str().unwrap().to_owned();
     let server = start_in(
         &["--database-url", &db.url(), "--features", "core,migrations"],
@@ -217,6 +222,19 @@ async fn named_tokens_are_audited_and_read_only_tokens_only_read() {
     let audit = std::fs::read_to_string(format!("{data_path}/audit.jsonl")).unwrap();
     let entry = audit.lines().find(|l| l.contains("made_by_ops")).expect("the write is audited");
     assert!(entry.contains(r#""caller":"ops""#), "{entry}");
+
+    // A token limited to some groups lists and calls only their tools.
+    let dev = client_with(&server.base, limited).await;
+    let listed: Vec<String> = dev.list_all_tools().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
+    assert!(listed.contains(&"create_migration".to_owned()), "{listed:?}");
+    assert!(!listed.contains(&"execute_sql".to_owned()), "core is not in the token's features: {listed:?}");
+    let sql = CallToolRequestParams::new("execute_sql")
+        .with_arguments(json!({"sql": "select 1"}).as_object().unwrap().clone());
+    let refused = dev.call_tool(sql).await.unwrap();
+    assert_eq!(refused.is_error, Some(true));
+    assert!(format!("{refused:?}").contains("not in the token's features"), "{refused:?}");
+    call(&dev, "list_migrations", json!({})).await;
+    dev.cancel().await.unwrap();
 }
 
 #[tokio::test]
