@@ -192,6 +192,16 @@ pub struct ServeArgs {
     /// A browser origin allowed to call the server, with scheme, e.g. https://app.example.com (repeatable).
     #[arg(long = "http-allowed-origin", requires = "http")]
     pub http_allowed_origins: Vec<String>,
+    /// Accept OAuth access tokens of this authorization server (its issuer URL; GoTrue's OAuth server or any
+    /// OIDC issuer), besides the static tokens.
+    #[arg(long, requires = "http")]
+    pub oauth_issuer: Option<String>,
+    /// This server's resource URL, which the tokens' `aud` must contain; default http://<bind><http-path>.
+    #[arg(long, requires = "oauth_issuer")]
+    pub oauth_audience: Option<String>,
+    /// The issuer's JWKS URL; default: jwks_uri of <issuer>/.well-known/openid-configuration.
+    #[arg(long, requires = "oauth_issuer")]
+    pub oauth_jwks_url: Option<String>,
 }
 
 impl GlobalArgs {
@@ -285,6 +295,11 @@ async fn serve_http(global: &GlobalArgs, args: &ServeArgs) -> ExitCode {
         tokens,
         allowed_hosts: args.http_allowed_hosts.clone(),
         allowed_origins: args.http_allowed_origins.clone(),
+        oauth: args.oauth_issuer.clone().map(|issuer| crate::server::oauth::OAuthOptions {
+            issuer,
+            audience: args.oauth_audience.clone().unwrap_or_else(|| format!("http://{bind}{}", args.http_path)),
+            jwks_url: args.oauth_jwks_url.clone(),
+        }),
     };
     if let Err(message) = crate::server::http::check(&options) {
         return startup_error(&message);

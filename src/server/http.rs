@@ -6,6 +6,7 @@
 use crate::groups::{Group, parse_group_list};
 use crate::secret::Secret;
 use crate::server::SupamcpServer;
+use crate::server::oauth::{OAuthOptions, OAuthVerifier};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -33,6 +34,8 @@ pub struct HttpOptions {
     pub allowed_hosts: Vec<String>,
     /// Browser origins accepted (with scheme); other Origin headers are refused.
     pub allowed_origins: Vec<String>,
+    /// OAuth access tokens of this issuer accepted too (resource-server mode).
+    pub oauth: Option<OAuthOptions>,
 }
 
 /// One bearer token: its name (in the audit log), whether its calls are limited to read-only tools, and the
@@ -112,10 +115,11 @@ pub fn check(options: &HttpOptions) -> Result<(), String> {
     if !options.path.starts_with('/') || options.path.len() < 2 {
         return Err(format!("--http-path must start with / and name a path, e.g. /mcp (got '{}')", options.path));
     }
-    if options.tokens.is_empty() && !options.bind.ip().is_loopback() {
+    if options.tokens.is_empty() && options.oauth.is_none() && !options.bind.ip().is_loopback() {
         return Err(format!(
             "refusing to serve MCP on {} without a bearer token: anyone who reaches that address could run every \
-             tool. Set SUPAMCP_HTTP_TOKEN or --http-token-file (at least 32 characters), or bind to 127.0.0.1",
+             tool. Set SUPAMCP_HTTP_TOKEN or --http-token-file (at least 32 characters), or --oauth-issuer, or bind \
+             to 127.0.0.1",
             options.bind
         ));
     }
@@ -136,15 +140,22 @@ fn same_secret(given: &[u8], expected: &[u8]) -> bool {
     given.iter().zip(expected).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0
 }
 
-async fn require_token(State(tokens): State<Arc<Vec<HttpToken>>>, mut request: Request, next: Next) -> Response {
+/// Who may call: the static tokens, and OAuth access tokens when resource-server mode is on.
+struct Gate {
+    tokens: Vec<HttpToken>,
+    oauth: Option<OAuthVerifier>,
+}
+
+async fn require_token(State(gate): State<Arc<Gate>>, mut request: Request, next: Next) -> Response {
     let given = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .to_owned();
     // Every token is compared, so the time taken does not tell which one (or how much of one) matched.
-    let matched = tokens.iter().fold(None, |found, token| {
+    let matched = gate.tokens.iter().fold(None, |found, token| {
         let equal = same_secret(given.as_bytes(), token.secret.expose().as_bytes());
         if equal && found.is_none() { Some(token) } else { found }
     });
@@ -154,13 +165,48 @@ async fn require_token(State(tokens): State<Arc<Vec<HttpToken>>>, mut request: R
         request.extensions_mut().insert(caller);
         return next.run(request).await;
     }
-    let mut response = (
-        StatusCode::UNAUTHORIZED,
-        [(header::CONTENT_TYPE, "application/json")],
-        r#"{"error":"unauthorized","error_description":"send Authorization: Bearer <token> (SUPAMCP_HTTP_TOKEN of the server)"}"#,
-    )
-        .into_response();
-    response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"supamcp\""));
+    let Some(oauth) = gate.oauth.as_ref() else {
+        return refusal(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "send Authorization: Bearer <token> (SUPAMCP_HTTP_TOKEN of the server)",
+            "Bearer realm=\"supamcp\"".to_owned(),
+        );
+    };
+    let metadata = oauth.metadata_url();
+    if given.is_empty() {
+        let challenge = format!("Bearer resource_metadata=\"{metadata}\"");
+        return refusal(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "send an access token of the authorization server",
+            challenge,
+        );
+    }
+    match oauth.verify(&given).await {
+        Ok(caller) => {
+            request.extensions_mut().insert(HttpCaller { name: caller.name, read_only: false, features: None });
+            next.run(request).await
+        }
+        Err(rejection) => {
+            let status = StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::UNAUTHORIZED);
+            let description = rejection.description.replace('"', "'");
+            let challenge = format!(
+                "Bearer error=\"{}\", error_description=\"{description}\", resource_metadata=\"{metadata}\"",
+                rejection.error
+            );
+            refusal(status, rejection.error, &description, challenge)
+        }
+    }
+}
+
+/// A 401/403 with a JSON body and its `WWW-Authenticate` challenge.
+fn refusal(status: StatusCode, error: &str, description: &str, challenge: String) -> Response {
+    let body = serde_json::json!({ "error": error, "error_description": description }).to_string();
+    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+    }
     response
 }
 
@@ -205,12 +251,30 @@ pub async fn serve(
     let config = rmcp_config(&options, &stop);
     let sessions = Arc::new(LocalSessionManager::default());
     let service = StreamableHttpService::new(move || Ok(server.session()), sessions, config);
+    let oauth = match options.oauth.clone() {
+        Some(settings) => Some(OAuthVerifier::start(settings).await.map_err(|e| format!("--oauth-issuer: {e}"))?),
+        None => None,
+    };
+    let metadata = oauth.as_ref().map(|o| (o.metadata(), o.metadata_url()));
     let mut mcp = axum::Router::new().nest_service(&options.path, service);
-    if !options.tokens.is_empty() {
-        let tokens = Arc::new(options.tokens.clone());
-        mcp = mcp.layer(axum::middleware::from_fn_with_state(tokens, require_token));
+    if !options.tokens.is_empty() || oauth.is_some() {
+        let gate = Arc::new(Gate { tokens: options.tokens.clone(), oauth });
+        mcp = mcp.layer(axum::middleware::from_fn_with_state(gate, require_token));
     }
-    let app = mcp.route("/healthz", axum::routing::get(health));
+    let mut app = mcp.route("/healthz", axum::routing::get(health));
+    if let Some((document, url)) = metadata {
+        // RFC 9728: at the well-known path, and at the well-known path followed by the resource's path.
+        let document = Arc::new(document);
+        let serve = move || {
+            let document = document.clone();
+            async move { axum::Json((*document).clone()) }
+        };
+        let suffixed = reqwest::Url::parse(&url).map(|u| u.path().to_owned()).unwrap_or_default();
+        app = app.route("/.well-known/oauth-protected-resource", axum::routing::get(serve.clone()));
+        if suffixed != "/.well-known/oauth-protected-resource" && suffixed.starts_with('/') {
+            app = app.route(&suffixed, axum::routing::get(serve));
+        }
+    }
     on_listening(bound);
     // Replies go out in several small writes (SSE priming, then the message): without TCP_NODELAY each call
     // waits out the client's delayed ACK (about 40 ms).
@@ -236,6 +300,7 @@ mod tests {
             tokens: token.map(|t| HttpToken::full("default", t)).into_iter().collect(),
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
+            oauth: None,
         }
     }
 

@@ -5,6 +5,7 @@ mod completion;
 mod handler;
 pub mod http;
 pub(crate) mod json_rows;
+pub mod oauth;
 pub mod output;
 pub mod progress;
 pub mod project_id;

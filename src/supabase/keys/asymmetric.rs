@@ -115,7 +115,7 @@ pub struct SigningSet {
     pub oct_secret: Option<Vec<u8>>,
 }
 
-fn ec_public(jwk: &Value) -> Result<PublicKey, String> {
+pub(crate) fn ec_public(jwk: &Value) -> Result<PublicKey, String> {
     let field = |name: &str| jwk.get(name).and_then(Value::as_str);
     if field("kty") != Some("EC") || field("crv") != Some("P-256") {
         return Err("a key is not an EC P-256 JWK (kty \"EC\", crv \"P-256\")".into());

@@ -4,6 +4,7 @@
 //! without a token, named and read-only tokens, and two replicas sharing one data directory.
 
 mod conformance;
+mod oauth;
 
 use crate::support;
 use rmcp::ServiceExt;
