@@ -52,12 +52,15 @@ pub struct OAuthCaller {
     pub name: String,
 }
 
+/// The issuer's keys by kid, and when they were fetched.
+type KeySet = (Vec<(Option<String>, IssuerKey)>, Instant);
+
 /// Verifies access tokens against the issuer's keys.
 pub struct OAuthVerifier {
     options: OAuthOptions,
     jwks_url: String,
     http: reqwest::Client,
-    keys: RwLock<(Vec<(Option<String>, IssuerKey)>, Instant)>,
+    keys: RwLock<KeySet>,
 }
 
 impl OAuthVerifier {
