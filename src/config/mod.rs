@@ -148,6 +148,11 @@ impl Settings {
         self.instances.values().any(|i| i.functions_dir.is_some())
     }
 
+    /// Whether some instance is a stack on a configured Dokploy server (its dokploy_compose_id).
+    pub fn has_dokploy_stack(&self) -> bool {
+        !self.dokploy.is_empty() && self.instances.values().any(|i| i.dokploy_compose_id.is_some())
+    }
+
     pub fn has_supabase_api(&self) -> bool {
         self.instances.values().any(|i| i.supabase_url.is_some() && i.service_role_key.is_some())
     }

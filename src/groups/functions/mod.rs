@@ -1,6 +1,7 @@
 //! Group `functions`: edge functions with the official server's tool names and parameters (list, get,
 //! deploy) and what it lacks (delete, rollback, invoke, secrets), on the target the configuration gives:
-//! Supabase Cloud through the Management API, or a self-hosted stack's functions directory. Declarations
+//! Supabase Cloud through the Management API, a self-hosted stack's functions directory, or a stack on Dokploy
+//! (the instance's dokploy_compose_id: functions as compose file mounts). Declarations
 //! only; the work is in `supabase::functions`.
 
 mod deploy;
@@ -11,6 +12,8 @@ mod secrets;
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
 use crate::spill::{ColumnInfo, WrittenResult};
+use crate::dokploy::history::History as Snapshots;
+use crate::supabase::functions::compose::ComposeFunctions;
 use crate::supabase::functions::history::History;
 use crate::supabase::functions::local::FunctionsDir;
 use crate::supabase::functions::target::Target;
@@ -57,7 +60,7 @@ impl SupamcpServer {
     /// The target a call names: a `project_id` that is no configured instance is a cloud project; otherwise
     /// the instance (named, the one `project_id` names, or the default) with its functions directory, or its
     /// cloud project when it has none.
-    fn functions_target(&self, project_id: Option<&str>, instance: Option<&str>) -> Result<Target, Failure> {
+    fn functions_target(&self, project_id: Option<&str>, instance: Option<&str>) -> Result<Target<'_>, Failure> {
         let settings = &self.state.settings;
         let project_id = project_id.filter(|p| !p.is_empty());
         let instance = match project_id {
@@ -76,6 +79,11 @@ impl SupamcpServer {
             if let Some(dir) = &config.functions_dir {
                 return Ok(Target::Directory { instance: config.name.clone(), dir: FunctionsDir::open(dir)? });
             }
+            if let Some(compose_id) = &config.dokploy_compose_id {
+                let client = self.dokploy_client(config.dokploy.as_deref())?;
+                let functions = ComposeFunctions { client, compose_id };
+                return Ok(Target::Dokploy { functions, snapshots: Snapshots::new(&settings.data_dir) });
+            }
             if let (Some(reference), Some(_)) = (config.project_ref(), &settings.access_token) {
                 return Ok(Target::Cloud { api: ManagementApi::from_settings(settings)?, reference });
             }
@@ -86,12 +94,14 @@ impl SupamcpServer {
         Err(Failure::new(
             "no place to manage edge functions",
             match config {
-                Some(config) => format!("instance '{}' has no functions_dir and names no cloud project", config.name),
+                Some(config) => {
+                    format!("instance '{}' has no functions_dir or dokploy_compose_id and names no cloud project", config.name)
+                }
                 None => "no instance is selected and no project_id was given".to_owned(),
             },
             "pass project_id (a cloud project ref, with SUPABASE_ACCESS_TOKEN set), or set functions_dir for a \
              self-hosted instance (SUPAMCP_FUNCTIONS_DIR or functions_dir in the config file: the stack's \
-             volumes/functions directory)",
+             volumes/functions directory), or dokploy_compose_id for a stack on Dokploy",
         ))
     }
 

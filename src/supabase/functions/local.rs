@@ -25,14 +25,14 @@ pub const REPLACED_IS_LIVE: &str = "on disk now; a worker already running the ol
                                     retires (at most 60 s with the stock main router's workerTimeoutMs), or restart \
                                     the functions service to switch at once";
 
-/// supamcp's record of a function in the directory.
+/// supamcp's record of a function in the directory (and in a Dokploy compose's files).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Record {
-    version: u64,
-    verify_jwt: Option<bool>,
-    entrypoint_path: Option<String>,
-    import_map_path: Option<String>,
-    updated_at: Option<String>,
+pub(super) struct Record {
+    pub(super) version: u64,
+    pub(super) verify_jwt: Option<bool>,
+    pub(super) entrypoint_path: Option<String>,
+    pub(super) import_map_path: Option<String>,
+    pub(super) updated_at: Option<String>,
 }
 
 /// One functions directory.
@@ -197,7 +197,7 @@ fn refuse_main() -> Failure {
 }
 
 /// What the stock router can serve: not `main`, an `index.*` entrypoint at the function's root.
-fn check_servable(deploy: &Deploy) -> Result<(), Failure> {
+pub(super) fn check_servable(deploy: &Deploy) -> Result<(), Failure> {
     if deploy.slug == MAIN {
         return Err(refuse_main());
     }

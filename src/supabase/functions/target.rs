@@ -1,22 +1,33 @@
 //! Where a function lives, chosen by configuration, and the work every tool does the same way on each:
-//! Supabase Cloud (the Management API, one project) or a self-hosted functions directory. A deploy or delete
-//! first keeps the replaced source in [`History`]; rollback deploys the newest kept version again.
+//! Supabase Cloud (the Management API, one project), a self-hosted functions directory, or a stack on Dokploy
+//! (compose file mounts). A deploy or delete first keeps the replaced source in [`History`]; rollback deploys
+//! the newest kept version again. On Dokploy, secrets change the compose env and file after a snapshot
+//! (`dokploy::history`, restorable with dokploy_rollback) and the compose is redeployed and waited for.
 
 use super::cloud::relative_path;
+use super::compose::ComposeFunctions;
 use super::history::{History, Saved, SavedMeta};
 use super::local::{FunctionsDir, NEW_IS_LIVE, REPLACED_IS_LIVE};
 use super::secrets::{self, SecretDigest};
 use super::{Deploy, FunctionInfo, IMPORT_MAP_NAMES, SourceFile};
+use crate::dokploy::history::{History as Snapshots, SnapshotInfo};
+use crate::dokploy::watch::{DeploymentWait, Outcome, Request, deploy_and_wait};
 use crate::failure::Failure;
 use crate::secret::Secret;
 use crate::supabase::management::ManagementApi;
 use serde::Serialize;
+use std::time::Duration;
+
+/// How long a secrets change waits for the compose's redeploy on Dokploy.
+pub const REDEPLOY_WAIT: Duration = Duration::from_secs(600);
 
 /// A place functions are deployed to.
 #[derive(Clone, Debug)]
-pub enum Target {
+pub enum Target<'a> {
     Cloud { api: ManagementApi, reference: String },
     Directory { instance: String, dir: FunctionsDir },
+    /// A stack on Dokploy: functions as file mounts of the compose; snapshots of its env and compose file.
+    Dokploy { functions: ComposeFunctions<'a>, snapshots: Snapshots },
 }
 
 /// What a deploy, rollback or delete did.
@@ -37,22 +48,25 @@ pub struct Change {
 pub struct SecretsChange {
     pub target: String,
     pub secrets: Vec<SecretDigest>,
-    /// The copy of the secrets file taken before the change (self-hosted).
+    /// The copy of the secrets file taken before the change (self-hosted), or the Dokploy snapshot id.
     pub snapshot: Option<String>,
     /// What must happen before functions see the change.
     pub next_step: String,
+    /// Dokploy: the redeploy that made the functions container read the new env.
+    pub redeploy: Option<DeploymentWait>,
 }
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-impl Target {
+impl Target<'_> {
     /// The key of its kept versions.
     fn key(&self) -> String {
         match self {
             Target::Cloud { reference, .. } => format!("cloud-{reference}"),
             Target::Directory { instance, .. } => format!("dir-{instance}"),
+            Target::Dokploy { functions, .. } => format!("dokploy-{}-{}", functions.client.name(), functions.compose_id),
         }
     }
 
@@ -60,6 +74,7 @@ impl Target {
         match self {
             Target::Cloud { reference, .. } => format!("cloud project {reference}"),
             Target::Directory { dir, .. } => format!("functions directory {}", dir.root().display()),
+            Target::Dokploy { functions, .. } => functions.describe(),
         }
     }
 
@@ -67,6 +82,7 @@ impl Target {
         match self {
             Target::Cloud { api, reference } => api.list_functions(reference).await,
             Target::Directory { dir, .. } => dir.list(),
+            Target::Dokploy { functions, .. } => functions.list().await,
         }
     }
 
@@ -79,6 +95,7 @@ impl Target {
                 Ok((info, files))
             }
             Target::Directory { dir, .. } => dir.get(slug),
+            Target::Dokploy { functions, .. } => functions.get(slug).await,
         }
     }
 
@@ -145,6 +162,10 @@ impl Target {
                 let function = dir.deploy(deploy)?;
                 (function, if replaced { REPLACED_IS_LIVE } else { NEW_IS_LIVE }.to_owned())
             }
+            Target::Dokploy { functions, .. } => {
+                let function = functions.deploy(deploy).await?;
+                (function, functions.restart().await?)
+            }
         })
     }
 
@@ -161,8 +182,16 @@ impl Target {
         match self {
             Target::Cloud { api, reference } => api.delete_function(reference, slug).await?,
             Target::Directory { dir, .. } => dir.remove(slug)?,
+            Target::Dokploy { functions, .. } => {
+                functions.remove(slug).await?;
+                functions.restart().await?;
+            }
         }
-        let live = "gone now: requests get 404 (a running self-hosted worker may answer until it retires)".to_owned();
+        let live = match self {
+            Target::Dokploy { .. } => "gone now: its file mounts were removed and the functions container restarted",
+            _ => "gone now: requests get 404 (a running self-hosted worker may answer until it retires)",
+        }
+        .to_owned();
         Ok(Change { function: None, target: self.describe(), kept_previous: Some(kept), live, warnings: Vec::new() })
     }
 
@@ -200,6 +229,11 @@ impl Target {
         match self {
             Target::Cloud { api, reference } => api.list_secrets(reference).await,
             Target::Directory { dir, .. } => secrets::list_file(dir.root()),
+            Target::Dokploy { functions, .. } => {
+                let compose = functions.compose().await?;
+                let env = crate::supabase::env::parse_text(compose.env_text(), "the compose env")?;
+                super::compose_env::list(&compose.compose_file, &env)
+            }
         }
     }
 
@@ -208,6 +242,7 @@ impl Target {
         for name in set.iter().map(|(n, _)| n).chain(unset) {
             secrets::check_name(name)?;
         }
+        let mut redeploy = None;
         let (snapshot, next_step) = match self {
             Target::Cloud { api, reference } => {
                 if !set.is_empty() {
@@ -227,7 +262,50 @@ impl Target {
                 );
                 (snapshot.map(|p| p.display().to_string()), step)
             }
+            Target::Dokploy { functions, snapshots } => {
+                let Some(snapshot) = Target::change_compose_secrets(functions, snapshots, set, unset).await? else {
+                    let step = "none: nothing changed".to_owned();
+                    return Ok(SecretsChange { target: self.describe(), secrets: self.list_secrets().await?, snapshot: None, next_step: step, redeploy });
+                };
+                let title = "supamcp: function secrets";
+                let wait = deploy_and_wait(functions.client, functions.compose_id, Request::Redeploy, title, REDEPLOY_WAIT, &mut |_| {})
+                    .await?;
+                let step = match wait.status {
+                    Outcome::Done => "none: the compose was redeployed and the functions container reads the new env".to_owned(),
+                    _ => format!("the redeploy did not finish: {}; redeploy the compose once it is fixed", wait.message),
+                };
+                redeploy = Some(wait);
+                (Some(snapshot.id), step)
+            }
         };
-        Ok(SecretsChange { target: self.describe(), secrets: self.list_secrets().await?, snapshot, next_step })
+        Ok(SecretsChange { target: self.describe(), secrets: self.list_secrets().await?, snapshot, next_step, redeploy })
+    }
+
+    /// Sets and unsets secrets in a Dokploy compose's env and its functions service; `None` when nothing changed.
+    async fn change_compose_secrets(
+        functions: &ComposeFunctions<'_>,
+        snapshots: &Snapshots,
+        set: &[(String, Secret)],
+        unset: &[String],
+    ) -> Result<Option<SnapshotInfo>, Failure> {
+        let compose = functions.compose().await?;
+        if compose.source_type.as_deref().is_some_and(|s| s != "raw") {
+            return Err(Failure::new(
+                format!("{} takes its compose file from {}", functions.describe(), compose.source_type.as_deref().unwrap_or("git")),
+                "supamcp can only add a secret to a compose file Dokploy stores (source type raw)",
+                "add NAME: ${NAME} under the functions service's environment in your repository, then set the value with dokploy_update_env",
+            ));
+        }
+        let env = crate::supabase::env::parse_text(compose.env_text(), "the compose env")?;
+        let pairs: Vec<(String, &str)> = set.iter().map(|(n, v)| (n.clone(), v.expose())).collect();
+        let (file, new_env) = super::compose_env::plan(&compose.compose_file, &env, &pairs, unset)?;
+        let env_text = new_env.to_string();
+        if file == compose.compose_file && env_text == compose.env_text() {
+            return Ok(None);
+        }
+        let snapshot = snapshots.save(functions.client.name(), functions.compose_id, "before a function secrets change", compose.env_text(), &compose.compose_file)?;
+        let fields = serde_json::json!({"env": env_text, "composeFile": file});
+        functions.client.compose_update(functions.compose_id, fields).await.map_err(|e| e.failure(functions.client.name()))?;
+        Ok(Some(snapshot))
     }
 }
