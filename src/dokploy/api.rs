@@ -259,7 +259,12 @@ impl Client {
 
     /// `mounts.create` of a file mount on a compose (Dokploy writes the file at once). The reply is the mount
     /// since v0.28.7 and `true` before, so callers read the mount back from `compose.one`.
-    pub async fn mount_create_file(&self, compose_id: &str, file_path: &str, content: &str) -> Result<(), DokployError> {
+    pub async fn mount_create_file(
+        &self,
+        compose_id: &str,
+        file_path: &str,
+        content: &str,
+    ) -> Result<(), DokployError> {
         let body = json!({"type": "file", "filePath": file_path, "content": content, "mountPath": "/",
             "serviceType": "compose", "serviceId": compose_id});
         self.call::<Value>("mounts.create", Call::Post(body), Once).await.map(drop)

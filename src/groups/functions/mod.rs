@@ -9,10 +9,10 @@ mod invoke;
 mod read;
 mod secrets;
 
+use crate::dokploy::history::History as Snapshots;
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
 use crate::spill::{ColumnInfo, WrittenResult};
-use crate::dokploy::history::History as Snapshots;
 use crate::supabase::functions::compose::ComposeFunctions;
 use crate::supabase::functions::history::History;
 use crate::supabase::functions::local::FunctionsDir;
@@ -95,7 +95,10 @@ impl SupamcpServer {
             "no place to manage edge functions",
             match config {
                 Some(config) => {
-                    format!("instance '{}' has no functions_dir or dokploy_compose_id and names no cloud project", config.name)
+                    format!(
+                        "instance '{}' has no functions_dir or dokploy_compose_id and names no cloud project",
+                        config.name
+                    )
                 }
                 None => "no instance is selected and no project_id was given".to_owned(),
             },

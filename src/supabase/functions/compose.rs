@@ -151,7 +151,10 @@ impl<'a> ComposeFunctions<'a> {
                 }
                 None => {
                     let path = format!("/{FUNCTIONS_PREFIX}{}/{}", deploy.slug, file.name);
-                    self.client.mount_create_file(self.compose_id, &path, &file.content).await.map_err(self.failure())?
+                    self.client
+                        .mount_create_file(self.compose_id, &path, &file.content)
+                        .await
+                        .map_err(self.failure())?
                 }
             }
         }

@@ -106,7 +106,9 @@ fn locate(lines: &[&str]) -> Result<Located, Failure> {
             let item = unquote(item);
             item.split_once('=').map_or((item, ""), |(n, v)| (n, v))
         } else {
-            text.split_once(':').map(|(n, v)| (n, unquote(v))).ok_or_else(|| unsupported("an entry is not NAME: value"))?
+            text.split_once(':')
+                .map(|(n, v)| (n, unquote(v)))
+                .ok_or_else(|| unsupported("an entry is not NAME: value"))?
         };
         lead.get_or_insert_with(|| {
             let spaces = " ".repeat(indent(lines[i]));
@@ -178,7 +180,8 @@ pub fn plan(
                 "list_function_secrets gives the names",
             ));
         };
-        let elsewhere: usize = refs.iter().enumerate().filter(|(i, _)| *i != entry.line).map(|(_, l)| references(l, name)).sum();
+        let elsewhere: usize =
+            refs.iter().enumerate().filter(|(i, _)| *i != entry.line).map(|(_, l)| references(l, name)).sum();
         if elsewhere > 0 {
             return Err(stack_variable(name));
         }
@@ -190,14 +193,12 @@ pub fn plan(
         let located = locate(&refs)?;
         let existing = located.entries.iter().find(|e| &e.name == name).cloned();
         let own = format!("${{{name}}}");
-        if let Some(entry) = &existing {
-            if entry.value != own {
-                return Err(Failure::new(
-                    format!("the functions service sets '{name}' itself"),
-                    "its compose file gives it a fixed value or another variable",
-                    "choose another name",
-                ));
-            }
+        if existing.as_ref().is_some_and(|entry| entry.value != own) {
+            return Err(Failure::new(
+                format!("the functions service sets '{name}' itself"),
+                "its compose file gives it a fixed value or another variable",
+                "choose another name",
+            ));
         }
         let skip = existing.as_ref().map(|e| e.line);
         let elsewhere: usize =
@@ -258,7 +259,11 @@ mod tests {
     #[test]
     fn a_secret_is_an_env_value_and_one_line_in_the_service() {
         let (file, env) = plan(COMPOSE, &env("JWT_SECRET=abc\n"), &[("STRIPE_KEY".into(), "sk_1")], &[]).unwrap();
-        assert!(file.contains("      VERIFY_JWT: \"${FUNCTIONS_VERIFY_JWT}\"\n      STRIPE_KEY: ${STRIPE_KEY}\n    command"));
+        assert!(
+            file.contains(
+                "      VERIFY_JWT: \"${FUNCTIONS_VERIFY_JWT}\"\n      STRIPE_KEY: ${STRIPE_KEY}\n    command"
+            )
+        );
         assert_eq!(env.get("STRIPE_KEY"), Some("sk_1"));
         let (again, env2) = plan(&file, &env, &[("STRIPE_KEY".into(), "sk_2")], &[]).unwrap();
         assert_eq!(again, file, "already wired");
@@ -284,6 +289,9 @@ mod tests {
         assert_eq!(file, "services:\n  functions:\n    image: x\n    environment:\n      - A=1\n      - B=${B}\n");
         let bare = "services:\n  functions:\n    image: x\n  db:\n    image: y\n";
         let (file, _) = plan(bare, &env(""), &[("B".into(), "2")], &[]).unwrap();
-        assert_eq!(file, "services:\n  functions:\n    image: x\n    environment:\n      B: ${B}\n  db:\n    image: y\n");
+        assert_eq!(
+            file,
+            "services:\n  functions:\n    image: x\n    environment:\n      B: ${B}\n  db:\n    image: y\n"
+        );
     }
 }

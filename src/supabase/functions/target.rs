@@ -24,10 +24,19 @@ pub const REDEPLOY_WAIT: Duration = Duration::from_secs(600);
 /// A place functions are deployed to.
 #[derive(Clone, Debug)]
 pub enum Target<'a> {
-    Cloud { api: ManagementApi, reference: String },
-    Directory { instance: String, dir: FunctionsDir },
+    Cloud {
+        api: ManagementApi,
+        reference: String,
+    },
+    Directory {
+        instance: String,
+        dir: FunctionsDir,
+    },
     /// A stack on Dokploy: functions as file mounts of the compose; snapshots of its env and compose file.
-    Dokploy { functions: ComposeFunctions<'a>, snapshots: Snapshots },
+    Dokploy {
+        functions: ComposeFunctions<'a>,
+        snapshots: Snapshots,
+    },
 }
 
 /// What a deploy, rollback or delete did.
@@ -66,7 +75,9 @@ impl Target<'_> {
         match self {
             Target::Cloud { reference, .. } => format!("cloud-{reference}"),
             Target::Directory { instance, .. } => format!("dir-{instance}"),
-            Target::Dokploy { functions, .. } => format!("dokploy-{}-{}", functions.client.name(), functions.compose_id),
+            Target::Dokploy { functions, .. } => {
+                format!("dokploy-{}-{}", functions.client.name(), functions.compose_id)
+            }
         }
     }
 
@@ -265,20 +276,43 @@ impl Target<'_> {
             Target::Dokploy { functions, snapshots } => {
                 let Some(snapshot) = Target::change_compose_secrets(functions, snapshots, set, unset).await? else {
                     let step = "none: nothing changed".to_owned();
-                    return Ok(SecretsChange { target: self.describe(), secrets: self.list_secrets().await?, snapshot: None, next_step: step, redeploy });
+                    return Ok(SecretsChange {
+                        target: self.describe(),
+                        secrets: self.list_secrets().await?,
+                        snapshot: None,
+                        next_step: step,
+                        redeploy,
+                    });
                 };
                 let title = "supamcp: function secrets";
-                let wait = deploy_and_wait(functions.client, functions.compose_id, Request::Redeploy, title, REDEPLOY_WAIT, &mut |_| {})
-                    .await?;
+                let wait = deploy_and_wait(
+                    functions.client,
+                    functions.compose_id,
+                    Request::Redeploy,
+                    title,
+                    REDEPLOY_WAIT,
+                    &mut |_| {},
+                )
+                .await?;
                 let step = match wait.status {
-                    Outcome::Done => "none: the compose was redeployed and the functions container reads the new env".to_owned(),
-                    _ => format!("the redeploy did not finish: {}; redeploy the compose once it is fixed", wait.message),
+                    Outcome::Done => {
+                        "none: the compose was redeployed and the functions container reads the new env".to_owned()
+                    }
+                    _ => {
+                        format!("the redeploy did not finish: {}; redeploy the compose once it is fixed", wait.message)
+                    }
                 };
                 redeploy = Some(wait);
                 (Some(snapshot.id), step)
             }
         };
-        Ok(SecretsChange { target: self.describe(), secrets: self.list_secrets().await?, snapshot, next_step, redeploy })
+        Ok(SecretsChange {
+            target: self.describe(),
+            secrets: self.list_secrets().await?,
+            snapshot,
+            next_step,
+            redeploy,
+        })
     }
 
     /// Sets and unsets secrets in a Dokploy compose's env and its functions service; `None` when nothing changed.
@@ -291,7 +325,11 @@ impl Target<'_> {
         let compose = functions.compose().await?;
         if compose.source_type.as_deref().is_some_and(|s| s != "raw") {
             return Err(Failure::new(
-                format!("{} takes its compose file from {}", functions.describe(), compose.source_type.as_deref().unwrap_or("git")),
+                format!(
+                    "{} takes its compose file from {}",
+                    functions.describe(),
+                    compose.source_type.as_deref().unwrap_or("git")
+                ),
                 "supamcp can only add a secret to a compose file Dokploy stores (source type raw)",
                 "add NAME: ${NAME} under the functions service's environment in your repository, then set the value with dokploy_update_env",
             ));
@@ -303,9 +341,19 @@ impl Target<'_> {
         if file == compose.compose_file && env_text == compose.env_text() {
             return Ok(None);
         }
-        let snapshot = snapshots.save(functions.client.name(), functions.compose_id, "before a function secrets change", compose.env_text(), &compose.compose_file)?;
+        let snapshot = snapshots.save(
+            functions.client.name(),
+            functions.compose_id,
+            "before a function secrets change",
+            compose.env_text(),
+            &compose.compose_file,
+        )?;
         let fields = serde_json::json!({"env": env_text, "composeFile": file});
-        functions.client.compose_update(functions.compose_id, fields).await.map_err(|e| e.failure(functions.client.name()))?;
+        functions
+            .client
+            .compose_update(functions.compose_id, fields)
+            .await
+            .map_err(|e| e.failure(functions.client.name()))?;
         Ok(Some(snapshot))
     }
 }

@@ -1,10 +1,11 @@
 //! The functions group end to end: the real binary over stdio against the fake Management API's functions
 //! surface (cloud), a temporary directory laid out like a stack's `volumes/functions` (self-hosted), and the
-//! fake functions endpoint (invocation); the fakes proven with official clients where one exists.
+//! fake Dokploy (a stack whose functions are compose file mounts), the fake functions endpoint (invocation); the fakes proven with official clients where one exists.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod cloud;
+mod dokploy;
 mod functions_js;
 mod invoke;
 mod local;

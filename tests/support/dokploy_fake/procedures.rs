@@ -373,6 +373,7 @@ pub fn dispatch(shared: &Shared, procedure: &str, input: &Value) -> Result<Reply
             Ok(Reply::Empty)
         }
         "server.all" => json(json!([])),
+        _ if procedure.starts_with("mounts.") => super::mounts::dispatch(state, procedure, input).map(Reply::Json),
         _ => Err(Fail(404, "NOT_FOUND", "Not found".to_owned())),
     }
 }

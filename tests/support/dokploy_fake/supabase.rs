@@ -44,7 +44,34 @@ const MOUNTS: &[&str] = &[
     "/volumes/pooler/pooler.exs",
 ];
 
-const COMPOSE_FILE: &str = "name: supabase\nservices:\n  kong:\n    image: kong/kong:3.9.1\n    expose: [\"8000\", \"8443\"]\n  db:\n    image: supabase/postgres:17.6.1.136\n";
+/// An excerpt of the template's docker-compose.yml: kong, the functions service as the template writes it
+/// (the files directory mounted at /home/deno/functions, its environment), db.
+const COMPOSE_FILE: &str = r#"name: supabase
+services:
+  kong:
+    image: kong/kong:3.9.1
+    expose: ["8000", "8443"]
+  functions:
+    image: supabase/edge-runtime:v1.74.0
+    restart: unless-stopped
+    volumes:
+      - ../files/volumes/functions:/home/deno/functions:Z
+      - deno-cache:/root/.cache/deno
+    environment:
+      JWT_SECRET: ${JWT_SECRET}
+      SUPABASE_URL: http://kong:8000
+      SUPABASE_ANON_KEY: ${ANON_KEY}
+      SUPABASE_SERVICE_ROLE_KEY: ${SERVICE_ROLE_KEY}
+      VERIFY_JWT: "${FUNCTIONS_VERIFY_JWT}"
+    command:
+      [
+        "start",
+        "--main-service",
+        "/home/deno/functions/main"
+      ]
+  db:
+    image: supabase/postgres:17.6.1.136
+"#;
 
 fn slug(text: &str) -> String {
     let lowered: String =
