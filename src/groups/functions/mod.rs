@@ -6,6 +6,7 @@
 
 mod deploy;
 mod invoke;
+mod logs;
 mod read;
 mod secrets;
 
@@ -51,6 +52,7 @@ impl SupamcpServer {
             + SupamcpServer::functions_deploy_router()
             + SupamcpServer::functions_invoke_router()
             + SupamcpServer::functions_secrets_router()
+            + SupamcpServer::functions_logs_router()
     }
 
     fn function_history(&self) -> History {

@@ -8,7 +8,7 @@
 
 use super::local::{MAIN, Record};
 use super::{Deploy, FunctionInfo, SourceFile};
-use crate::dokploy::{Client, Compose, DokployError, Mount};
+use crate::dokploy::{Client, Compose, Container, DokployError, Mount};
 use crate::failure::Failure;
 use std::collections::BTreeMap;
 
@@ -200,15 +200,22 @@ impl<'a> ComposeFunctions<'a> {
         Ok(())
     }
 
-    /// Restarts the compose's functions container so running workers drop the old code; says what happened.
-    pub async fn restart(&self) -> Result<String, Failure> {
+    /// The compose and its functions container, when one runs.
+    async fn container(&self) -> Result<(Compose, Option<Container>), Failure> {
         let compose = self.client.compose_one(self.compose_id).await.map_err(self.failure())?;
         let containers = self
             .client
             .docker_containers(&compose.app_name, compose.server_id.as_deref())
             .await
             .map_err(self.failure())?;
-        let Some(container) = containers.iter().find(|c| c.service(&compose.app_name) == SERVICE) else {
+        let found = containers.into_iter().find(|c| c.service(&compose.app_name) == SERVICE);
+        Ok((compose, found))
+    }
+
+    /// Restarts the compose's functions container so running workers drop the old code; says what happened.
+    pub async fn restart(&self) -> Result<String, Failure> {
+        let (compose, container) = self.container().await?;
+        let Some(container) = container else {
             return Ok(format!(
                 "written through Dokploy; no {SERVICE} container is running, so the files are served when the stack \
                  is next deployed"
@@ -219,6 +226,25 @@ impl<'a> ComposeFunctions<'a> {
             .await
             .map_err(self.failure())?;
         Ok(RESTARTED_IS_LIVE.to_owned())
+    }
+
+    /// The functions container's log (`docker logs --timestamps`): the last `tail` lines since `since`
+    /// (`<n>s`), those containing `search` when given; with the container's name.
+    pub async fn read_logs(&self, tail: u32, since: &str, search: Option<&str>) -> Result<(String, String), Failure> {
+        let (_, container) = self.container().await?;
+        let container = container.ok_or_else(|| {
+            Failure::new(
+                format!("{} has no {SERVICE} container", self.describe()),
+                "Dokploy lists no running container for the functions service",
+                "deploy the stack (dokploy_redeploy) and call again",
+            )
+        })?;
+        let text = self
+            .client
+            .compose_read_logs(self.compose_id, &container.container_id, tail, since, search)
+            .await
+            .map_err(self.failure())?;
+        Ok((container.name, text))
     }
 }
 

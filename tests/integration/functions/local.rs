@@ -105,7 +105,7 @@ async fn read_only_mode_lists_only_the_readers() {
     let tools = server.client.list_all_tools().await.unwrap();
     let mut names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
     names.sort();
-    assert_eq!(names, ["get_edge_function", "list_edge_functions", "list_function_secrets"]);
+    assert_eq!(names, ["get_edge_function", "get_function_logs", "list_edge_functions", "list_function_secrets"]);
     let refused = server.call("deploy_edge_function", json!({ "name": "x", "files": hello_files("x") })).await;
     assert_eq!(refused.is_error, Some(true));
     assert!(!volume.path().join("x").exists());

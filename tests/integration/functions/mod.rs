@@ -9,6 +9,7 @@ mod dokploy;
 mod functions_js;
 mod invoke;
 mod local;
+mod logs;
 mod official_client;
 
 use serde_json::{Value, json};

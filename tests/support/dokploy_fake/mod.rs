@@ -66,6 +66,8 @@ pub struct State {
     pub mounts: Vec<Value>,
     /// Containers by appName.
     pub containers: BTreeMap<String, Vec<Value>>,
+    /// Log lines a test set for a container, by container name (`compose.readLogs` answers them).
+    pub container_logs: BTreeMap<String, Vec<String>>,
     /// Deployment log text by deploymentId.
     pub deployment_logs: BTreeMap<String, String>,
     /// `(method, procedure)` of every request, in order.

@@ -245,16 +245,39 @@ pub fn containers(app_name: &str, failed: bool, unhealthy: Option<&str>) -> Vec<
 
 /// `docker container logs --timestamps` of one container: a few lines at each level, filtered by
 /// `search` and cut to the last `tail` lines.
-pub fn container_log(container: &Value, tail: usize, search: &str) -> String {
+/// `docker container logs --timestamps --tail N --since S` of one container, as `compose.readLogs` runs it
+/// (then grep for `search`): the lines a test set for it in `custom`, or a fixed sample. `since` is `all` or
+/// `<n>[smhd]` before now.
+pub fn container_log(
+    container: &Value,
+    custom: Option<&Vec<String>>,
+    tail: usize,
+    since: &str,
+    search: &str,
+) -> String {
     let name = container["name"].as_str().unwrap_or_default();
-    let lines = [
+    let sample = vec![
         format!("2026-11-22T10:00:00.000000000Z INFO starting {name}"),
         "2026-11-22T10:00:01.000000000Z INFO listening on port 8000".to_owned(),
         "2026-11-22T10:00:02.000000000Z WARN slow request: GET /rest/v1/items took 1200ms".to_owned(),
         "2026-11-22T10:00:03.000000000Z ERROR connection refused: db:5432".to_owned(),
         "2026-11-22T10:00:04.000000000Z INFO ready".to_owned(),
     ];
-    let kept: Vec<&String> = lines.iter().filter(|l| search.is_empty() || l.contains(search)).collect();
+    let lines = custom.cloned().unwrap_or(sample);
+    let cutoff = since.strip_suffix(['s', 'm', 'h', 'd']).and_then(|n| n.parse::<i64>().ok()).map(|n| {
+        let unit = match since.chars().last() {
+            Some('m') => 60,
+            Some('h') => 3600,
+            Some('d') => 86_400,
+            _ => 1,
+        };
+        chrono::Utc::now() - chrono::Duration::seconds(n * unit)
+    });
+    let recent = |line: &&String| {
+        let stamp = line.split(' ').next().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+        cutoff.is_none_or(|c| stamp.is_none_or(|t| t >= c))
+    };
+    let kept: Vec<&String> = lines.iter().filter(recent).filter(|l| search.is_empty() || l.contains(search)).collect();
     let start = kept.len().saturating_sub(tail);
     kept[start..].iter().map(|l| l.as_str()).collect::<Vec<_>>().join("\n")
 }
