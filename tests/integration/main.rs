@@ -22,6 +22,8 @@ mod realtime_fake;
 mod s3_moto;
 #[path = "../support/storage_fake/mod.rs"]
 mod storage_fake;
+#[path = "../support/studio_fake/mod.rs"]
+mod studio_fake;
 #[path = "../support/mod.rs"]
 mod support;
 

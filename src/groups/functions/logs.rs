@@ -27,7 +27,7 @@ pub struct LogsParams {
     /// Cloud project ref or instance name.
     #[serde(default)]
     pub project_id: Option<String>,
-    /// Instance (cloud project or Dokploy stack); default instance if omitted.
+    /// Configured instance (its functions target); default instance if omitted.
     #[serde(default)]
     pub instance: Option<String>,
     /// The function's slug; omitted: every function.
@@ -78,7 +78,15 @@ impl SupamcpServer {
         let (start, end) = window(params.iso_timestamp_start.as_deref(), params.iso_timestamp_end.as_deref(), now)?;
         let target = self.functions_target(params.project_id.as_deref(), params.instance.as_deref())?;
         let (source, rows, truncated_values, note) = match &target {
-            Target::Cloud { api, reference } => {
+            Target::Api { api, .. } if api.is_studio() => {
+                return Err(Failure::new(
+                    "self-hosted Studio has no function log route supamcp reads",
+                    "the edge runtime writes its log to the functions container's output",
+                    "run `docker compose logs functions` where the stack runs, or configure the instance's \
+                     dokploy_compose_id when it runs on Dokploy",
+                ));
+            }
+            Target::Api { api, reference } => {
                 let id = match &slug {
                     Some(slug) => Some(api.function_id(reference, slug).await?),
                     None => None,

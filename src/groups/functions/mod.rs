@@ -30,7 +30,7 @@ pub struct TargetParams {
     /// Cloud project ref or instance name.
     #[serde(default)]
     pub project_id: Option<String>,
-    /// Instance (functions_dir or cloud project); default instance if omitted.
+    /// Configured instance (its functions target); default instance if omitted.
     #[serde(default)]
     pub instance: Option<String>,
 }
@@ -70,7 +70,7 @@ impl SupamcpServer {
                 Ok(name) => Some(name),
                 Err(_) if settings.access_token.is_some() && instance.is_none() => {
                     let api = ManagementApi::from_settings(settings)?;
-                    return Ok(Target::Cloud { api, reference: project.to_owned() });
+                    return Ok(Target::Api { api, reference: project.to_owned() });
                 }
                 Err(failure) => return Err(failure),
             },
@@ -86,19 +86,25 @@ impl SupamcpServer {
                 let functions = ComposeFunctions { client, compose_id };
                 return Ok(Target::Dokploy { functions, snapshots: Snapshots::new(&settings.data_dir) });
             }
+            if let (Some(url), Some(password)) = (&config.supabase_url, &config.dashboard_password) {
+                let user = config.dashboard_username.as_deref().unwrap_or("supabase");
+                let api = ManagementApi::studio(url, user, password)?;
+                return Ok(Target::Api { api, reference: "default".to_owned() });
+            }
             if let (Some(reference), Some(_)) = (config.project_ref(), &settings.access_token) {
-                return Ok(Target::Cloud { api: ManagementApi::from_settings(settings)?, reference });
+                return Ok(Target::Api { api: ManagementApi::from_settings(settings)?, reference });
             }
         }
         if let (Some(reference), None) = (&settings.project_ref, &instance) {
-            return Ok(Target::Cloud { api: ManagementApi::from_settings(settings)?, reference: reference.clone() });
+            return Ok(Target::Api { api: ManagementApi::from_settings(settings)?, reference: reference.clone() });
         }
         Err(Failure::new(
             "no place to manage edge functions",
             match config {
                 Some(config) => {
                     format!(
-                        "instance '{}' has no functions_dir or dokploy_compose_id and names no cloud project",
+                        "instance '{}' has no functions_dir, dokploy_compose_id or Studio login and names no cloud \
+                         project",
                         config.name
                     )
                 }
@@ -106,7 +112,8 @@ impl SupamcpServer {
             },
             "pass project_id (a cloud project ref, with SUPABASE_ACCESS_TOKEN set), or set functions_dir for a \
              self-hosted instance (SUPAMCP_FUNCTIONS_DIR or functions_dir in the config file: the stack's \
-             volumes/functions directory), or dokploy_compose_id for a stack on Dokploy",
+             volumes/functions directory), dokploy_compose_id for a stack on Dokploy, or DASHBOARD_USERNAME and \
+             DASHBOARD_PASSWORD with SUPABASE_URL to deploy through self-hosted Studio",
         ))
     }
 

@@ -24,7 +24,9 @@ pub const REDEPLOY_WAIT: Duration = Duration::from_secs(600);
 /// A place functions are deployed to.
 #[derive(Clone, Debug)]
 pub enum Target<'a> {
-    Cloud {
+    /// The Management API (a cloud project), or self-hosted Studio's copy of its functions and secrets routes
+    /// (`api.is_studio()`, project `default`).
+    Api {
         api: ManagementApi,
         reference: String,
     },
@@ -73,7 +75,8 @@ impl Target<'_> {
     /// The key of its kept versions.
     fn key(&self) -> String {
         match self {
-            Target::Cloud { reference, .. } => format!("cloud-{reference}"),
+            Target::Api { api, .. } if api.is_studio() => format!("studio-{}", api.base()),
+            Target::Api { reference, .. } => format!("cloud-{reference}"),
             Target::Directory { instance, .. } => format!("dir-{instance}"),
             Target::Dokploy { functions, .. } => {
                 format!("dokploy-{}-{}", functions.client.name(), functions.compose_id)
@@ -83,7 +86,8 @@ impl Target<'_> {
 
     pub fn describe(&self) -> String {
         match self {
-            Target::Cloud { reference, .. } => format!("cloud project {reference}"),
+            Target::Api { api, .. } if api.is_studio() => format!("self-hosted Studio at {}", api.base()),
+            Target::Api { reference, .. } => format!("cloud project {reference}"),
             Target::Directory { dir, .. } => format!("functions directory {}", dir.root().display()),
             Target::Dokploy { functions, .. } => functions.describe(),
         }
@@ -91,7 +95,7 @@ impl Target<'_> {
 
     pub async fn list(&self) -> Result<Vec<FunctionInfo>, Failure> {
         match self {
-            Target::Cloud { api, reference } => api.list_functions(reference).await,
+            Target::Api { api, reference } => api.list_functions(reference).await,
             Target::Directory { dir, .. } => dir.list(),
             Target::Dokploy { functions, .. } => functions.list().await,
         }
@@ -100,7 +104,7 @@ impl Target<'_> {
     pub async fn get(&self, slug: &str) -> Result<(FunctionInfo, Vec<SourceFile>), Failure> {
         super::validate::check_slug(slug)?;
         match self {
-            Target::Cloud { api, reference } => {
+            Target::Api { api, reference } => {
                 let info = api.get_function(reference, slug).await?;
                 let files = api.function_source(reference, slug).await?;
                 Ok((info, files))
@@ -163,7 +167,12 @@ impl Target<'_> {
 
     async fn write(&self, deploy: &Deploy, replaced: bool) -> Result<(FunctionInfo, String), Failure> {
         Ok(match self {
-            Target::Cloud { api, reference } => {
+            Target::Api { api, reference } if api.is_studio() => {
+                super::local::check_servable(deploy)?;
+                let function = api.deploy_function(reference, deploy).await?;
+                (function, if replaced { REPLACED_IS_LIVE } else { NEW_IS_LIVE }.to_owned())
+            }
+            Target::Api { api, reference } => {
                 let function = api.deploy_function(reference, deploy).await?;
                 let live =
                     format!("live now as version {} (the API bundles and rolls it out on deploy)", function.version);
@@ -191,7 +200,7 @@ impl Target<'_> {
             )
         })?;
         match self {
-            Target::Cloud { api, reference } => api.delete_function(reference, slug).await?,
+            Target::Api { api, reference } => api.delete_function(reference, slug).await?,
             Target::Directory { dir, .. } => dir.remove(slug)?,
             Target::Dokploy { functions, .. } => {
                 functions.remove(slug).await?;
@@ -238,7 +247,7 @@ impl Target<'_> {
 
     pub async fn list_secrets(&self) -> Result<Vec<SecretDigest>, Failure> {
         match self {
-            Target::Cloud { api, reference } => api.list_secrets(reference).await,
+            Target::Api { api, reference } => api.list_secrets(reference).await,
             Target::Directory { dir, .. } => secrets::list_file(dir.root()),
             Target::Dokploy { functions, .. } => {
                 let compose = functions.compose().await?;
@@ -255,14 +264,20 @@ impl Target<'_> {
         }
         let mut redeploy = None;
         let (snapshot, next_step) = match self {
-            Target::Cloud { api, reference } => {
+            Target::Api { api, reference } => {
                 if !set.is_empty() {
                     api.set_secrets(reference, set).await?;
                 }
                 if !unset.is_empty() {
                     api.delete_secrets(reference, unset).await?;
                 }
-                (None, "none: new invocations read the new values".to_owned())
+                let step = if api.is_studio() {
+                    "restart the functions service (docker compose restart functions): Studio keeps secrets in \
+                     volumes/functions/.env, which the service must load with env_file"
+                } else {
+                    "none: new invocations read the new values"
+                };
+                (None, step.to_owned())
             }
             Target::Directory { dir, .. } => {
                 let snapshot = secrets::change_file(dir.root(), set, unset)?;

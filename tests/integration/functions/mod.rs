@@ -11,6 +11,7 @@ mod invoke;
 mod local;
 mod logs;
 mod official_client;
+mod studio;
 
 use serde_json::{Value, json};
 
