@@ -164,13 +164,7 @@ impl<'a> ComposeFunctions<'a> {
             }
         }
         let (record_mount, previous) = ComposeFunctions::record(&compose, &deploy.slug);
-        let record = Record {
-            version: previous.version + 1,
-            verify_jwt: Some(deploy.verify_jwt),
-            entrypoint_path: Some(deploy.entrypoint_path.clone()),
-            import_map_path: deploy.import_map_path.clone(),
-            updated_at: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-        };
+        let record = previous.after(deploy);
         let text = serde_json::to_string_pretty(&record)
             .map_err(|e| Failure::new("cannot encode the function record", e.to_string(), "report this as a bug"))?;
         match record_mount {

@@ -35,6 +35,19 @@ pub(super) struct Record {
     pub(super) updated_at: Option<String>,
 }
 
+impl Record {
+    /// The record after `deploy`: the next version, its settings, now.
+    pub(super) fn after(&self, deploy: &Deploy) -> Record {
+        Record {
+            version: self.version + 1,
+            verify_jwt: Some(deploy.verify_jwt),
+            entrypoint_path: Some(deploy.entrypoint_path.clone()),
+            import_map_path: deploy.import_map_path.clone(),
+            updated_at: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        }
+    }
+}
+
 /// One functions directory.
 #[derive(Clone, Debug)]
 pub struct FunctionsDir {
@@ -157,13 +170,7 @@ impl FunctionsDir {
         }
         let _ = std::fs::remove_dir_all(&staging);
         let previous = self.record(&deploy.slug);
-        let record = Record {
-            version: previous.version + 1,
-            verify_jwt: Some(deploy.verify_jwt),
-            entrypoint_path: Some(deploy.entrypoint_path.clone()),
-            import_map_path: deploy.import_map_path.clone(),
-            updated_at: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-        };
+        let record = previous.after(deploy);
         self.write_record(&deploy.slug, &record)?;
         Ok(self.info(&deploy.slug, &target, deploy.entrypoint_path.clone()))
     }

@@ -5,8 +5,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use super::{files_of, hello_files, sorted};
-use crate::dokploy_fake::{API_KEY, Fake};
+use super::{dokploy_config, files_of, hello_files, sorted};
+use crate::dokploy_fake::Fake;
 use crate::mcp_client::{self, Server};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -27,14 +27,8 @@ async fn stack() -> Stack {
     fake.state().files_root = Some(files.path().to_path_buf());
     let compose_id = fake.seed_supabase("shop", true);
     let app = fake.state().compose(&compose_id).unwrap()["appName"].as_str().unwrap().to_owned();
-    let config = tempfile::tempdir().unwrap();
-    let path = config.path().join("supamcp.toml");
-    let text = format!(
-        "default_instance = \"shop\"\n[dokploy.main]\nurl = \"{}\"\napi_key = \"{API_KEY}\"\n[instances.shop]\ndokploy = \"main\"\ndokploy_compose_id = \"{compose_id}\"\n",
-        fake.url
-    );
-    std::fs::write(&path, text).unwrap();
-    let server = mcp_client::start(&["--config", path.to_str().unwrap(), "--features", "functions"]).await;
+    let (config, path) = dokploy_config(&fake.url, &compose_id);
+    let server = mcp_client::start(&["--config", &path, "--features", "functions"]).await;
     let functions = files.path().join(app).join("files/volumes/functions");
     Stack { fake, compose_id, functions, _files: files, _config: config, server }
 }

@@ -5,8 +5,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use super::hello_files;
-use crate::dokploy_fake::{API_KEY, Fake as Dokploy};
+use super::{dokploy_config, hello_files};
+use crate::dokploy_fake::Fake as Dokploy;
 use crate::management_fake::{Fake, PROJECT};
 use crate::mcp_client;
 use serde_json::json;
@@ -80,14 +80,8 @@ async fn dokploy_logs_come_from_the_functions_container_and_spill_when_large() {
     lines.extend((0..600).map(|i| format!("{} other says {i}: {}", stamp(30), "x".repeat(1000))));
     fake.state().container_logs.insert(container.clone(), lines);
 
-    let config = tempfile::tempdir().unwrap();
-    let path = config.path().join("supamcp.toml");
-    let text = format!(
-        "default_instance = \"shop\"\n[dokploy.main]\nurl = \"{}\"\napi_key = \"{API_KEY}\"\n[instances.shop]\ndokploy = \"main\"\ndokploy_compose_id = \"{compose_id}\"\n",
-        fake.url
-    );
-    std::fs::write(&path, text).unwrap();
-    let server = mcp_client::start(&["--config", path.to_str().unwrap(), "--features", "functions"]).await;
+    let (_config, path) = dokploy_config(&fake.url, &compose_id);
+    let server = mcp_client::start(&["--config", &path, "--features", "functions"]).await;
 
     let hello = server.ok("get_function_logs", json!({ "function_slug": "hello" })).await;
     assert_eq!(hello["source"], format!("container {container}"));

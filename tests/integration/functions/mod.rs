@@ -42,3 +42,16 @@ pub fn sorted(files: &Value) -> Value {
     list.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     Value::Array(list)
 }
+
+/// A config file naming the Dokploy fake's server and an instance `shop` on its compose (the default instance).
+pub fn dokploy_config(url: &str, compose_id: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("supamcp.toml");
+    let text = format!(
+        "default_instance = \"shop\"\n[dokploy.main]\nurl = \"{url}\"\napi_key = \"{}\"\n[instances.shop]\ndokploy = \"main\"\ndokploy_compose_id = \"{compose_id}\"\n",
+        crate::dokploy_fake::API_KEY
+    );
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_str().unwrap().to_owned();
+    (dir, path)
+}
