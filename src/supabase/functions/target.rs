@@ -289,36 +289,26 @@ impl Target<'_> {
                 (snapshot.map(|p| p.display().to_string()), step)
             }
             Target::Dokploy { functions, snapshots } => {
-                let Some(snapshot) = Target::change_compose_secrets(functions, snapshots, set, unset).await? else {
-                    let step = "none: nothing changed".to_owned();
-                    return Ok(SecretsChange {
-                        target: self.describe(),
-                        secrets: self.list_secrets().await?,
-                        snapshot: None,
-                        next_step: step,
-                        redeploy,
-                    });
-                };
-                let title = "supamcp: function secrets";
-                let wait = deploy_and_wait(
-                    functions.client,
-                    functions.compose_id,
-                    Request::Redeploy,
-                    title,
-                    REDEPLOY_WAIT,
-                    &mut |_| {},
-                )
-                .await?;
-                let step = match wait.status {
-                    Outcome::Done => {
-                        "none: the compose was redeployed and the functions container reads the new env".to_owned()
+                match Target::change_compose_secrets(functions, snapshots, set, unset).await? {
+                    None => (None, "none: nothing changed".to_owned()),
+                    Some(snapshot) => {
+                        let title = "supamcp: function secrets";
+                        let (client, id) = (functions.client, functions.compose_id);
+                        let wait =
+                            deploy_and_wait(client, id, Request::Redeploy, title, REDEPLOY_WAIT, &mut |_| {}).await?;
+                        let step = match wait.status {
+                            Outcome::Done => "none: the compose was redeployed and the functions container reads \
+                                              the new env"
+                                .to_owned(),
+                            _ => format!(
+                                "the redeploy did not finish: {}; redeploy the compose once it is fixed",
+                                wait.message
+                            ),
+                        };
+                        redeploy = Some(wait);
+                        (Some(snapshot.id), step)
                     }
-                    _ => {
-                        format!("the redeploy did not finish: {}; redeploy the compose once it is fixed", wait.message)
-                    }
-                };
-                redeploy = Some(wait);
-                (Some(snapshot.id), step)
+                }
             }
         };
         Ok(SecretsChange {
