@@ -123,7 +123,22 @@ async fn secrets_are_compose_env_values_the_functions_service_reads() {
 
     server.ok("delete_function_secrets", json!({ "names": ["STRIPE_KEY"], "confirm": true })).await;
     assert!(!fake.env_of(&compose_id).contains("STRIPE_KEY"));
+    let audit = std::fs::read_to_string(server.data_dir.as_ref().unwrap().path().join("audit.jsonl")).unwrap();
+    assert!(audit.contains("set_function_secrets") && !audit.contains(value), "the audit log redacts the value");
     let compose_file = fake.state().compose(&compose_id).unwrap()["composeFile"].as_str().unwrap().to_owned();
     assert!(!compose_file.contains("STRIPE_KEY"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_older_dokploy_answering_true_to_mounts_create_works_the_same() {
+    let fake = Fake::with_version("v0.26.0").await;
+    let compose_id = fake.seed_supabase("shop", true);
+    let (_config, path) = dokploy_config(&fake.url, &compose_id);
+    let server = mcp_client::start(&["--config", &path, "--features", "functions"]).await;
+    let deployed = server.ok("deploy_edge_function", json!({ "name": "greet", "files": hello_files("hi") })).await;
+    assert_eq!(deployed["function"]["version"], 1, "{deployed}");
+    let got = server.ok("get_edge_function", json!({ "function_slug": "greet" })).await;
+    assert_eq!(files_of(&got), sorted(&hello_files("hi")), "read back from compose.one's mounts");
     server.stop().await;
 }
