@@ -79,11 +79,12 @@ impl SupamcpServer {
         let config = settings.instance(instance.as_deref()).ok();
         if let Some(config) = config {
             if let Some(dir) = &config.functions_dir {
-                return Ok(Target::Directory { instance: config.name.clone(), dir: FunctionsDir::open(dir)? });
+                let (instance, gateway) = (config.name.clone(), config.supabase_url.clone());
+                return Ok(Target::Directory { instance, dir: FunctionsDir::open(dir)?, gateway });
             }
             if let Some(compose_id) = &config.dokploy_compose_id {
                 let client = self.dokploy_client(config.dokploy.as_deref())?;
-                let functions = ComposeFunctions { client, compose_id };
+                let functions = ComposeFunctions { client, compose_id, gateway: config.supabase_url.as_deref() };
                 return Ok(Target::Dokploy { functions, snapshots: Snapshots::new(&settings.data_dir) });
             }
             if let (Some(url), Some(password)) = (&config.supabase_url, &config.dashboard_password) {

@@ -26,6 +26,8 @@ pub const RESTARTED_IS_LIVE: &str = "live now: the files were written through Do
 pub struct ComposeFunctions<'a> {
     pub client: &'a Client,
     pub compose_id: &'a str,
+    /// The instance's API URL, when configured.
+    pub gateway: Option<&'a str>,
 }
 
 fn record_path(slug: &str) -> String {
@@ -60,6 +62,14 @@ impl<'a> ComposeFunctions<'a> {
             ));
         }
         Ok(compose)
+    }
+
+    /// The stack's public API URL from its compose env (SUPABASE_PUBLIC_URL, else API_EXTERNAL_URL).
+    pub async fn public_url(&self) -> Option<String> {
+        let compose = self.client.compose_one(self.compose_id).await.ok()?;
+        let env = crate::supabase::env::parse_text(compose.env_text(), "the compose env").ok()?;
+        let url = env.get("SUPABASE_PUBLIC_URL").or_else(|| env.get("API_EXTERNAL_URL"))?;
+        (!url.is_empty()).then(|| url.to_owned())
     }
 
     /// The files of every function, by slug.

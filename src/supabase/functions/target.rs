@@ -26,31 +26,26 @@ pub const REDEPLOY_WAIT: Duration = Duration::from_secs(600);
 pub enum Target<'a> {
     /// The Management API (a cloud project), or self-hosted Studio's copy of its functions and secrets routes
     /// (`api.is_studio()`, project `default`).
-    Api {
-        api: ManagementApi,
-        reference: String,
-    },
-    Directory {
-        instance: String,
-        dir: FunctionsDir,
-    },
+    Api { api: ManagementApi, reference: String },
+    /// A functions directory; `gateway` is the instance's API URL (for the invoke URL).
+    Directory { instance: String, dir: FunctionsDir, gateway: Option<String> },
     /// A stack on Dokploy: functions as file mounts of the compose; snapshots of its env and compose file.
-    Dokploy {
-        functions: ComposeFunctions<'a>,
-        snapshots: Snapshots,
-    },
+    Dokploy { functions: ComposeFunctions<'a>, snapshots: Snapshots },
 }
 
 /// What a deploy, rollback or delete did.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Change {
     pub function: Option<FunctionInfo>,
-    /// "cloud project <ref>" or "functions directory <path>".
+    /// "cloud project <ref>", "functions directory <path>", "Dokploy compose <id> on '<server>'" or
+    /// "self-hosted Studio at <url>".
     pub target: String,
     /// Where the replaced or deleted source was kept (rollback_edge_function deploys it again).
     pub kept_previous: Option<String>,
     /// When the change is served.
     pub live: String,
+    /// Where to call it (POST with a key, or invoke_edge_function); null when the target's URL is unknown.
+    pub invoke_url: Option<String>,
     pub warnings: Vec<String>,
 }
 
@@ -162,7 +157,8 @@ impl Target<'_> {
             None => None,
         };
         let (function, live) = self.write(&deploy, current.is_some()).await?;
-        Ok(Change { function: Some(function), target: self.describe(), kept_previous, live, warnings })
+        let invoke_url = self.invoke_url(&deploy.slug).await;
+        Ok(Change { function: Some(function), target: self.describe(), kept_previous, live, invoke_url, warnings })
     }
 
     async fn write(&self, deploy: &Deploy, replaced: bool) -> Result<(FunctionInfo, String), Failure> {
@@ -212,7 +208,15 @@ impl Target<'_> {
             _ => "gone now: requests get 404 (a running self-hosted worker may answer until it retires)",
         }
         .to_owned();
-        Ok(Change { function: None, target: self.describe(), kept_previous: Some(kept), live, warnings: Vec::new() })
+        let warnings = Vec::new();
+        Ok(Change {
+            function: None,
+            target: self.describe(),
+            kept_previous: Some(kept),
+            live,
+            invoke_url: None,
+            warnings,
+        })
     }
 
     /// Deploys the newest kept version of `slug` again; the version it replaces is kept in turn.
@@ -242,7 +246,23 @@ impl Target<'_> {
         history.forget(&saved);
         let warnings =
             vec![format!("restored the source kept at {} (version {})", saved.meta.saved_at, saved.meta.version)];
-        Ok(Change { function: Some(function), target: self.describe(), kept_previous, live, warnings })
+        let invoke_url = self.invoke_url(slug).await;
+        Ok(Change { function: Some(function), target: self.describe(), kept_previous, live, invoke_url, warnings })
+    }
+
+    /// `<API URL>/functions/v1/<slug>`: the cloud project's URL, Studio's gateway, the instance's API URL, or on
+    /// Dokploy the stack's SUPABASE_PUBLIC_URL when the instance names none.
+    pub async fn invoke_url(&self, slug: &str) -> Option<String> {
+        let base = match self {
+            Target::Api { api, .. } if api.is_studio() => Some(api.base().trim_end_matches("/api").to_owned()),
+            Target::Api { api, reference } => Some(api.project_url(reference)),
+            Target::Directory { gateway, .. } => gateway.clone(),
+            Target::Dokploy { functions, .. } => match functions.gateway {
+                Some(gateway) => Some(gateway.to_owned()),
+                None => functions.public_url().await,
+            },
+        }?;
+        Some(format!("{}/functions/v1/{slug}", base.trim_end_matches('/')))
     }
 
     pub async fn list_secrets(&self) -> Result<Vec<SecretDigest>, Failure> {

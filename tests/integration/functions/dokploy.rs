@@ -43,7 +43,7 @@ fn read(path: &Path) -> String {
 
 #[tokio::test]
 async fn functions_are_compose_file_mounts_written_through_dokploy() {
-    let Stack { fake, functions, server, .. } = stack().await;
+    let Stack { fake, compose_id, functions, server, .. } = stack().await;
     assert_eq!(slugs(&server.ok("list_edge_functions", json!({})).await), ["hello"], "the template's sample");
 
     let files = hello_files("hello");
@@ -51,6 +51,9 @@ async fn functions_are_compose_file_mounts_written_through_dokploy() {
     assert_eq!(first["function"]["version"], 1, "{first}");
     assert!(first["target"].as_str().unwrap().contains("Dokploy compose"), "{first}");
     assert!(first["live"].as_str().unwrap().contains("restarted"), "{first}");
+    let public =
+        fake.env_of(&compose_id).lines().find_map(|l| l.strip_prefix("SUPABASE_PUBLIC_URL=")).unwrap().to_owned();
+    assert_eq!(first["invoke_url"], format!("{public}/functions/v1/greet"), "the stack's public URL");
     assert_eq!(read(&functions.join("greet/lib/greet.ts")), files[1]["content"]);
     let restarts = fake.state().restarts.clone();
     assert_eq!(restarts.len(), 1);

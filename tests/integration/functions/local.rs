@@ -32,6 +32,7 @@ async fn a_functions_directory_is_deployed_atomically_and_rolled_back() {
     let first = server.ok("deploy_edge_function", json!({ "name": "hello", "files": files })).await;
     assert_eq!(first["function"]["version"], 1, "{first}");
     assert!(first["live"].as_str().unwrap().contains("first request"), "{first}");
+    assert_eq!(first["invoke_url"], json!(null), "no API URL configured");
     assert_eq!(std::fs::read_to_string(volume.path().join("hello/lib/greet.ts")).unwrap(), files[1]["content"]);
 
     let listed = server.ok("list_edge_functions", json!({})).await;

@@ -31,6 +31,7 @@ async fn functions_are_deployed_through_self_hosted_studio() {
     let first = server.ok("deploy_edge_function", json!({ "name": "hello", "files": files })).await;
     assert!(first["target"].as_str().unwrap().starts_with("self-hosted Studio at"), "{first}");
     assert_eq!(first["function"]["entrypoint_path"], "index.ts", "Studio's file:// path made relative");
+    assert_eq!(first["invoke_url"], format!("{}/functions/v1/hello", fake.url), "through the gateway");
     assert!(first["live"].as_str().unwrap().contains("first request"), "{first}");
     assert_eq!(std::fs::read_to_string(volume.path().join("hello/lib/greet.ts")).unwrap(), files[1]["content"]);
 
