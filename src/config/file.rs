@@ -47,6 +47,10 @@ pub struct InstanceFile {
     pub dokploy_compose_id: Option<String>,
     /// The stack's functions directory (e.g. /srv/supabase/volumes/functions): deploy_edge_function writes there.
     pub functions_dir: Option<PathBuf>,
+    /// Self-hosted Studio's login (DASHBOARD_USERNAME): functions are deployed through Studio when set.
+    pub dashboard_username: Option<String>,
+    /// Self-hosted Studio's password (DASHBOARD_PASSWORD).
+    pub dashboard_password: Option<Secret>,
     /// Role to SET ROLE to in read-only mode when no read-only login is configured (default:
     /// supabase_read_only_user when the login may assume it). No wall for a superuser login.
     pub read_only_role: Option<String>,

@@ -258,6 +258,12 @@ fn from_env_file(env_file: &EnvFile, origin: &str) -> Result<EnvFileInstance, Co
     Ok((database, url, get("ANON_KEY").map(Secret::new), get("SERVICE_ROLE_KEY").map(Secret::new)))
 }
 
+/// Self-hosted Studio's login in a Supabase .env (Kong's basic auth in front of Studio).
+fn dashboard_login(env_file: &EnvFile) -> (Option<String>, Option<Secret>) {
+    let get = |key: &str| env_file.get(key).filter(|v| !v.is_empty()).map(str::to_owned);
+    (get("DASHBOARD_USERNAME"), get("DASHBOARD_PASSWORD").map(Secret::new))
+}
+
 fn instance_from_file(
     name: &str,
     spec: &InstanceFile,
@@ -274,6 +280,7 @@ fn instance_from_file(
         instance.supabase_url = url;
         instance.anon_key = anon;
         instance.service_role_key = service;
+        (instance.dashboard_username, instance.dashboard_password) = dashboard_login(&parsed);
     }
     if let Some(url) = &spec.database_url {
         instance.database = Some(parse_conn(url.expose(), &format!("{origin} database_url"))?);
@@ -284,6 +291,8 @@ fn instance_from_file(
     instance.dokploy = spec.dokploy.clone();
     instance.dokploy_compose_id = spec.dokploy_compose_id.clone();
     instance.functions_dir = spec.functions_dir.as_ref().map(|dir| resolve_relative(dir, config_path));
+    instance.dashboard_username = spec.dashboard_username.clone().or(instance.dashboard_username);
+    instance.dashboard_password = spec.dashboard_password.clone().or(instance.dashboard_password);
     instance.read_only_role = spec.read_only_role.clone();
     instance.read_only_login =
         read_only_login(spec.read_only_database_url.as_ref(), spec.read_only_password.as_ref(), &origin)?;
@@ -331,6 +340,9 @@ fn layer_default_instance(
         instance.supabase_url = url.or(instance.supabase_url);
         instance.anon_key = anon.or(instance.anon_key);
         instance.service_role_key = service.or(instance.service_role_key);
+        let (user, password) = dashboard_login(parsed);
+        instance.dashboard_username = user.or(instance.dashboard_username);
+        instance.dashboard_password = password.or(instance.dashboard_password);
     }
     let from_env = match env("DATABASE_URL").filter(|v| !v.is_empty()) {
         Some(url) => Some(parse_conn(&url, "DATABASE_URL")?),
@@ -341,6 +353,9 @@ fn layer_default_instance(
     instance.supabase_url = env("SUPABASE_URL").or(instance.supabase_url);
     instance.anon_key = env("SUPABASE_ANON_KEY").map(Secret::new).or(instance.anon_key);
     instance.service_role_key = env("SUPABASE_SERVICE_ROLE_KEY").map(Secret::new).or(instance.service_role_key);
+    instance.dashboard_username = env("DASHBOARD_USERNAME").filter(|v| !v.is_empty()).or(instance.dashboard_username);
+    instance.dashboard_password =
+        env("DASHBOARD_PASSWORD").filter(|v| !v.is_empty()).map(Secret::new).or(instance.dashboard_password);
     instance.functions_dir =
         env("SUPAMCP_FUNCTIONS_DIR").filter(|v| !v.is_empty()).map(PathBuf::from).or(instance.functions_dir);
 

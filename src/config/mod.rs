@@ -29,6 +29,10 @@ pub struct Instance {
     /// A self-hosted stack's functions directory (`volumes/functions`): edge functions are deployed by writing
     /// files there.
     pub functions_dir: Option<PathBuf>,
+    /// Self-hosted Studio's login behind the gateway (Kong's basic auth: DASHBOARD_USERNAME, DASHBOARD_PASSWORD):
+    /// edge functions are deployed through Studio's Management-API-shaped routes.
+    pub dashboard_username: Option<String>,
+    pub dashboard_password: Option<Secret>,
     pub read_only_role: Option<String>,
     /// The login read-only SQL runs on, restricted by PostgreSQL itself.
     pub read_only_login: Option<ReadOnlyLogin>,
@@ -48,6 +52,8 @@ impl Instance {
             dokploy: None,
             dokploy_compose_id: None,
             functions_dir: None,
+            dashboard_username: None,
+            dashboard_password: None,
             read_only_role: None,
             read_only_login: None,
             pool_size: DEFAULT_POOL_SIZE,
@@ -146,6 +152,16 @@ impl Settings {
     /// Whether some instance has a functions directory (the self-hosted functions target).
     pub fn has_functions_dir(&self) -> bool {
         self.instances.values().any(|i| i.functions_dir.is_some())
+    }
+
+    /// Whether some instance has a self-hosted Studio login (its functions routes are a target).
+    pub fn has_studio(&self) -> bool {
+        self.instances.values().any(|i| i.supabase_url.is_some() && i.dashboard_password.is_some())
+    }
+
+    /// Whether some instance is a stack on a configured Dokploy server (its dokploy_compose_id).
+    pub fn has_dokploy_stack(&self) -> bool {
+        !self.dokploy.is_empty() && self.instances.values().any(|i| i.dokploy_compose_id.is_some())
     }
 
     pub fn has_supabase_api(&self) -> bool {

@@ -257,6 +257,30 @@ impl Client {
         self.call::<Value>("docker.restartContainer", Call::Post(body), Once).await.map(drop)
     }
 
+    /// `mounts.create` of a file mount on a compose (Dokploy writes the file at once). The reply is the mount
+    /// since v0.28.7 and `true` before, so callers read the mount back from `compose.one`.
+    pub async fn mount_create_file(
+        &self,
+        compose_id: &str,
+        file_path: &str,
+        content: &str,
+    ) -> Result<(), DokployError> {
+        let body = json!({"type": "file", "filePath": file_path, "content": content, "mountPath": "/",
+            "serviceType": "compose", "serviceId": compose_id});
+        self.call::<Value>("mounts.create", Call::Post(body), Once).await.map(drop)
+    }
+
+    /// `mounts.update` of a file mount's content (Dokploy rewrites the file).
+    pub async fn mount_update_content(&self, mount_id: &str, content: &str) -> Result<(), DokployError> {
+        let body = json!({"mountId": mount_id, "content": content});
+        self.call::<Value>("mounts.update", Call::Post(body), Idempotent).await.map(drop)
+    }
+
+    /// `mounts.remove` (a file mount's file is deleted with it).
+    pub async fn mount_remove(&self, mount_id: &str) -> Result<(), DokployError> {
+        self.call::<Value>("mounts.remove", Call::Post(json!({"mountId": mount_id})), Once).await.map(drop)
+    }
+
     pub async fn server_all(&self) -> Result<Vec<Server>, DokployError> {
         self.call("server.all", get(&[]), Idempotent).await
     }

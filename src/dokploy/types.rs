@@ -112,6 +112,8 @@ pub struct Compose {
     pub created_at: Option<String>,
     pub deployments: Vec<Deployment>,
     pub domains: Vec<Domain>,
+    /// Bind, volume and file mounts (`compose.one` includes them).
+    pub mounts: Vec<Mount>,
 }
 
 impl Compose {
@@ -138,6 +140,28 @@ pub struct Deployment {
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
     pub error_message: Option<String>,
+}
+
+/// A mount of a compose. A `file` mount is written to `/etc/dokploy/compose/<appName>/files/<filePath>`, which
+/// the compose file references as `../files/<filePath>`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Mount {
+    pub mount_id: String,
+    /// bind, volume or file.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub file_path: Option<String>,
+    pub content: Option<String>,
+    pub mount_path: Option<String>,
+}
+
+impl Mount {
+    /// A file mount's path relative to the compose's files directory, without a leading `/` or `./`.
+    pub fn relative_file_path(&self) -> Option<&str> {
+        let path = self.file_path.as_deref().filter(|_| self.kind == "file")?;
+        Some(path.trim_start_matches("./").trim_start_matches('/'))
+    }
 }
 
 /// A domain routed by Traefik to one service of a compose.

@@ -66,10 +66,12 @@ fn prerequisite_gap(settings: &Settings, prerequisite: Prerequisite) -> Option<S
         ),
         Prerequisite::FunctionsTarget => (!settings.has_supabase_api()
             && settings.access_token.is_none()
-            && !settings.has_functions_dir())
+            && !settings.has_functions_dir()
+            && !settings.has_dokploy_stack()
+            && !settings.has_studio())
         .then_some(
-            "no place for edge functions: no access token (cloud), no functions_dir (SUPAMCP_FUNCTIONS_DIR) and no \
-                 Supabase API URL with a service role key",
+            "no place for edge functions: no access token (cloud), no functions_dir (SUPAMCP_FUNCTIONS_DIR), no \
+                 dokploy_compose_id and no Supabase API URL with a service role key",
         ),
     };
     gap.map(str::to_owned)

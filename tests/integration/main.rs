@@ -24,6 +24,8 @@ mod s3_moto;
 mod stack_fake;
 #[path = "../support/storage_fake/mod.rs"]
 mod storage_fake;
+#[path = "../support/studio_fake/mod.rs"]
+mod studio_fake;
 #[path = "../support/mod.rs"]
 mod support;
 

@@ -27,7 +27,7 @@ pub struct DeployParams {
     /// Cloud project ref or instance name.
     #[serde(default)]
     pub project_id: Option<String>,
-    /// Instance (functions_dir or cloud project); default instance if omitted.
+    /// Configured instance (its functions target); default instance if omitted.
     #[serde(default)]
     pub instance: Option<String>,
     /// The function's slug.
@@ -55,7 +55,7 @@ pub struct DeleteParams {
     /// Cloud project ref or instance name.
     #[serde(default)]
     pub project_id: Option<String>,
-    /// Instance (functions_dir or cloud project); default instance if omitted.
+    /// Configured instance (its functions target); default instance if omitted.
     #[serde(default)]
     pub instance: Option<String>,
     /// The function's slug.
@@ -71,7 +71,7 @@ pub struct RollbackParams {
     /// Cloud project ref or instance name.
     #[serde(default)]
     pub project_id: Option<String>,
-    /// Instance (functions_dir or cloud project); default instance if omitted.
+    /// Configured instance (its functions target); default instance if omitted.
     #[serde(default)]
     pub instance: Option<String>,
     /// The function's slug.

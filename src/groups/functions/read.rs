@@ -19,7 +19,7 @@ pub struct GetParams {
     /// Cloud project ref or instance name.
     #[serde(default)]
     pub project_id: Option<String>,
-    /// Instance (functions_dir or cloud project); default instance if omitted.
+    /// Configured instance (its functions target); default instance if omitted.
     #[serde(default)]
     pub instance: Option<String>,
     /// The function's slug.

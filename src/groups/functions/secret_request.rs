@@ -67,14 +67,17 @@ impl SupamcpServer {
     ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             check_name(&params.name)?;
-            let Target::Cloud { api, reference } =
-                self.functions_target(params.project_id.as_deref(), params.instance.as_deref())?
-            else {
-                return Err(Failure::new(
-                    "create_edge_function_secret works on cloud projects",
-                    "the value is typed into the Supabase dashboard, which a self-hosted stack does not have",
-                    "use set_function_secrets on a self-hosted stack",
-                ));
+            let target = self.functions_target(params.project_id.as_deref(), params.instance.as_deref())?;
+            let (api, reference) = match target {
+                Target::Api { api, reference } if !api.is_studio() => (api, reference),
+                _ => {
+                    return Err(Failure::new(
+                        "create_edge_function_secret works on cloud projects",
+                        "the value is typed into the Supabase dashboard's secrets page, which a self-hosted stack \
+                         does not have",
+                        "use set_function_secrets on a self-hosted stack",
+                    ));
+                }
             };
             let url = api.dashboard_url(&format!("project/{reference}/functions/secrets"));
             let name = params.name.clone();

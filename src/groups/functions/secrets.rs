@@ -29,7 +29,7 @@ pub struct SetParams {
     /// Cloud project ref or instance name.
     #[serde(default)]
     pub project_id: Option<String>,
-    /// Instance (functions_dir or cloud project); default instance if omitted.
+    /// Configured instance (its functions target); default instance if omitted.
     #[serde(default)]
     pub instance: Option<String>,
     /// Secrets to create or replace.
@@ -42,7 +42,7 @@ pub struct DeleteParams {
     /// Cloud project ref or instance name.
     #[serde(default)]
     pub project_id: Option<String>,
-    /// Instance (functions_dir or cloud project); default instance if omitted.
+    /// Configured instance (its functions target); default instance if omitted.
     #[serde(default)]
     pub instance: Option<String>,
     /// Names to delete.

@@ -29,21 +29,36 @@ struct ApiFunction {
     entrypoint_path: Option<String>,
     #[serde(default)]
     import_map_path: Option<String>,
+    /// Milliseconds (an integer from the API, a float from self-hosted Studio's file times).
     #[serde(default)]
-    updated_at: Option<i64>,
+    updated_at: Option<f64>,
+}
+
+/// A path self-hosted Studio reports (`file:///app/edge-functions/<slug>/index.ts`: the file in its functions
+/// folder) made relative to the function's folder; the API's bundle paths as [`relative_path`] reads them.
+fn function_relative(raw: &str, slug: &str) -> String {
+    let path = relative_path(raw);
+    if raw.contains("/tmp/user_fn_") {
+        return path;
+    }
+    let marker = format!("/{slug}/");
+    match format!("/{path}").find(&marker) {
+        Some(at) => format!("/{path}")[at + marker.len()..].to_owned(),
+        None => path,
+    }
 }
 
 impl From<ApiFunction> for FunctionInfo {
     fn from(f: ApiFunction) -> FunctionInfo {
         FunctionInfo {
             name: f.name.unwrap_or_else(|| f.slug.clone()),
-            slug: f.slug,
             version: f.version,
             status: f.status.unwrap_or_else(|| "ACTIVE".to_owned()),
             verify_jwt: f.verify_jwt,
-            entrypoint_path: f.entrypoint_path.as_deref().map(relative_path),
-            import_map_path: f.import_map_path.as_deref().map(relative_path),
-            updated_at: f.updated_at.and_then(iso_from_millis),
+            entrypoint_path: f.entrypoint_path.as_deref().map(|p| function_relative(p, &f.slug)),
+            import_map_path: f.import_map_path.as_deref().map(|p| function_relative(p, &f.slug)),
+            updated_at: f.updated_at.and_then(|ms| iso_from_millis(ms as i64)),
+            slug: f.slug,
         }
     }
 }
@@ -192,7 +207,7 @@ impl ManagementApi {
 
 #[cfg(test)]
 mod tests {
-    use super::relative_path;
+    use super::{function_relative, relative_path};
 
     #[test]
     fn bundle_paths_become_relative() {
@@ -200,5 +215,7 @@ mod tests {
         assert_eq!(relative_path("/tmp/user_fn_abc_123_4/source/lib/a.ts"), "lib/a.ts");
         assert_eq!(relative_path("source/deno.json"), "deno.json");
         assert_eq!(relative_path("index.ts"), "index.ts");
+        assert_eq!(function_relative("file:///app/edge-functions/hello/lib/a.ts", "hello"), "lib/a.ts");
+        assert_eq!(function_relative("file:///tmp/user_fn_a_1_2/source/hello/index.ts", "hello"), "hello/index.ts");
     }
 }

@@ -25,14 +25,27 @@ pub const REPLACED_IS_LIVE: &str = "on disk now; a worker already running the ol
                                     retires (at most 60 s with the stock main router's workerTimeoutMs), or restart \
                                     the functions service to switch at once";
 
-/// supamcp's record of a function in the directory.
+/// supamcp's record of a function in the directory (and in a Dokploy compose's files).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Record {
-    version: u64,
-    verify_jwt: Option<bool>,
-    entrypoint_path: Option<String>,
-    import_map_path: Option<String>,
-    updated_at: Option<String>,
+pub(super) struct Record {
+    pub(super) version: u64,
+    pub(super) verify_jwt: Option<bool>,
+    pub(super) entrypoint_path: Option<String>,
+    pub(super) import_map_path: Option<String>,
+    pub(super) updated_at: Option<String>,
+}
+
+impl Record {
+    /// The record after `deploy`: the next version, its settings, now.
+    pub(super) fn after(&self, deploy: &Deploy) -> Record {
+        Record {
+            version: self.version + 1,
+            verify_jwt: Some(deploy.verify_jwt),
+            entrypoint_path: Some(deploy.entrypoint_path.clone()),
+            import_map_path: deploy.import_map_path.clone(),
+            updated_at: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        }
+    }
 }
 
 /// One functions directory.
@@ -157,13 +170,7 @@ impl FunctionsDir {
         }
         let _ = std::fs::remove_dir_all(&staging);
         let previous = self.record(&deploy.slug);
-        let record = Record {
-            version: previous.version + 1,
-            verify_jwt: Some(deploy.verify_jwt),
-            entrypoint_path: Some(deploy.entrypoint_path.clone()),
-            import_map_path: deploy.import_map_path.clone(),
-            updated_at: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-        };
+        let record = previous.after(deploy);
         self.write_record(&deploy.slug, &record)?;
         Ok(self.info(&deploy.slug, &target, deploy.entrypoint_path.clone()))
     }
@@ -197,7 +204,7 @@ fn refuse_main() -> Failure {
 }
 
 /// What the stock router can serve: not `main`, an `index.*` entrypoint at the function's root.
-fn check_servable(deploy: &Deploy) -> Result<(), Failure> {
+pub(super) fn check_servable(deploy: &Deploy) -> Result<(), Failure> {
     if deploy.slug == MAIN {
         return Err(refuse_main());
     }

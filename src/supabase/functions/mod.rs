@@ -1,14 +1,18 @@
 //! Edge functions, wherever they live (no rmcp): the Management API on Supabase Cloud (`cloud.rs`), a
-//! self-hosted stack's functions directory (`local.rs`), invocation through the instance's gateway
-//! (`invoke.rs`). One shape for every target: [`FunctionInfo`], [`SourceFile`]; source checked before it is
+//! self-hosted stack's functions directory (`local.rs`), a stack on Dokploy whose functions are compose file
+//! mounts (`compose.rs`; its secrets in the compose env, `compose_env.rs`), invocation through the instance's gateway
+//! (`invoke.rs`), their logs (`logs.rs`). One shape for every target: [`FunctionInfo`], [`SourceFile`]; source checked before it is
 //! sent (`validate.rs`); earlier versions kept in the data directory for rollback (`history.rs`); function
 //! secrets as names and SHA-256 digests, never values (`secrets.rs`); the multipart body the deploy endpoint
 //! takes and the `/body` endpoint answers (`multipart.rs`).
 
 pub mod cloud;
+pub mod compose;
+pub mod compose_env;
 pub mod history;
 pub mod invoke;
 pub mod local;
+pub mod logs;
 pub mod multipart;
 pub mod secrets;
 pub mod target;

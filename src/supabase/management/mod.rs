@@ -34,6 +34,8 @@ const QUOTED_BODY: usize = 300;
 pub struct ManagementApi {
     base: String,
     token: Secret,
+    /// Self-hosted Studio behind the gateway: basic auth with this user and `token` as the password.
+    basic_user: Option<String>,
     http: reqwest::Client,
 }
 
@@ -82,7 +84,20 @@ impl ManagementApi {
             .user_agent(concat!("supamcp/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Failure::new("cannot build the HTTP client", e.to_string(), "report this as a bug"))?;
-        Ok(ManagementApi { base: base.trim_end_matches('/').to_owned(), token, http })
+        Ok(ManagementApi { base: base.trim_end_matches('/').to_owned(), token, basic_user: None, http })
+    }
+
+    /// Self-hosted Studio's Management-API-shaped routes (`<gateway>/api/v1/projects/default/...`), behind
+    /// Kong's basic auth with the dashboard login.
+    pub fn studio(gateway: &str, user: &str, password: &Secret) -> Result<ManagementApi, Failure> {
+        let mut api = ManagementApi::new(&format!("{}/api", gateway.trim_end_matches('/')), Some(password))?;
+        api.basic_user = Some(user.to_owned());
+        Ok(api)
+    }
+
+    /// True for self-hosted Studio.
+    pub fn is_studio(&self) -> bool {
+        self.basic_user.is_some()
     }
 
     /// The client the settings describe (`--api-url`/SUPAMCP_MANAGEMENT_API_URL, the access token).
@@ -143,7 +158,11 @@ impl ManagementApi {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut request = self.http.request(method.clone(), &url).bearer_auth(self.token.expose());
+            let request = self.http.request(method.clone(), &url);
+            let mut request = match &self.basic_user {
+                Some(user) => request.basic_auth(user, Some(self.token.expose())),
+                None => request.bearer_auth(self.token.expose()),
+            };
             if !query.is_empty() {
                 request = request.query(query);
             }
@@ -239,6 +258,13 @@ impl ManagementApi {
         let message = error_message(body);
         let code = status.as_u16();
         let fix = match code {
+            401 if self.is_studio() => "the gateway refused the dashboard login: check DASHBOARD_USERNAME and \
+                                        DASHBOARD_PASSWORD (dashboard_username/dashboard_password)"
+                .to_owned(),
+            404 | 405 if self.is_studio() => "this Studio lacks the route: self-hosted Studio serves edge functions \
+                                              through /api/v1/projects/default/functions only in recent versions; \
+                                              upgrade Studio or set functions_dir"
+                .to_owned(),
             401 => "the access token is invalid, expired or not a personal access token (sbp_...): create one at \
                     supabase.com/dashboard/account/tokens and set SUPABASE_ACCESS_TOKEN or --access-token"
                 .to_owned(),
@@ -270,7 +296,8 @@ impl ManagementApi {
 fn error_message(body: &[u8]) -> String {
     let parsed = serde_json::from_slice::<Value>(body).ok();
     let field = |name: &str| parsed.as_ref().and_then(|v| v.get(name)).and_then(Value::as_str).map(str::to_owned);
-    field("message").or_else(|| field("error")).unwrap_or_else(|| {
+    let nested = parsed.as_ref().and_then(|v| v.get("error")).and_then(|e| e.get("message")).and_then(Value::as_str);
+    field("message").or_else(|| field("error")).or_else(|| nested.map(str::to_owned)).unwrap_or_else(|| {
         let text = String::from_utf8_lossy(body);
         let text = text.trim();
         if text.is_empty() { "no message".to_owned() } else { text.chars().take(QUOTED_BODY).collect() }

@@ -28,6 +28,7 @@ async fn deploy_list_get_redeploy_rollback_delete_on_cloud() {
     assert_eq!(deployed["function"]["entrypoint_path"], "index.ts");
     assert_eq!(deployed["function"]["import_map_path"], "deno.json", "deno.json is found and sent");
     assert_eq!(deployed["kept_previous"], json!(null));
+    assert_eq!(deployed["invoke_url"], format!("https://{PROJECT}.supabase.co/functions/v1/hello"));
     {
         let state = fake.state();
         let request = &state.deploys[0];

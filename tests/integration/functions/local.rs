@@ -32,6 +32,7 @@ async fn a_functions_directory_is_deployed_atomically_and_rolled_back() {
     let first = server.ok("deploy_edge_function", json!({ "name": "hello", "files": files })).await;
     assert_eq!(first["function"]["version"], 1, "{first}");
     assert!(first["live"].as_str().unwrap().contains("first request"), "{first}");
+    assert_eq!(first["invoke_url"], json!(null), "no API URL configured");
     assert_eq!(std::fs::read_to_string(volume.path().join("hello/lib/greet.ts")).unwrap(), files[1]["content"]);
 
     let listed = server.ok("list_edge_functions", json!({})).await;
@@ -105,7 +106,10 @@ async fn read_only_mode_lists_only_the_readers() {
     let tools = server.client.list_all_tools().await.unwrap();
     let mut names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
     names.sort();
-    assert_eq!(names, ["get_edge_function", "list_edge_functions", "list_function_secrets", "read_result"]);
+    assert_eq!(
+        names,
+        ["get_edge_function", "get_function_logs", "list_edge_functions", "list_function_secrets", "read_result"]
+    );
     let refused = server.call("deploy_edge_function", json!({ "name": "x", "files": hello_files("x") })).await;
     assert_eq!(refused.is_error, Some(true));
     assert!(!volume.path().join("x").exists());

@@ -11,12 +11,16 @@
 //! `deploy_time` after that both settle to `done` or `error`. Until then the compose shows the previous
 //! deploy's status. `pause_queue` holds every queued job until `resume_queue`.
 //!
+//! File mounts (`mounts.*`, in `compose.one`) are kept and, with `files_root`, written to disk where Dokploy
+//! writes them.
+//!
 //! Faults: the next N requests fail with a 5xx, the next N hang past the client's timeout, deploys end
 //! in error, the key expires, one service reports unhealthy, the template makes Dokploy's broken keys.
 //!
 //! Include it with `#[path = "support/dokploy_fake/mod.rs"] mod dokploy_fake;`.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod mounts;
 mod procedures;
 mod routes;
 mod supabase;
@@ -62,10 +66,14 @@ pub struct State {
     pub mounts: Vec<Value>,
     /// Containers by appName.
     pub containers: BTreeMap<String, Vec<Value>>,
+    /// Log lines a test set for a container, by container name (`compose.readLogs` answers them).
+    pub container_logs: BTreeMap<String, Vec<String>>,
     /// Deployment log text by deploymentId.
     pub deployment_logs: BTreeMap<String, String>,
     /// `(method, procedure)` of every request, in order.
     pub requests: Vec<(String, String)>,
+    /// Where file mounts are written as Dokploy writes them (`<root>/<appName>/files/<filePath>`); none: not written.
+    pub files_root: Option<std::path::PathBuf>,
     /// The restartContainer calls, by containerId.
     pub restarts: Vec<String>,
     pub faults: Faults,

@@ -316,7 +316,9 @@ pub fn dispatch(shared: &Shared, procedure: &str, input: &Value) -> Result<Reply
             let container = state.containers.get(app).into_iter().flatten().find(|c| c["containerId"] == container_id);
             let Some(container) = container else { return json(json!("")) };
             let tail = input["tail"].as_str().and_then(|t| t.parse().ok()).unwrap_or(100usize);
-            json(json!(supabase::container_log(container, tail, input["search"].as_str().unwrap_or(""))))
+            let custom = state.container_logs.get(container["name"].as_str().unwrap_or_default());
+            let since = input["since"].as_str().unwrap_or("all");
+            json(json!(supabase::container_log(container, custom, tail, since, input["search"].as_str().unwrap_or(""))))
         }
         "deployment.allByCompose" => {
             let list = state.deployments.iter().filter(|d| d["composeId"] == input["composeId"]).cloned().collect();
@@ -373,6 +375,7 @@ pub fn dispatch(shared: &Shared, procedure: &str, input: &Value) -> Result<Reply
             Ok(Reply::Empty)
         }
         "server.all" => json(json!([])),
+        _ if procedure.starts_with("mounts.") => super::mounts::dispatch(state, procedure, input).map(Reply::Json),
         _ => Err(Fail(404, "NOT_FOUND", "Not found".to_owned())),
     }
 }

@@ -58,6 +58,10 @@ const PROCEDURES: &[Spec] = &[
     ("docker.getContainersByAppNameMatch", false, &["appName"], (0, 0, 0)),
     ("docker.restartContainer", true, &["containerId"], (0, 0, 0)),
     ("server.all", false, &[], (0, 0, 0)),
+    ("mounts.create", true, &["type", "mountPath", "serviceType", "serviceId"], (0, 0, 0)),
+    ("mounts.one", false, &["mountId"], (0, 0, 0)),
+    ("mounts.update", true, &["mountId"], (0, 0, 0)),
+    ("mounts.remove", true, &["mountId"], (0, 0, 0)),
 ];
 
 fn body(

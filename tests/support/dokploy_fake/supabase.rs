@@ -44,7 +44,34 @@ const MOUNTS: &[&str] = &[
     "/volumes/pooler/pooler.exs",
 ];
 
-const COMPOSE_FILE: &str = "name: supabase\nservices:\n  kong:\n    image: kong/kong:3.9.1\n    expose: [\"8000\", \"8443\"]\n  db:\n    image: supabase/postgres:17.6.1.136\n";
+/// An excerpt of the template's docker-compose.yml: kong, the functions service as the template writes it
+/// (the files directory mounted at /home/deno/functions, its environment), db.
+const COMPOSE_FILE: &str = r#"name: supabase
+services:
+  kong:
+    image: kong/kong:3.9.1
+    expose: ["8000", "8443"]
+  functions:
+    image: supabase/edge-runtime:v1.74.0
+    restart: unless-stopped
+    volumes:
+      - ../files/volumes/functions:/home/deno/functions:Z
+      - deno-cache:/root/.cache/deno
+    environment:
+      JWT_SECRET: ${JWT_SECRET}
+      SUPABASE_URL: http://kong:8000
+      SUPABASE_ANON_KEY: ${ANON_KEY}
+      SUPABASE_SERVICE_ROLE_KEY: ${SERVICE_ROLE_KEY}
+      VERIFY_JWT: "${FUNCTIONS_VERIFY_JWT}"
+    command:
+      [
+        "start",
+        "--main-service",
+        "/home/deno/functions/main"
+      ]
+  db:
+    image: supabase/postgres:17.6.1.136
+"#;
 
 fn slug(text: &str) -> String {
     let lowered: String =
@@ -218,16 +245,39 @@ pub fn containers(app_name: &str, failed: bool, unhealthy: Option<&str>) -> Vec<
 
 /// `docker container logs --timestamps` of one container: a few lines at each level, filtered by
 /// `search` and cut to the last `tail` lines.
-pub fn container_log(container: &Value, tail: usize, search: &str) -> String {
+/// `docker container logs --timestamps --tail N --since S` of one container, as `compose.readLogs` runs it
+/// (then grep for `search`): the lines a test set for it in `custom`, or a fixed sample. `since` is `all` or
+/// `<n>[smhd]` before now.
+pub fn container_log(
+    container: &Value,
+    custom: Option<&Vec<String>>,
+    tail: usize,
+    since: &str,
+    search: &str,
+) -> String {
     let name = container["name"].as_str().unwrap_or_default();
-    let lines = [
+    let sample = vec![
         format!("2026-11-22T10:00:00.000000000Z INFO starting {name}"),
         "2026-11-22T10:00:01.000000000Z INFO listening on port 8000".to_owned(),
         "2026-11-22T10:00:02.000000000Z WARN slow request: GET /rest/v1/items took 1200ms".to_owned(),
         "2026-11-22T10:00:03.000000000Z ERROR connection refused: db:5432".to_owned(),
         "2026-11-22T10:00:04.000000000Z INFO ready".to_owned(),
     ];
-    let kept: Vec<&String> = lines.iter().filter(|l| search.is_empty() || l.contains(search)).collect();
+    let lines = custom.cloned().unwrap_or(sample);
+    let cutoff = since.strip_suffix(['s', 'm', 'h', 'd']).and_then(|n| n.parse::<i64>().ok()).map(|n| {
+        let unit = match since.chars().last() {
+            Some('m') => 60,
+            Some('h') => 3600,
+            Some('d') => 86_400,
+            _ => 1,
+        };
+        chrono::Utc::now() - chrono::Duration::seconds(n * unit)
+    });
+    let recent = |line: &&String| {
+        let stamp = line.split(' ').next().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+        cutoff.is_none_or(|c| stamp.is_none_or(|t| t >= c))
+    };
+    let kept: Vec<&String> = lines.iter().filter(recent).filter(|l| search.is_empty() || l.contains(search)).collect();
     let start = kept.len().saturating_sub(tail);
     kept[start..].iter().map(|l| l.as_str()).collect::<Vec<_>>().join("\n")
 }

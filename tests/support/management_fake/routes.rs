@@ -201,6 +201,9 @@ fn route(
             if state.projects.iter().all(|p| p["id"] != *reference) {
                 return message(StatusCode::NOT_FOUND, "Project not found");
             }
+            if let Some(rows) = super::functions::log_rows(state, reference, &sql) {
+                return reply(StatusCode::OK, json!({ "result": rows }));
+            }
             // The endpoint answers a query it cannot run with 200 and an `error` object beside an empty result.
             if !sql.trim_start().to_ascii_lowercase().starts_with("select") {
                 let error =
