@@ -12,6 +12,7 @@ mod objects;
 mod pipelined_write;
 pub mod policies;
 mod resumable;
+pub mod selfhosted;
 mod transfer;
 
 pub use buckets::{Bucket, BucketChange, BucketSpec, EmptyReport, ListBuckets};
