@@ -24,7 +24,10 @@ pub(crate) struct TargetChoice<'a> {
 pub(crate) enum ConfigTarget {
     /// A self-hosted stack's `.env` (as given).
     File(String),
-    Compose { server: Option<String>, compose_id: String },
+    Compose {
+        server: Option<String>,
+        compose_id: String,
+    },
     Cloud(String),
 }
 

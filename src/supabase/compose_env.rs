@@ -188,7 +188,11 @@ impl ServiceEnv {
         match self.style {
             Style::Mapping => {
                 let plain = !value.is_empty() && value.chars().all(|c| c.is_ascii_digit());
-                if plain { format!("{}{key}: {value}", self.indent) } else { format!("{}{key}: \"{value}\"", self.indent) }
+                if plain {
+                    format!("{}{key}: {value}", self.indent)
+                } else {
+                    format!("{}{key}: \"{value}\"", self.indent)
+                }
             }
             Style::List => format!("{}- {key}={value}", self.indent),
         }
@@ -271,7 +275,9 @@ mod tests {
         assert_eq!(added, "STORAGE_BACKEND: \"${STORAGE_BACKEND}\"");
         let text = block.text();
         assert_eq!(text.lines().count(), COMPOSE.lines().count() + 1);
-        assert!(text.contains("      REGION: ${REGION:-stub}\n      STORAGE_BACKEND: \"${STORAGE_BACKEND}\"\n    volumes:"));
+        assert!(
+            text.contains("      REGION: ${REGION:-stub}\n      STORAGE_BACKEND: \"${STORAGE_BACKEND}\"\n    volumes:")
+        );
         let env = EnvFile::parse("").unwrap();
         let again = ServiceEnv::find(&text, "storage").unwrap();
         assert_eq!(again.entry("FILE_SIZE_LIMIT").unwrap().value.resolve(&env).as_deref(), Some("52428800"));

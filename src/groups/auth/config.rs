@@ -7,10 +7,10 @@ use super::needs_confirm;
 use crate::dokploy::history::SnapshotInfo;
 use crate::failure::Failure;
 use crate::groups::dokploy::Redeploy;
+use crate::groups::stack_config::{ConfigTarget, TargetChoice};
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, schema_of, structured};
 use crate::supabase::auth::envconfig::{AuthEnvChange, AuthEnvPlan, RESTART_COMMAND, plan_update};
-use crate::groups::stack_config::{ConfigTarget, TargetChoice};
 use crate::supabase::env::load_strict;
 use crate::supabase::finding::Finding;
 use rmcp::handler::server::wrapper::Parameters;
@@ -118,7 +118,15 @@ impl SupamcpServer {
         let AuthEnvPlan { updated, changes, new_findings } = plan_update(&env, &params.set)?;
         let text = (!changes.is_empty()).then(|| updated.to_string());
         let applied = self
-            .apply_to_compose(client, &compose, text.as_deref(), None, params.redeploy, params.wait_seconds, "auth settings")
+            .apply_to_compose(
+                client,
+                &compose,
+                text.as_deref(),
+                None,
+                params.redeploy,
+                params.wait_seconds,
+                "auth settings",
+            )
             .await?;
         Ok(UpdateAuthConfigReply {
             path: None,

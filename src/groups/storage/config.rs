@@ -25,22 +25,16 @@ use std::path::{Path, PathBuf};
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetConfigParams {
-    /// Cloud project ref; default the ref in the instance's https://<ref>.supabase.co URL.
+    /// Cloud project ref (default: from the instance's URL).
     #[serde(default)]
     pub project_id: Option<String>,
-    /// Self-hosted: the stack's .env (its docker-compose.yml beside it unless compose_file).
+    /// Self-hosted: the stack's .env (docker-compose.yml beside it).
     #[serde(default)]
     pub path: Option<String>,
-    /// Self-hosted: the compose file (default docker-compose.yml beside path).
-    #[serde(default)]
-    pub compose_file: Option<String>,
-    /// Self-hosted on Dokploy: the compose (default the instance's dokploy_compose_id).
+    /// Self-hosted on Dokploy: the compose (default: the instance's).
     #[serde(default)]
     pub compose_id: Option<String>,
-    /// Configured Dokploy server (default the instance's, or the only one).
-    #[serde(default)]
-    pub server: Option<String>,
-    /// Configured instance; the default instance when omitted.
+    /// Configured instance (default: the default one).
     #[serde(default)]
     pub instance: Option<String>,
 }
@@ -48,48 +42,31 @@ pub struct GetConfigParams {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateConfigParams {
-    /// Cloud project ref; default the ref in the instance's https://<ref>.supabase.co URL.
+    /// Cloud project ref (default: from the instance's URL).
     #[serde(default)]
     pub project_id: Option<String>,
-    /// fileSizeLimit (bytes), features.imageTransformation/s3Protocol.enabled (s3Protocol: cloud only).
+    /// fileSizeLimit (bytes), features.imageTransformation/s3Protocol.enabled.
     #[serde(default)]
     pub config: Option<StorageConfig>,
-    /// Self-hosted: storage variables to set, e.g. {"STORAGE_BACKEND": "s3", "FILE_SIZE_LIMIT": "100MB"}.
+    /// Self-hosted variables, e.g. {"STORAGE_BACKEND": "s3"}.
     #[serde(default)]
     pub set: BTreeMap<String, String>,
-    /// Self-hosted: the stack's .env (its docker-compose.yml beside it unless compose_file).
+    /// Self-hosted: the stack's .env (docker-compose.yml beside it).
     #[serde(default)]
     pub path: Option<String>,
-    /// Self-hosted: the compose file (default docker-compose.yml beside path).
-    #[serde(default)]
-    pub compose_file: Option<String>,
-    /// Self-hosted on Dokploy: the compose (default the instance's dokploy_compose_id).
+    /// Self-hosted on Dokploy: the compose (default: the instance's).
     #[serde(default)]
     pub compose_id: Option<String>,
-    /// Configured Dokploy server (default the instance's, or the only one).
-    #[serde(default)]
-    pub server: Option<String>,
-    /// Dokploy: redeploy so storage reads the change (default true).
-    #[serde(default = "default_true")]
-    pub redeploy: bool,
-    /// Dokploy: seconds to wait for the redeploy.
-    #[serde(default = "default_wait_seconds")]
-    pub wait_seconds: u64,
-    /// Configured instance; the default instance when omitted.
+    /// Configured instance (default: the default one).
     #[serde(default)]
     pub instance: Option<String>,
-    /// Must be true: the limit applies to every bucket of the project.
+    /// Must be true (the limit applies to every bucket).
     #[serde(default)]
     pub confirm: bool,
 }
 
-fn default_true() -> bool {
-    true
-}
-
-fn default_wait_seconds() -> u64 {
-    900
-}
+/// How long a redeploy is waited for.
+const WAIT: u64 = 900;
 
 /// The Management API's shape on both; self-hosted adds each setting with its source.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -146,20 +123,15 @@ impl SupamcpServer {
         self.config_target(choice).map_err(where_it_lives)
     }
 
-    fn stack_files(&self, path: &str, compose_file: Option<&str>) -> Result<StackFiles, Failure> {
+    fn stack_files(&self, path: &str) -> Result<StackFiles, Failure> {
         let env = load_strict(None, Some(Path::new(path)))?;
-        let compose_path = match compose_file {
-            Some(given) => given.to_owned(),
-            None => {
-                let dir = Path::new(path).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-                dir.join("docker-compose.yml").display().to_string()
-            }
-        };
+        let dir = Path::new(path).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        let compose_path = dir.join("docker-compose.yml").display().to_string();
         let compose = std::fs::read_to_string(&compose_path).map_err(|e| {
             Failure::new(
                 format!("cannot read the compose file {compose_path}"),
                 e.to_string(),
-                "pass compose_file (the stack's docker-compose.yml)",
+                "pass as path the .env in the directory of the stack's docker-compose.yml",
             )
         })?;
         Ok(StackFiles { env_path: path.to_owned(), compose_path, env, compose })
@@ -169,11 +141,10 @@ impl SupamcpServer {
     pub(crate) async fn self_hosted_storage(
         &self,
         target: &ConfigTarget,
-        compose_file: Option<&str>,
     ) -> Result<Option<SelfHostedStorage>, Failure> {
         match target {
             ConfigTarget::File(path) => {
-                let files = self.stack_files(path, compose_file)?;
+                let files = self.stack_files(path)?;
                 selfhosted::read(&files.compose, &files.env).map(Some)
             }
             ConfigTarget::Compose { server, compose_id } => {
@@ -184,13 +155,36 @@ impl SupamcpServer {
         }
     }
 
-    async fn update_self_hosted(&self, target: ConfigTarget, params: &UpdateConfigParams) -> Result<UpdateReply, Failure> {
+    /// The global file size limit of the instance's project or stack and where it was read, when the instance
+    /// names one (a Dokploy compose, or a cloud project with an access token); `None` when it cannot be known.
+    pub(crate) async fn global_file_size_limit(&self, instance: Option<&str>) -> Option<(u64, String)> {
+        let choice = TargetChoice { path: None, compose_id: None, server: None, project_id: None, instance };
+        let target = self.config_target(&choice).ok()?;
+        match &target {
+            ConfigTarget::Cloud(reference) => {
+                let api = ManagementApi::from_settings(&self.state.settings).ok()?;
+                let limit = api.storage_config(reference).await.ok()?.file_size_limit?;
+                Some((limit, format!("the storage config of project {reference}")))
+            }
+            ConfigTarget::Compose { compose_id, .. } => {
+                let limit = self.self_hosted_storage(&target).await.ok()??.file_size_limit()?;
+                Some((limit, format!("FILE_SIZE_LIMIT of Dokploy compose {compose_id}")))
+            }
+            ConfigTarget::File(_) => None,
+        }
+    }
+
+    async fn update_self_hosted(
+        &self,
+        target: ConfigTarget,
+        params: &UpdateConfigParams,
+    ) -> Result<UpdateReply, Failure> {
         let mut set = params.config.as_ref().map(selfhosted::from_config).transpose()?.unwrap_or_default();
         set.extend(params.set.clone());
         let mut reply = UpdateReply::default();
         let after = match target {
             ConfigTarget::File(path) => {
-                let files = self.stack_files(&path, params.compose_file.as_deref())?;
+                let files = self.stack_files(&path)?;
                 let plan = selfhosted::plan(&files.compose, &files.env, &set)?;
                 if let Some(compose) = &plan.compose {
                     reply.written.push(self.write_stack_file(&files.compose_path, "compose_file", compose)?);
@@ -207,9 +201,8 @@ impl SupamcpServer {
                 let plan = selfhosted::plan(&compose.compose_file, &env, &set)?;
                 let env_text = (!plan.changes.is_empty()).then(|| plan.env.to_string());
                 let title = "storage settings";
-                let (redeploy, wait) = (params.redeploy, params.wait_seconds);
                 let applied = self
-                    .apply_to_compose(client, &compose, env_text.as_deref(), plan.compose.as_deref(), redeploy, wait, title)
+                    .apply_to_compose(client, &compose, env_text.as_deref(), plan.compose.as_deref(), true, WAIT, title)
                     .await?;
                 reply.snapshot = applied.snapshot.map(|s| s.id);
                 (reply.redeploy, reply.apply_with) = (applied.redeploy, applied.apply_with);
@@ -245,7 +238,7 @@ impl SupamcpServer {
             let target = self.storage_target(&TargetChoice {
                 path: params.path.as_deref(),
                 compose_id: params.compose_id.as_deref(),
-                server: params.server.as_deref(),
+                server: None,
                 project_id: params.project_id.as_deref(),
                 instance: params.instance.as_deref(),
             })?;
@@ -254,15 +247,15 @@ impl SupamcpServer {
                 let config = api.storage_config(reference).await?;
                 return Ok(ConfigReply { config, self_hosted: None });
             }
-            let stack = self.self_hosted_storage(&target, params.compose_file.as_deref()).await?;
+            let stack = self.self_hosted_storage(&target).await?;
             let stack = stack.ok_or_else(|| Failure::new("no storage settings", "none found", "pass path"))?;
             Ok(ConfigReply { config: stack.as_config(), self_hosted: Some(stack.settings) })
         };
         reply_of(outcome.await)
     }
 
-    /// Change the storage config (global file size limit, image transformation; S3 protocol on cloud; backend
-    /// and imgproxy on self-hosted, through the .env with a backup or Dokploy snapshot). Needs confirm: true.
+    /// Change the storage config: global file size limit, image transformation, S3 protocol (cloud), backend
+    /// (self-hosted). Needs confirm: true.
     #[tool(
         annotations(title = "Update storage config", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<UpdateReply>()
@@ -275,7 +268,7 @@ impl SupamcpServer {
             let target = self.storage_target(&TargetChoice {
                 path: params.path.as_deref(),
                 compose_id: params.compose_id.as_deref(),
-                server: params.server.as_deref(),
+                server: None,
                 project_id: params.project_id.as_deref(),
                 instance: params.instance.as_deref(),
             })?;

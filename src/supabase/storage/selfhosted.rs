@@ -219,7 +219,7 @@ mod tests {
         assert_eq!(current.file_size_limit(), Some(52_428_800));
         let region = current.settings.iter().find(|s| s.name == "REGION").unwrap();
         assert_eq!((region.value.as_deref(), region.source.as_str()), (Some("eu-west-1"), ".env REGION"));
-        assert_eq!(current.as_config().features.unwrap().image_transformation.unwrap().enabled, true);
+        assert!(current.as_config().features.unwrap().image_transformation.unwrap().enabled);
 
         let set: BTreeMap<String, String> = [
             ("FILE_SIZE_LIMIT".to_owned(), "100MB".to_owned()),
@@ -231,7 +231,10 @@ mod tests {
         assert_eq!(plan.changes.len(), 2, "an unchanged value is no change: {:?}", plan.changes);
         assert_eq!(plan.env.get("FILE_SIZE_LIMIT"), Some("100000000"));
         assert_eq!(plan.env.get("REGION"), Some("us-east-1"));
-        assert_eq!(plan.compose_lines, ["FILE_SIZE_LIMIT: 52428800 -> FILE_SIZE_LIMIT: \"${FILE_SIZE_LIMIT:-52428800}\""]);
+        assert_eq!(
+            plan.compose_lines,
+            ["FILE_SIZE_LIMIT: 52428800 -> FILE_SIZE_LIMIT: \"${FILE_SIZE_LIMIT:-52428800}\""]
+        );
         let after = read(plan.compose.as_deref().unwrap(), &plan.env).unwrap();
         assert_eq!(after.file_size_limit(), Some(100_000_000));
 

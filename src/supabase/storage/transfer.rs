@@ -40,6 +40,9 @@ pub struct UploadOptions {
     pub metadata: Option<serde_json::Map<String, Value>>,
     /// Where resumable uploads keep their state; `None` sends every file in one request.
     pub journal_dir: Option<PathBuf>,
+    /// The global file size limit (bytes) and where it was read, when known: a larger file is refused before
+    /// sending, as one over the bucket's limit is.
+    pub global_limit: Option<(u64, String)>,
 }
 
 /// A finished upload.
@@ -56,6 +59,8 @@ pub struct Upload {
     /// The byte a resumable upload resumed at (an earlier call's upload continued).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resumed_at: Option<u64>,
+    /// The global file size limit checked before sending (null: not known here).
+    pub global_limit: Option<u64>,
 }
 
 /// Where a download goes.
@@ -96,13 +101,29 @@ impl Storage {
     ) -> Result<Upload, Failure> {
         let bucket = check_bucket_id(bucket)?;
         let key = clean_key(path, "path")?;
-        let what = format!("upload to '{bucket}/{key}'");
         let (size, content_type) = self.preflight(bucket, &key, source, options).await?;
-        if size > RESUMABLE_OVER
+        let mut upload = if size > RESUMABLE_OVER
             && let Some(journal) = &options.journal_dir
         {
-            return self.upload_resumable(bucket, &key, source, options, size, &content_type, journal).await;
-        }
+            self.upload_resumable(bucket, &key, source, options, size, &content_type, journal).await?
+        } else {
+            self.upload_whole(bucket, &key, source, options, size, content_type).await?
+        };
+        upload.global_limit = options.global_limit.as_ref().map(|(bytes, _)| *bytes);
+        Ok(upload)
+    }
+
+    /// Sends the file in one request.
+    async fn upload_whole(
+        &self,
+        bucket: &str,
+        key: &str,
+        source: &Path,
+        options: &UploadOptions,
+        size: u64,
+        content_type: String,
+    ) -> Result<Upload, Failure> {
+        let what = format!("upload to '{bucket}/{key}'");
         let file = tokio::fs::File::open(source).await.map_err(|e| unreadable(&what, source, e))?;
         let hasher = Arc::new(Mutex::new(Sha256::new()));
         let feed = hasher.clone();
@@ -112,7 +133,7 @@ impl Storage {
             }
         });
         let mut request = self
-            .request(Method::POST, &format!("object/{}", object_path(bucket, &key)))?
+            .request(Method::POST, &format!("object/{}", object_path(bucket, key)))?
             .timeout(transfer_timeout(size))
             .header(reqwest::header::CONTENT_TYPE, &content_type)
             .header(reqwest::header::CONTENT_LENGTH, size)
@@ -132,6 +153,7 @@ impl Storage {
             content_type,
             sha256,
             resumed_at: None,
+            global_limit: None,
         })
     }
 
@@ -154,6 +176,18 @@ impl Storage {
             let name = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| key.to_owned());
             guess_content_type(&name).to_owned()
         });
+        if let Some((limit, source)) = options.global_limit.as_ref().filter(|(limit, _)| size > *limit) {
+            return Err(Failure::new(
+                format!("{what} refused before sending"),
+                format!(
+                    "the file is {size} bytes ({}), over the global file size limit of {limit} bytes ({}, {source})",
+                    human(size),
+                    human(*limit)
+                ),
+                "raise the global limit with update_storage_config (then the bucket's, if it has one), or upload a \
+                 smaller file",
+            ));
+        }
         let target = self.get_bucket(bucket).await?;
         if let Some(limit) = target.file_size_limit.filter(|limit| size > *limit) {
             return Err(Failure::new(

@@ -44,7 +44,14 @@ const MOUNTS: &[&str] = &[
     "/volumes/pooler/pooler.exs",
 ];
 
-const COMPOSE_FILE: &str = "name: supabase\nservices:\n  kong:\n    image: kong/kong:3.9.1\n    expose: [\"8000\", \"8443\"]\n  db:\n    image: supabase/postgres:17.6.1.136\n";
+/// The template's compose file, cut to what the tools read: the storage service keeps its settings as literals
+/// in its environment, as Supabase's stock compose does.
+const COMPOSE_FILE: &str = "name: supabase\nservices:\n  kong:\n    image: kong/kong:3.9.1\n    expose: [\"8000\", \"8443\"]\n  \
+    storage:\n    image: supabase/storage-api:v1.60.4\n    environment:\n      ANON_KEY: ${ANON_KEY}\n      \
+    SERVICE_KEY: ${SERVICE_ROLE_KEY}\n      FILE_SIZE_LIMIT: 52428800\n      STORAGE_BACKEND: file\n      \
+    FILE_STORAGE_BACKEND_PATH: /var/lib/storage\n      TENANT_ID: ${STORAGE_TENANT_ID}\n      REGION: ${REGION}\n      \
+    GLOBAL_S3_BUCKET: ${GLOBAL_S3_BUCKET}\n      ENABLE_IMAGE_TRANSFORMATION: \"true\"\n      IMGPROXY_URL: http://imgproxy:5001\n    \
+    volumes:\n      - ../files/volumes/storage:/var/lib/storage:z\n  db:\n    image: supabase/postgres:17.6.1.136\n";
 
 fn slug(text: &str) -> String {
     let lowered: String =
