@@ -6,6 +6,7 @@
 
 mod buckets;
 pub mod config;
+pub mod cursor;
 mod error;
 pub mod limits;
 mod objects;
