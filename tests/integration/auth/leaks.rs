@@ -30,8 +30,11 @@ async fn keys_passwords_and_links_stay_out_of_logs_replies_and_audit() {
         .env_remove("SUPAMCP_CONFIG")
         .env_remove("DATABASE_URL")
         .current_dir(data_dir.path());
-    std::fs::write(data_dir.path().join(".env"), "SITE_URL=http://localhost:3000\nSMTP_PASS=old-smtp-pass-0123456789\n")
-        .unwrap();
+    std::fs::write(
+        data_dir.path().join(".env"),
+        "SITE_URL=http://localhost:3000\nSMTP_PASS=old-smtp-pass-0123456789\n",
+    )
+    .unwrap();
     let (transport, stderr) = TokioChildProcess::builder(command).stderr(Stdio::piped()).spawn().unwrap();
     let mut stderr = stderr.expect("piped stderr");
     let log_reader = tokio::spawn(async move {
