@@ -9,25 +9,32 @@ use serde_json::{Value, json};
 
 const AUTH_JS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/.tools/node_modules/@supabase/auth-js");
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/gotrue_fake/authjs_check.cjs");
+const SESSIONS_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/gotrue_fake/authjs_sessions.cjs");
 
-#[tokio::test]
-async fn the_official_admin_client_gets_what_it_expects() {
+/// Runs an auth-js script against `fake` and returns the JSON it printed.
+async fn run_auth_js(script: &str, fake: &Fake) -> Value {
     assert!(
         std::path::Path::new(AUTH_JS).join("package.json").exists(),
         "@supabase/auth-js is missing from .tools: run scripts/test.sh (it installs it)"
     );
-    let fake = Fake::start().await;
     let output = tokio::process::Command::new("node")
-        .arg(SCRIPT)
+        .arg(script)
         .env("AUTH_JS", AUTH_JS)
         .env("GOTRUE_URL", &fake.url)
         .env("SERVICE_KEY", SERVICE_KEY)
+        .env("ANON_KEY", crate::gotrue_fake::ANON_KEY)
         .output()
         .await
         .expect("run node");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "auth-js script failed: {stderr}");
-    let out: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"))
+}
+
+#[tokio::test]
+async fn the_official_admin_client_gets_what_it_expects() {
+    let fake = Fake::start().await;
+    let out = run_auth_js(SCRIPT, &fake).await;
 
     assert_eq!(out["create"]["error"], Value::Null, "{out}");
     assert_eq!(out["create"]["email"], "js@example.com");
@@ -73,18 +80,7 @@ async fn the_official_admin_client_gets_what_it_expects() {
 async fn the_official_client_signs_in_and_refreshes_into_the_auth_tables() {
     let db = crate::support::fresh_database("auth_js_sessions").await;
     let fake = Fake::with_database(db.admin().await).await;
-    let output = tokio::process::Command::new("node")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/gotrue_fake/authjs_sessions.cjs"))
-        .env("AUTH_JS", AUTH_JS)
-        .env("GOTRUE_URL", &fake.url)
-        .env("SERVICE_KEY", SERVICE_KEY)
-        .env("ANON_KEY", crate::gotrue_fake::ANON_KEY)
-        .output()
-        .await
-        .expect("run node");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "auth-js script failed: {stderr}");
-    let out: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let out = run_auth_js(SESSIONS_SCRIPT, &fake).await;
     assert_eq!(out["wrong"]["status"], 400, "{out}");
     assert_eq!(out["wrong"]["code"], "invalid_credentials", "{out}");
     assert_eq!(out["sign_in"]["error"], Value::Null, "{out}");
