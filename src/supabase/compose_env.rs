@@ -135,8 +135,9 @@ impl ServiceEnv {
         let body_end = (start + 1..lines.len())
             .find(|&i| !is_blank(content(i)) && indent_of(content(i)) <= service_indent)
             .unwrap_or(lines.len());
+        let key_indent = (start + 1..body_end).find(|&i| !is_blank(content(i))).map(|i| indent_of(content(i)));
         let environment = (start + 1..body_end)
-            .find(|&i| content(i).trim_start().starts_with("environment:"))
+            .find(|&i| Some(indent_of(content(i))) == key_indent && content(i).trim_start().starts_with("environment:"))
             .ok_or_else(|| unsupported(service, "the service has no `environment:` block"))?;
         if !content(environment).trim().trim_end_matches(':').eq("environment") {
             return Err(unsupported(service, "its `environment:` is written inline (flow style)"));
