@@ -274,6 +274,7 @@ fn instance_from_file(
         instance.supabase_url = url;
         instance.anon_key = anon;
         instance.service_role_key = service;
+        instance.env_file = Some(path);
     }
     if let Some(url) = &spec.database_url {
         instance.database = Some(parse_conn(url.expose(), &format!("{origin} database_url"))?);
@@ -331,6 +332,7 @@ fn layer_default_instance(
         instance.supabase_url = url.or(instance.supabase_url);
         instance.anon_key = anon.or(instance.anon_key);
         instance.service_role_key = service.or(instance.service_role_key);
+        instance.env_file = Some(path.clone());
     }
     let from_env = match env("DATABASE_URL").filter(|v| !v.is_empty()) {
         Some(url) => Some(parse_conn(&url, "DATABASE_URL")?),

@@ -29,6 +29,8 @@ pub struct Instance {
     /// A self-hosted stack's functions directory (`volumes/functions`): edge functions are deployed by writing
     /// files there.
     pub functions_dir: Option<PathBuf>,
+    /// The `.env` file the instance was read from (`--env-file` or `env_file`), when it has one.
+    pub env_file: Option<PathBuf>,
     pub read_only_role: Option<String>,
     /// The login read-only SQL runs on, restricted by PostgreSQL itself.
     pub read_only_login: Option<ReadOnlyLogin>,
@@ -48,6 +50,7 @@ impl Instance {
             dokploy: None,
             dokploy_compose_id: None,
             functions_dir: None,
+            env_file: None,
             read_only_role: None,
             read_only_login: None,
             pool_size: DEFAULT_POOL_SIZE,

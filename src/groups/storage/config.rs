@@ -119,8 +119,17 @@ fn where_it_lives(failure: Failure) -> Failure {
 }
 
 impl SupamcpServer {
+    /// [`SupamcpServer::config_target`], falling back to the instance's own `.env` (`--env-file` or `env_file`)
+    /// when a docker-compose.yml stands beside it: a self-hosted stack's files.
     fn storage_target(&self, choice: &TargetChoice<'_>) -> Result<ConfigTarget, Failure> {
-        self.config_target(choice).map_err(where_it_lives)
+        let named = choice.path.is_some() || choice.compose_id.is_some() || choice.project_id.is_some();
+        self.config_target(choice).or_else(|failure| {
+            let env = self.state.settings.instance(choice.instance).ok().and_then(|i| i.env_file.clone());
+            match env.filter(|env| !named && env.with_file_name("docker-compose.yml").is_file()) {
+                Some(env) => Ok(ConfigTarget::File(env.display().to_string())),
+                None => Err(where_it_lives(failure)),
+            }
+        })
     }
 
     fn stack_files(&self, path: &str) -> Result<StackFiles, Failure> {
@@ -156,10 +165,11 @@ impl SupamcpServer {
     }
 
     /// The global file size limit of the instance's project or stack and where it was read, when the instance
-    /// names one (a Dokploy compose, or a cloud project with an access token); `None` when it cannot be known.
+    /// names one (a Dokploy compose, a cloud project with an access token, or its own .env beside a
+    /// docker-compose.yml); `None` when it cannot be known.
     pub(crate) async fn global_file_size_limit(&self, instance: Option<&str>) -> Option<(u64, String)> {
         let choice = TargetChoice { path: None, compose_id: None, server: None, project_id: None, instance };
-        let target = self.config_target(&choice).ok()?;
+        let target = self.storage_target(&choice).ok()?;
         match &target {
             ConfigTarget::Cloud(reference) => {
                 let api = ManagementApi::from_settings(&self.state.settings).ok()?;
@@ -170,7 +180,10 @@ impl SupamcpServer {
                 let limit = self.self_hosted_storage(&target).await.ok()??.file_size_limit()?;
                 Some((limit, format!("FILE_SIZE_LIMIT of Dokploy compose {compose_id}")))
             }
-            ConfigTarget::File(_) => None,
+            ConfigTarget::File(path) => {
+                let limit = self.self_hosted_storage(&target).await.ok()??.file_size_limit()?;
+                Some((limit, format!("FILE_SIZE_LIMIT of the stack beside {path}")))
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! The storage settings of self-hosted stacks: a `.env` + docker-compose.yml pair on disk (the stock compose's
 //! literals read with their source, a change written to the .env with the literal line pointed at it once,
-//! both files backed up, the restart command named), and a Dokploy compose (snapshot, env and compose file set,
+//! both files backed up, the restart command named; the instance's own --env-file as the default target, its
+//! limit checked before an upload), and a Dokploy compose (snapshot, env and compose file set,
 //! one redeploy), whose global FILE_SIZE_LIMIT then makes upload_object refuse a larger file before a byte is
 //! sent.
 
@@ -99,6 +100,20 @@ async fn a_stack_s_storage_settings_are_read_from_its_compose_file_and_changed_t
         .ok("update_storage_config", json!({ "path": path, "confirm": true, "set": { "FILE_SIZE_LIMIT": "100MB" } }))
         .await;
     assert!(same.get("changes").is_none() && same.get("written").is_none(), "100MB is the same value: {same}");
+    server.stop().await;
+
+    // The instance read from that .env (--env-file): its stack is the default target, and its limit is checked
+    // before an upload sends a byte.
+    let args = ["--features", "storage", "--allow-absolute-paths", "--env-file", path.as_str()];
+    let server = mcp_client::start_in_dir(&args, &env, dir.path()).await;
+    assert_eq!(server.ok("get_storage_config", json!({})).await["fileSizeLimit"], 100_000_000u64);
+    server.ok("update_storage_config", json!({ "set": { "FILE_SIZE_LIMIT": "1KB" }, "confirm": true })).await;
+    assert!(std::fs::read_to_string(&env_path).unwrap().contains("\nFILE_SIZE_LIMIT=1000\n"));
+    server.ok("create_bucket", json!({ "bucket": "files" })).await;
+    std::fs::write(dir.path().join("big.bin"), vec![1u8; 2000]).unwrap();
+    let refused = server.err("upload_object", json!({ "bucket": "files", "path": "big.bin", "file": "big.bin" })).await;
+    assert!(refused.contains("global file size limit of 1000 bytes") && refused.contains(&path), "{refused}");
+    assert_eq!(storage.count("POST", "/object/files"), 0, "no upload request was made");
     server.stop().await;
 }
 
