@@ -262,6 +262,8 @@ mod tests {
         assert_eq!(list.style, Style::List);
         assert_eq!(list.entry("IMGPROXY_BIND").unwrap().value, Value::Literal(":5001".into()));
         assert!(ServiceEnv::find(COMPOSE, "rest").unwrap_err().why.contains("no 'rest' service"));
+        let nested = "services:\n  storage:\n    x-extra:\n      environment:\n        A: b\n";
+        assert!(ServiceEnv::find(nested, "storage").unwrap_err().why.contains("no `environment:` block"));
     }
 
     #[test]
