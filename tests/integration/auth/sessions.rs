@@ -56,6 +56,16 @@ async fn sessions_and_factors_written_as_gotrue_writes_them_are_read_signed_out_
         .unwrap()
         .get(0);
     assert_eq!(parent.as_deref(), sessions[0]["refresh_token"].as_str(), "the successor names its parent");
+    let audit = server.ok("get_auth_audit_log", json!({"action": "token_refreshed"})).await;
+    assert_eq!(audit["total"], 1, "{audit}");
+    let logins = server.ok("get_auth_audit_log", json!({"action": "login"})).await;
+    assert_eq!(logins["total"], 3, "{logins}");
+    let rows: i64 = admin
+        .query_one("SELECT count(*) FROM auth.audit_log_entries WHERE payload->>'action' = 'login'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 3, "the login rows are in the table too");
 
     let factor = fake.enroll_factor(&ana, "phone app").await;
     let session_id = admin

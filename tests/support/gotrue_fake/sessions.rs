@@ -2,7 +2,7 @@
 //! in auth.sessions and auth.refresh_tokens of the fixture database, never in the fake's memory. A password
 //! grant writes one aal1 session and its first refresh token (parent NULL), sets last_sign_in_at and logs
 //! `login`; a refresh revokes the token it was given and writes its successor (parent = the old token) in the
-//! same session. A banned user gets 400 user_banned, wrong credentials 400 invalid_credentials, a token whose
+//! same session, logging `token_revoked` and `token_refreshed`. A banned user gets 400 user_banned, wrong credentials 400 invalid_credentials, a token whose
 //! session is gone 400 refresh_token_not_found: what a client sees after sign_out_user.
 
 use super::routes::{ApiError, Database, Reply, Shared};
@@ -163,6 +163,19 @@ async fn refresh(state: &Shared, database: &Database, body: &Value) -> Result<Re
         .await
         .map_err(db_error)?;
     transaction.commit().await.map_err(db_error)?;
+    let audit = {
+        let mut state = state.lock().unwrap();
+        for action in ["token_revoked", "token_refreshed"] {
+            let created_at = state.now();
+            state.audit.push(json!({"id": uuid::Uuid::new_v4().to_string(), "created_at": created_at,
+                "ip_address": "", "payload": {"actor_id": user_id, "actor_username": user["email"],
+                    "actor_via_sso": false, "action": action, "log_type": "token"}}));
+        }
+        let audit = state.audit[state.synced_audit..].to_vec();
+        state.synced_audit = state.audit.len();
+        (super::mirror::rows(&state), audit)
+    };
+    super::mirror::sync(&mut client, &audit.0, &audit.1).await.map_err(db_error)?;
     Ok(session_reply(&user, &session_id, &token, aal.as_deref().unwrap_or("aal1")))
 }
 
