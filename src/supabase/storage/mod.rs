@@ -12,6 +12,7 @@ pub mod limits;
 mod objects;
 mod pipelined_write;
 pub mod policies;
+mod preflight;
 mod resumable;
 pub mod selfhosted;
 mod transfer;

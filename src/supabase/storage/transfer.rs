@@ -1,10 +1,10 @@
 //! Streamed transfers between a local file and an object. Uploads read the file in 256 KiB chunks into the
-//! request body (memory stays flat whatever the size) after the bucket's size limit and MIME types are checked,
+//! request body (memory stays flat whatever the size) after `preflight.rs` checked the global and bucket limits,
 //! so a refused file costs no byte on the wire. Downloads stream into `<file>.partial` (owner-only, through
 //! `fsutil`), hash as they go and are renamed into place only when whole; a failure leaves no partial file.
 //! Small text objects may be read into memory instead, for an inline reply.
 
-use super::limits::{guess_content_type, human, is_text, mime_allowed};
+use super::limits::is_text;
 use super::pipelined_write::PipelinedWrite;
 use super::{Storage, StorageError, check_bucket_id, clean_key, object_path};
 use crate::failure::Failure;
@@ -155,62 +155,6 @@ impl Storage {
             resumed_at: None,
             global_limit: None,
         })
-    }
-
-    /// The file's size and content type, after the bucket's limits allowed them: a refused file costs no byte
-    /// on the wire.
-    async fn preflight(
-        &self,
-        bucket: &str,
-        key: &str,
-        source: &Path,
-        options: &UploadOptions,
-    ) -> Result<(u64, String), Failure> {
-        let what = format!("upload to '{bucket}/{key}'");
-        let metadata = tokio::fs::metadata(source).await.map_err(|e| unreadable(&what, source, e))?;
-        if !metadata.is_file() {
-            return Err(unreadable(&what, source, std::io::Error::other("not a regular file")));
-        }
-        let size = metadata.len();
-        let content_type = options.content_type.clone().unwrap_or_else(|| {
-            let name = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| key.to_owned());
-            guess_content_type(&name).to_owned()
-        });
-        if let Some((limit, source)) = options.global_limit.as_ref().filter(|(limit, _)| size > *limit) {
-            return Err(Failure::new(
-                format!("{what} refused before sending"),
-                format!(
-                    "the file is {size} bytes ({}), over the global file size limit of {limit} bytes ({}, {source})",
-                    human(size),
-                    human(*limit)
-                ),
-                "raise the global limit with update_storage_config (then the bucket's, if it has one), or upload a \
-                 smaller file",
-            ));
-        }
-        let target = self.get_bucket(bucket).await?;
-        if let Some(limit) = target.file_size_limit.filter(|limit| size > *limit) {
-            return Err(Failure::new(
-                format!("{what} refused before sending"),
-                format!(
-                    "the file is {size} bytes ({}), over the bucket's file_size_limit of {limit} bytes ({})",
-                    human(size),
-                    human(limit)
-                ),
-                "raise the bucket's limit with update_bucket (the global limit still applies), or upload a smaller file",
-            ));
-        }
-        if !mime_allowed(target.allowed_mime_types.as_deref(), &content_type) {
-            return Err(Failure::new(
-                format!("{what} refused before sending"),
-                format!(
-                    "content type {content_type} is not in the bucket's allowed_mime_types {:?}",
-                    target.allowed_mime_types.unwrap_or_default()
-                ),
-                "pass the right content_type, or widen allowed_mime_types with update_bucket",
-            ));
-        }
-        Ok((size, content_type))
     }
 
     /// Downloads `bucket/path` to `target`, streamed.
