@@ -281,6 +281,7 @@ fn instance_from_file(
         instance.anon_key = anon;
         instance.service_role_key = service;
         (instance.dashboard_username, instance.dashboard_password) = dashboard_login(&parsed);
+        instance.env_file = Some(path);
     }
     if let Some(url) = &spec.database_url {
         instance.database = Some(parse_conn(url.expose(), &format!("{origin} database_url"))?);
@@ -343,6 +344,7 @@ fn layer_default_instance(
         let (user, password) = dashboard_login(parsed);
         instance.dashboard_username = user.or(instance.dashboard_username);
         instance.dashboard_password = password.or(instance.dashboard_password);
+        instance.env_file = Some(path.clone());
     }
     let from_env = match env("DATABASE_URL").filter(|v| !v.is_empty()) {
         Some(url) => Some(parse_conn(&url, "DATABASE_URL")?),

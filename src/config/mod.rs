@@ -33,6 +33,8 @@ pub struct Instance {
     /// edge functions are deployed through Studio's Management-API-shaped routes.
     pub dashboard_username: Option<String>,
     pub dashboard_password: Option<Secret>,
+    /// The `.env` file the instance was read from (`--env-file` or `env_file`), when it has one.
+    pub env_file: Option<PathBuf>,
     pub read_only_role: Option<String>,
     /// The login read-only SQL runs on, restricted by PostgreSQL itself.
     pub read_only_login: Option<ReadOnlyLogin>,
@@ -54,6 +56,7 @@ impl Instance {
             functions_dir: None,
             dashboard_username: None,
             dashboard_password: None,
+            env_file: None,
             read_only_role: None,
             read_only_login: None,
             pool_size: DEFAULT_POOL_SIZE,

@@ -15,6 +15,7 @@ pub mod migrations;
 pub mod monitoring;
 pub mod project_config;
 pub mod realtime;
+pub mod stack_config;
 pub mod storage;
 pub mod toolsets;
 

@@ -1,4 +1,4 @@
-//! The parameters of the tools that read a Supabase Cloud project's service config (storage, realtime): the
+//! The parameters of the tool that reads a Supabase Cloud project's Realtime config (get_realtime_config): the
 //! project, or the instance whose URL names it.
 
 use rmcp::schemars;

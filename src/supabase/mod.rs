@@ -3,6 +3,7 @@
 //! Storage API client and the Management API client.
 
 pub mod auth;
+pub mod compose_env;
 pub mod env;
 pub mod finding;
 pub mod functions;

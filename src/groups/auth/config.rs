@@ -7,10 +7,11 @@ use super::needs_confirm;
 use crate::dokploy::history::SnapshotInfo;
 use crate::failure::Failure;
 use crate::groups::dokploy::Redeploy;
+use crate::groups::stack_config::{ConfigTarget, TargetChoice};
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, schema_of, structured};
 use crate::supabase::auth::envconfig::{AuthEnvChange, AuthEnvPlan, RESTART_COMMAND, plan_update};
-use crate::supabase::env::{backup_and_write, load_strict};
+use crate::supabase::env::load_strict;
 use crate::supabase::finding::Finding;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
@@ -82,61 +83,20 @@ struct UpdateAuthConfigReply {
     apply_with: Option<String>,
 }
 
-/// Where the stack's auth settings live.
-enum Target {
-    File(String),
-    Compose { server: Option<String>, compose_id: String },
-    Cloud(String),
-}
-
 impl SupamcpServer {
-    fn auth_config_target(&self, params: &UpdateAuthConfigParams) -> Result<Target, Failure> {
-        let named = [params.path.is_some(), params.compose_id.is_some(), params.project_id.is_some()];
-        if named.iter().filter(|given| **given).count() > 1 {
-            return Err(Failure::new(
-                "more than one of path, compose_id and project_id was given",
-                "the settings live in one place: a .env file, a Dokploy compose's env or a cloud project",
-                "pass only one of them",
-            ));
-        }
-        if let Some(path) = &params.path {
-            return Ok(Target::File(path.clone()));
-        }
-        if let Some(id) = &params.compose_id {
-            return Ok(Target::Compose { server: params.server.clone(), compose_id: id.clone() });
-        }
-        if let Some(reference) = &params.project_id {
-            return Ok(Target::Cloud(reference.clone()));
-        }
-        let instance = self.state.settings.instance(params.instance.as_deref()).ok();
-        if let Some((server, compose_id)) =
-            instance.and_then(|i| i.dokploy_compose_id.clone().map(|id| (i.dokploy.clone(), id)))
-        {
-            return Ok(Target::Compose { server: params.server.clone().or(server), compose_id });
-        }
-        match instance.and_then(|i| i.project_ref()).filter(|_| self.state.settings.access_token.is_some()) {
-            Some(reference) => Ok(Target::Cloud(reference)),
-            None => Err(Failure::new(
-                "no place to change the auth settings",
-                "no path, compose_id or project_id was given, and the instance names no Dokploy compose or cloud project",
-                "pass path (the stack's .env), compose_id (its Dokploy compose) or project_id (a cloud project)",
-            )),
-        }
-    }
-
     fn update_auth_file(&self, path: &str, set: &BTreeMap<String, String>) -> Result<UpdateAuthConfigReply, Failure> {
         let allow = self.state.settings.allow_absolute_paths;
         let target = crate::fsutil::output_file(path, "path", true, allow)?;
         let file = load_strict(None, Some(Path::new(path)))?;
         let plan = plan_update(&file, set)?;
-        let backup = if plan.changes.is_empty() {
+        let written = if plan.changes.is_empty() {
             None
         } else {
-            backup_and_write(&target, &plan.updated.to_string())?.map(|p| p.display().to_string())
+            Some(self.write_stack_file(path, "path", &plan.updated.to_string())?)
         };
         Ok(UpdateAuthConfigReply {
             path: Some(target.display().to_string()),
-            backup,
+            backup: written.and_then(|w| w.backup),
             compose_id: None,
             snapshot: None,
             apply_with: (!plan.changes.is_empty()).then(|| RESTART_COMMAND.to_owned()),
@@ -156,35 +116,30 @@ impl SupamcpServer {
     ) -> Result<UpdateAuthConfigReply, Failure> {
         let (client, compose, env) = self.dokploy_target(server, compose_id).await?;
         let AuthEnvPlan { updated, changes, new_findings } = plan_update(&env, &params.set)?;
-        let mut reply = UpdateAuthConfigReply {
+        let text = (!changes.is_empty()).then(|| updated.to_string());
+        let applied = self
+            .apply_to_compose(
+                client,
+                &compose,
+                text.as_deref(),
+                None,
+                params.redeploy,
+                params.wait_seconds,
+                "auth settings",
+            )
+            .await?;
+        Ok(UpdateAuthConfigReply {
             path: None,
             backup: None,
             compose_id: Some(compose.compose_id.clone()),
-            snapshot: None,
+            snapshot: applied.snapshot,
             changes,
             new_findings,
-            redeploy: None,
-            apply_with: None,
+            redeploy: applied.redeploy,
+            apply_with: applied.apply_with,
             project_id: None,
             previous_saved_to: None,
-        };
-        if reply.changes.is_empty() {
-            return Ok(reply);
-        }
-        reply.snapshot = Some(self.snapshot(client, &compose, "before update_auth_config")?);
-        client
-            .compose_set_env(&compose.compose_id, &updated.to_string())
-            .await
-            .map_err(|e| e.failure(client.name()))?;
-        if params.redeploy {
-            let title = "supamcp: auth settings";
-            reply.redeploy =
-                Some(self.redeploy_and_wait(client, &compose.compose_id, title, params.wait_seconds).await?);
-        } else {
-            reply.apply_with =
-                Some("redeploy the compose (dokploy_update_env with redeploy: true, or Dokploy's UI)".into());
-        }
-        Ok(reply)
+        })
     }
 }
 
@@ -248,7 +203,13 @@ impl SupamcpServer {
         Parameters(params): Parameters<UpdateAuthConfigParams>,
     ) -> Result<CallToolResult, McpError> {
         let outcome = async {
-            let target = self.auth_config_target(&params)?;
+            let target = self.config_target(&TargetChoice {
+                path: params.path.as_deref(),
+                compose_id: params.compose_id.as_deref(),
+                server: params.server.as_deref(),
+                project_id: params.project_id.as_deref(),
+                instance: params.instance.as_deref(),
+            })?;
             if !params.confirm {
                 return Err(needs_confirm(
                     "changing the auth settings",
@@ -256,11 +217,11 @@ impl SupamcpServer {
                 ));
             }
             match target {
-                Target::File(path) => self.update_auth_file(&path, &params.set),
-                Target::Compose { server, compose_id } => {
+                ConfigTarget::File(path) => self.update_auth_file(&path, &params.set),
+                ConfigTarget::Compose { server, compose_id } => {
                     self.update_auth_compose(server.as_deref(), &compose_id, &params).await
                 }
-                Target::Cloud(reference) => self.update_auth_cloud(&reference, &params.set).await,
+                ConfigTarget::Cloud(reference) => self.update_auth_cloud(&reference, &params.set).await,
             }
         }
         .await;

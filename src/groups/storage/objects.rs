@@ -5,6 +5,7 @@ use super::{reply_of, require_confirm};
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
 use crate::server::output::schema_of;
+use crate::supabase::storage::cursor;
 use crate::supabase::storage::{DeleteReport, ListObjects, ObjectInfo, ObjectPage, SignedUpload, SignedUrl};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
@@ -42,22 +43,25 @@ pub struct ListObjectsParams {
     pub bucket: String,
     /// Folder to list, e.g. "photos/2024" (default the bucket's root).
     #[serde(default)]
-    pub prefix: String,
+    pub prefix: Option<String>,
     /// Only names containing this text.
     #[serde(default)]
     pub search: Option<String>,
     /// Sort by name (default), updated_at, created_at or last_accessed_at.
     #[serde(default)]
-    pub sort: SortColumn,
+    pub sort: Option<SortColumn>,
     /// asc (default) or desc.
     #[serde(default)]
-    pub order: SortOrder,
+    pub order: Option<SortOrder>,
     /// Entries per page (default 100, at most 1000).
     #[serde(default = "default_limit")]
     pub limit: u32,
-    /// Entries to skip: the previous reply's next_offset.
+    /// Entries to skip (or pass cursor).
     #[serde(default)]
-    pub offset: u32,
+    pub offset: Option<u32>,
+    /// The previous reply's next_cursor: continues that listing.
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
 
 fn default_limit() -> u32 {
@@ -148,6 +152,8 @@ struct ListObjectsReply {
     prefix: String,
     #[serde(flatten)]
     page: ObjectPage,
+    /// Pass as cursor for the next page; null when this was the last.
+    next_cursor: Option<String>,
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -177,7 +183,7 @@ fn check_count(paths: &[String]) -> Result<(), Failure> {
 #[tool_router(router = storage_objects_router, vis = "pub(crate)")]
 impl SupamcpServer {
     /// List the objects and folders directly inside a bucket folder, paged (compact rows: name, size, mimetype,
-    /// updated_at, owner). Pass the reply's next_offset as offset for the next page.
+    /// updated_at, owner). Pass the reply's next_cursor as cursor for the next page.
     #[tool(
         annotations(title = "List storage objects", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
         output_schema = schema_of::<ListObjectsReply>()
@@ -188,25 +194,41 @@ impl SupamcpServer {
     ) -> Result<CallToolResult, McpError> {
         let outcome = async {
             let storage = self.storage(params.instance.as_deref())?;
-            let sort_column = match params.sort {
+            let sort_column = match params.sort.unwrap_or_default() {
                 SortColumn::Name => "name",
                 SortColumn::UpdatedAt => "updated_at",
                 SortColumn::CreatedAt => "created_at",
                 SortColumn::LastAccessedAt => "last_accessed_at",
             };
-            let options = ListObjects {
-                prefix: params.prefix.clone(),
+            let order = params.order.unwrap_or_default();
+            let given = ListObjects {
+                prefix: params.prefix.clone().unwrap_or_default(),
                 limit: params.limit,
-                offset: params.offset,
+                offset: params.offset.unwrap_or(0),
                 search: params.search.clone(),
                 sort_column: Some(sort_column.to_owned()),
-                sort_order: Some(if matches!(params.order, SortOrder::Desc) { "desc" } else { "asc" }.to_owned()),
+                sort_order: Some(if matches!(order, SortOrder::Desc) { "desc" } else { "asc" }.to_owned()),
+            };
+            let options = match params.cursor.as_deref() {
+                Some(token) => {
+                    let explicit = cursor::Explicit {
+                        prefix: params.prefix.is_some(),
+                        search: params.search.is_some(),
+                        sort: params.sort.is_some(),
+                        order: params.order.is_some(),
+                        offset: params.offset.is_some(),
+                    };
+                    cursor::resume(token, &params.bucket, &given, &explicit)?
+                }
+                None => given,
             };
             let page = storage.list_objects(&params.bucket, &options).await?;
+            let next_cursor = page.next_offset.map(|next| cursor::encode(&params.bucket, &options, next));
             Ok(ListObjectsReply {
                 bucket: params.bucket.clone(),
                 prefix: options.prefix.trim_matches('/').to_owned(),
                 page,
+                next_cursor,
             })
         };
         reply_of(outcome.await)

@@ -64,8 +64,8 @@ pub struct DownloadParams {
 #[tool_router(router = storage_transfer_router, vis = "pub(crate)")]
 impl SupamcpServer {
     /// Upload a local file to a bucket, streamed; files over 6 MB go in resumable parts, and calling again after
-    /// an interruption resumes. The content type is guessed from the extension unless given; files the bucket's
-    /// size limit or content types refuse are rejected before sending.
+    /// an interruption resumes. The content type is guessed from the extension unless given; files over the global or
+    /// the bucket's size limit, or of a type the bucket refuses, are rejected before sending.
     #[tool(
         annotations(title = "Upload storage object", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false),
         output_schema = schema_of::<Upload>()
@@ -75,6 +75,7 @@ impl SupamcpServer {
             let allow = self.state.settings.allow_absolute_paths;
             let source = crate::fsutil::output_dir(&params.file, "file", allow).map_err(reading_refused)?;
             let storage = self.storage(params.instance.as_deref())?;
+            let global_limit = self.global_file_size_limit(params.instance.as_deref()).await;
             let options = UploadOptions {
                 content_type: params.content_type.clone(),
                 cache_control: params.cache_control,
@@ -84,6 +85,7 @@ impl SupamcpServer {
                     .as_ref()
                     .map(|m| m.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect()),
                 journal_dir: Some(self.state.settings.data_dir.join("storage-uploads")),
+                global_limit,
             };
             storage.upload_file(&params.bucket, &params.path, &source, &options).await
         };

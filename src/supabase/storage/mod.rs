@@ -6,12 +6,15 @@
 
 mod buckets;
 pub mod config;
+pub mod cursor;
 mod error;
 pub mod limits;
 mod objects;
 mod pipelined_write;
 pub mod policies;
+mod preflight;
 mod resumable;
+pub mod selfhosted;
 mod transfer;
 
 pub use buckets::{Bucket, BucketChange, BucketSpec, EmptyReport, ListBuckets};

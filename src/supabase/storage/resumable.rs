@@ -114,6 +114,7 @@ impl Storage {
             content_type: content_type.to_owned(),
             sha256: hex::encode(hasher.finalize()),
             resumed_at,
+            global_limit: None,
         })
     }
 

@@ -1,10 +1,10 @@
 //! Streamed transfers between a local file and an object. Uploads read the file in 256 KiB chunks into the
-//! request body (memory stays flat whatever the size) after the bucket's size limit and MIME types are checked,
+//! request body (memory stays flat whatever the size) after `preflight.rs` checked the global and bucket limits,
 //! so a refused file costs no byte on the wire. Downloads stream into `<file>.partial` (owner-only, through
 //! `fsutil`), hash as they go and are renamed into place only when whole; a failure leaves no partial file.
 //! Small text objects may be read into memory instead, for an inline reply.
 
-use super::limits::{guess_content_type, human, is_text, mime_allowed};
+use super::limits::is_text;
 use super::pipelined_write::PipelinedWrite;
 use super::{Storage, StorageError, check_bucket_id, clean_key, object_path};
 use crate::failure::Failure;
@@ -40,6 +40,9 @@ pub struct UploadOptions {
     pub metadata: Option<serde_json::Map<String, Value>>,
     /// Where resumable uploads keep their state; `None` sends every file in one request.
     pub journal_dir: Option<PathBuf>,
+    /// The global file size limit (bytes) and where it was read, when known: a larger file is refused before
+    /// sending, as one over the bucket's limit is.
+    pub global_limit: Option<(u64, String)>,
 }
 
 /// A finished upload.
@@ -56,6 +59,8 @@ pub struct Upload {
     /// The byte a resumable upload resumed at (an earlier call's upload continued).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resumed_at: Option<u64>,
+    /// The global file size limit checked before sending (null: not known here).
+    pub global_limit: Option<u64>,
 }
 
 /// Where a download goes.
@@ -96,13 +101,29 @@ impl Storage {
     ) -> Result<Upload, Failure> {
         let bucket = check_bucket_id(bucket)?;
         let key = clean_key(path, "path")?;
-        let what = format!("upload to '{bucket}/{key}'");
         let (size, content_type) = self.preflight(bucket, &key, source, options).await?;
-        if size > RESUMABLE_OVER
+        let mut upload = if size > RESUMABLE_OVER
             && let Some(journal) = &options.journal_dir
         {
-            return self.upload_resumable(bucket, &key, source, options, size, &content_type, journal).await;
-        }
+            self.upload_resumable(bucket, &key, source, options, size, &content_type, journal).await?
+        } else {
+            self.upload_whole(bucket, &key, source, options, size, content_type).await?
+        };
+        upload.global_limit = options.global_limit.as_ref().map(|(bytes, _)| *bytes);
+        Ok(upload)
+    }
+
+    /// Sends the file in one request.
+    async fn upload_whole(
+        &self,
+        bucket: &str,
+        key: &str,
+        source: &Path,
+        options: &UploadOptions,
+        size: u64,
+        content_type: String,
+    ) -> Result<Upload, Failure> {
+        let what = format!("upload to '{bucket}/{key}'");
         let file = tokio::fs::File::open(source).await.map_err(|e| unreadable(&what, source, e))?;
         let hasher = Arc::new(Mutex::new(Sha256::new()));
         let feed = hasher.clone();
@@ -112,7 +133,7 @@ impl Storage {
             }
         });
         let mut request = self
-            .request(Method::POST, &format!("object/{}", object_path(bucket, &key)))?
+            .request(Method::POST, &format!("object/{}", object_path(bucket, key)))?
             .timeout(transfer_timeout(size))
             .header(reqwest::header::CONTENT_TYPE, &content_type)
             .header(reqwest::header::CONTENT_LENGTH, size)
@@ -132,51 +153,8 @@ impl Storage {
             content_type,
             sha256,
             resumed_at: None,
+            global_limit: None,
         })
-    }
-
-    /// The file's size and content type, after the bucket's limits allowed them: a refused file costs no byte
-    /// on the wire.
-    async fn preflight(
-        &self,
-        bucket: &str,
-        key: &str,
-        source: &Path,
-        options: &UploadOptions,
-    ) -> Result<(u64, String), Failure> {
-        let what = format!("upload to '{bucket}/{key}'");
-        let metadata = tokio::fs::metadata(source).await.map_err(|e| unreadable(&what, source, e))?;
-        if !metadata.is_file() {
-            return Err(unreadable(&what, source, std::io::Error::other("not a regular file")));
-        }
-        let size = metadata.len();
-        let content_type = options.content_type.clone().unwrap_or_else(|| {
-            let name = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| key.to_owned());
-            guess_content_type(&name).to_owned()
-        });
-        let target = self.get_bucket(bucket).await?;
-        if let Some(limit) = target.file_size_limit.filter(|limit| size > *limit) {
-            return Err(Failure::new(
-                format!("{what} refused before sending"),
-                format!(
-                    "the file is {size} bytes ({}), over the bucket's file_size_limit of {limit} bytes ({})",
-                    human(size),
-                    human(limit)
-                ),
-                "raise the bucket's limit with update_bucket (the global limit still applies), or upload a smaller file",
-            ));
-        }
-        if !mime_allowed(target.allowed_mime_types.as_deref(), &content_type) {
-            return Err(Failure::new(
-                format!("{what} refused before sending"),
-                format!(
-                    "content type {content_type} is not in the bucket's allowed_mime_types {:?}",
-                    target.allowed_mime_types.unwrap_or_default()
-                ),
-                "pass the right content_type, or widen allowed_mime_types with update_bucket",
-            ));
-        }
-        Ok((size, content_type))
     }
 
     /// Downloads `bucket/path` to `target`, streamed.

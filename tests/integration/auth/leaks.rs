@@ -1,6 +1,7 @@
 //! Invariant 4 for the auth group: with trace logs asked for, the service-role key and the passwords given to
-//! create_user/update_user/generate_link never reach stderr, a tool reply or the audit log, and the sign-in
-//! link generate_link returns (to its caller) is in neither the logs nor the audit log.
+//! create_user/update_user/generate_link (and the SMTP password update_auth_config sets) never reach stderr, a
+//! tool reply or the audit log, across every auth tool, and the sign-in link generate_link returns (to its
+//! caller) is in neither the logs nor the audit log.
 
 use crate::gotrue_fake::{Fake, SERVICE_KEY};
 use rmcp::ServiceExt;
@@ -13,6 +14,7 @@ use tokio::io::AsyncReadExt;
 const PASSWORD: &str = "Auth-Passw0rd-That-Must-Not-Leak";
 const NEW_PASSWORD: &str = "Second-Passw0rd-Never-Echoed";
 const HASH: &str = "$2a$10$abcdefghijklmnopqrstuuJ4JmJYqK1cHq2bPZ8wN3o5R8yCz0Wsm";
+const SMTP_PASS: &str = "Smtp-Secret-Set-Through-Update-Auth-Config";
 
 #[tokio::test]
 async fn keys_passwords_and_links_stay_out_of_logs_replies_and_audit() {
@@ -26,7 +28,13 @@ async fn keys_passwords_and_links_stay_out_of_logs_replies_and_audit() {
         .env("SUPABASE_URL", &fake.url)
         .env("SUPABASE_SERVICE_ROLE_KEY", SERVICE_KEY)
         .env_remove("SUPAMCP_CONFIG")
-        .env_remove("DATABASE_URL");
+        .env_remove("DATABASE_URL")
+        .current_dir(data_dir.path());
+    std::fs::write(
+        data_dir.path().join(".env"),
+        "SITE_URL=http://localhost:3000\nSMTP_PASS=old-smtp-pass-0123456789\n",
+    )
+    .unwrap();
     let (transport, stderr) = TokioChildProcess::builder(command).stderr(Stdio::piped()).spawn().unwrap();
     let mut stderr = stderr.expect("piped stderr");
     let log_reader = tokio::spawn(async move {
@@ -52,6 +60,12 @@ async fn keys_passwords_and_links_stay_out_of_logs_replies_and_audit() {
         ("get_user", json!({"user_id": id})),
         ("list_users", json!({})),
         ("get_auth_config", json!({})),
+        ("list_user_factors", json!({"user_id": id})),
+        ("get_auth_audit_log", json!({})),
+        ("sign_out_user", json!({"user_id": id, "confirm": true})),
+        ("update_auth_config", json!({"path": ".env", "set": {"SMTP_PASS": SMTP_PASS}, "confirm": true})),
+        ("get_auth_config", json!({"path": ".env"})),
+        ("delete_user", json!({"user_id": id, "confirm": true})),
     ] {
         outputs.push_str(&serde_json::to_string(&call(tool, arguments).await).unwrap());
     }
@@ -64,7 +78,8 @@ async fn keys_passwords_and_links_stay_out_of_logs_replies_and_audit() {
     let audit = std::fs::read_to_string(data_dir.path().join("audit.jsonl")).unwrap();
     assert!(audit.contains("create_user") && audit.contains("generate_link"), "the calls were audited");
     assert!(fake.bodies().contains(PASSWORD), "the password did reach GoTrue");
-    for secret in [SERVICE_KEY, PASSWORD, NEW_PASSWORD, HASH] {
+    assert!(std::fs::read_to_string(data_dir.path().join(".env")).unwrap().contains(SMTP_PASS), "it was set");
+    for secret in [SERVICE_KEY, PASSWORD, NEW_PASSWORD, HASH, SMTP_PASS] {
         assert!(!logs.contains(secret), "stderr holds a secret");
         assert!(!outputs.contains(secret), "a reply holds a secret");
         assert!(!audit.contains(secret), "the audit log holds a secret");

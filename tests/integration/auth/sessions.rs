@@ -1,74 +1,124 @@
-//! sign_out_user on a real auth schema: the user's auth.sessions rows go in one transaction, their refresh
-//! tokens with them (the session_id foreign key cascades, as in GoTrue's schema), other users keep theirs;
-//! get_user counts the sessions when the database is configured; check_auth_triggers judges the triggers on
-//! auth.users.
+//! Sessions, refresh tokens and MFA factors as GoTrue keeps them: the fake signs users in through
+//! `POST /token` (rows in auth.sessions and auth.refresh_tokens, rotated on refresh) and writes enrolled factors to
+//! auth.mfa_factors. Through the binary: get_user counts the sessions and lists the factors without their secret;
+//! delete_user_factor removes the row and drops the sessions verified with it to aal1; sign_out_user deletes
+//! the user's sessions and refresh tokens in one transaction (the user's next refresh fails as it would on
+//! GoTrue), other users keep theirs; a ban refuses sign-in and refresh, unban lets the user in again;
+//! check_auth_triggers judges the triggers on auth.users.
 
 use crate::gotrue_fake::{Fake, SERVICE_KEY};
 use crate::{mcp_client, support};
 use serde_json::json;
 
-/// GoTrue's auth.refresh_tokens (the fixture has only users, identities and sessions).
-const REFRESH_TOKENS: &str = "CREATE TABLE auth.refresh_tokens (instance_id uuid, id bigserial PRIMARY KEY, \
-    token varchar(255) UNIQUE, user_id varchar(255), revoked bool, created_at timestamptz, updated_at timestamptz, \
-    parent varchar(255), session_id uuid REFERENCES auth.sessions (id) ON DELETE CASCADE)";
+async fn count(admin: &tokio_postgres::Client, sql: &str, id: &str) -> i64 {
+    admin.query_one(sql, &[&id]).await.unwrap().get(0)
+}
+
+const SESSIONS: &str = "SELECT count(*) FROM auth.sessions WHERE user_id::text = $1";
+const TOKENS: &str = "SELECT count(*) FROM auth.refresh_tokens WHERE user_id = $1";
 
 #[tokio::test]
-async fn sign_out_deletes_sessions_and_their_refresh_tokens() {
-    let db = support::fresh_database("auth_sign_out").await;
-    let fake = Fake::start().await;
-    let ids = fake.seed_users(2);
+async fn sessions_and_factors_written_as_gotrue_writes_them_are_read_signed_out_and_banned() {
+    let db = support::fresh_database("auth_sessions").await;
     let admin = db.admin().await;
-    admin.batch_execute(REFRESH_TOKENS).await.unwrap();
-    admin.batch_execute("GRANT ALL ON auth.refresh_tokens TO postgres").await.unwrap();
-    for id in &ids {
-        let user: uuid::Uuid = id.parse().unwrap();
-        admin
-            .execute(
-                "INSERT INTO auth.users (instance_id, id, aud, role, email, created_at, updated_at) \
-                 VALUES ('00000000-0000-0000-0000-000000000000', $1, 'authenticated', 'authenticated', $2, now(), now())",
-                &[&user, &format!("{id}@example.com")],
-            )
-            .await
-            .unwrap();
-        for n in 0..3 {
-            let session = uuid::Uuid::new_v4();
-            admin
-                .execute(
-                    "INSERT INTO auth.sessions (id, user_id, created_at) VALUES ($1, $2, now())",
-                    &[&session, &user],
-                )
-                .await
-                .unwrap();
-            admin
-                .execute(
-                    "INSERT INTO auth.refresh_tokens (token, user_id, revoked, session_id) VALUES ($1, $2, false, $3)",
-                    &[&format!("{session}-{n}"), id, &session],
-                )
-                .await
-                .unwrap();
-        }
-    }
+    let fake = Fake::with_database(db.admin().await).await;
     let server = mcp_client::start_with_env(
         &["--features", "auth", "--database-url", &db.url()],
         &[("SUPABASE_URL", &fake.url), ("SUPABASE_SERVICE_ROLE_KEY", SERVICE_KEY)],
     )
     .await;
-    assert_eq!(server.ok("get_user", json!({"user_id": ids[0]})).await["session_count"], 3);
-    let refused = server.err("sign_out_user", json!({"user_id": ids[0]})).await;
+    let mut ids = Vec::new();
+    for email in ["ana@example.com", "ben@example.com"] {
+        let user = server
+            .ok("create_user", json!({"email": email, "password": "Correct-Horse-9", "email_confirm": true}))
+            .await;
+        ids.push(user["user"]["id"].as_str().unwrap().to_owned());
+    }
+    let (ana, ben) = (ids[0].clone(), ids[1].clone());
+    let (status, wrong) = fake.sign_in("ana@example.com", "wrong").await;
+    assert_eq!((status, wrong["error_code"].as_str()), (400, Some("invalid_credentials")), "{wrong}");
+    let mut sessions = Vec::new();
+    for _ in 0..2 {
+        let (status, session) = fake.sign_in("ana@example.com", "Correct-Horse-9").await;
+        assert_eq!(status, 200, "{session}");
+        sessions.push(session);
+    }
+    let (status, rotated) = fake.refresh(sessions[0]["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{rotated}");
+    let (status, reused) = fake.refresh(sessions[0]["refresh_token"].as_str().unwrap()).await;
+    assert_eq!((status, reused["error_code"].as_str()), (400, Some("refresh_token_already_used")));
+    assert_eq!(fake.sign_in("ben@example.com", "Correct-Horse-9").await.0, 200);
+    assert_eq!(count(&admin, SESSIONS, &ana).await, 2);
+    assert_eq!(count(&admin, TOKENS, &ana).await, 3, "the refresh rotated: one revoked, its successor");
+    let parent: Option<String> = admin
+        .query_one("SELECT parent FROM auth.refresh_tokens WHERE token = $1", &[&rotated["refresh_token"].as_str()])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(parent.as_deref(), sessions[0]["refresh_token"].as_str(), "the successor names its parent");
+    let audit = server.ok("get_auth_audit_log", json!({"action": "token_refreshed"})).await;
+    assert_eq!(audit["total"], 1, "{audit}");
+    let logins = server.ok("get_auth_audit_log", json!({"action": "login"})).await;
+    assert_eq!(logins["total"], 3, "{logins}");
+    let rows: i64 = admin
+        .query_one("SELECT count(*) FROM auth.audit_log_entries WHERE payload->>'action' = 'login'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 3, "the login rows are in the table too");
+
+    let factor = fake.enroll_factor(&ana, "phone app").await;
+    let session_id = admin
+        .query_one("SELECT id::text FROM auth.sessions WHERE user_id::text = $1 ORDER BY created_at LIMIT 1", &[&ana])
+        .await
+        .unwrap()
+        .get::<_, String>(0);
+    fake.verify_factor(&session_id, &factor).await;
+    let secret: String =
+        admin.query_one("SELECT secret FROM auth.mfa_factors WHERE id::text = $1", &[&factor]).await.unwrap().get(0);
+    let got = server.ok("get_user", json!({"user_id": ana})).await;
+    assert_eq!(got["session_count"], 2, "{got}");
+    assert_eq!(got["user"]["factors"][0]["id"], factor.as_str(), "{got}");
+    assert!(got["user"]["last_sign_in_at"].is_string(), "{got}");
+    let factors = server.ok("list_user_factors", json!({"user_id": ana})).await;
+    assert_eq!(factors["factors"].as_array().unwrap().len(), 1, "{factors}");
+    assert!(!got.to_string().contains(&secret) && !factors.to_string().contains(&secret), "no TOTP secret");
+    server.ok("delete_user_factor", json!({"user_id": ana, "factor_id": factor, "confirm": true})).await;
+    assert_eq!(count(&admin, "SELECT count(*) FROM auth.mfa_factors WHERE user_id::text = $1", &ana).await, 0);
+    let aal: String = admin
+        .query_one(
+            "SELECT aal::text || coalesce(factor_id::text, '') FROM auth.sessions WHERE id::text = $1",
+            &[&session_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(aal, "aal1", "the session verified with the factor dropped to aal1");
+
+    let refused = server.err("sign_out_user", json!({"user_id": ana})).await;
     assert!(refused.contains("confirm"), "{refused}");
-    let out = server.ok("sign_out_user", json!({"user_id": ids[0], "confirm": true})).await;
-    assert_eq!(out["sessions_deleted"], 3);
-    assert_eq!(out["refresh_tokens_deleted"], 3);
+    let out = server.ok("sign_out_user", json!({"user_id": ana, "confirm": true})).await;
+    assert_eq!((out["sessions_deleted"].as_u64(), out["refresh_tokens_deleted"].as_u64()), (Some(2), Some(3)), "{out}");
     assert!(out["note"].as_str().unwrap().contains("stay valid until"), "{out}");
-    let count = |sql: &'static str, id: String| {
-        let admin = &admin;
-        async move { admin.query_one(sql, &[&id]).await.unwrap().get::<_, i64>(0) }
-    };
-    assert_eq!(count("SELECT count(*) FROM auth.sessions WHERE user_id::text = $1", ids[0].clone()).await, 0);
-    assert_eq!(count("SELECT count(*) FROM auth.refresh_tokens WHERE user_id = $1", ids[0].clone()).await, 0);
-    assert_eq!(count("SELECT count(*) FROM auth.sessions WHERE user_id::text = $1", ids[1].clone()).await, 3);
-    assert_eq!(count("SELECT count(*) FROM auth.refresh_tokens WHERE user_id = $1", ids[1].clone()).await, 3);
-    assert_eq!(server.ok("get_user", json!({"user_id": ids[0]})).await["session_count"], 0);
+    assert_eq!((count(&admin, SESSIONS, &ana).await, count(&admin, TOKENS, &ana).await), (0, 0));
+    assert_eq!((count(&admin, SESSIONS, &ben).await, count(&admin, TOKENS, &ben).await), (1, 1), "ben keeps his");
+    let (status, gone) = fake.refresh(rotated["refresh_token"].as_str().unwrap()).await;
+    assert_eq!((status, gone["error_code"].as_str()), (400, Some("refresh_token_not_found")), "{gone}");
+    assert_eq!(server.ok("get_user", json!({"user_id": ana})).await["session_count"], 0);
+
+    server.ok("update_user", json!({"user_id": ben, "ban_duration": "24h"})).await;
+    let (status, banned) = fake.sign_in("ben@example.com", "Correct-Horse-9").await;
+    assert_eq!((status, banned["error_code"].as_str()), (400, Some("user_banned")), "{banned}");
+    let ben_token: String =
+        admin.query_one("SELECT token FROM auth.refresh_tokens WHERE user_id = $1", &[&ben]).await.unwrap().get(0);
+    assert_eq!(fake.refresh(&ben_token).await.1["error_code"], "user_banned", "a ban refuses refreshes too");
+    assert_eq!(count(&admin, SESSIONS, &ben).await, 1, "a ban does not delete sessions (sign_out_user does)");
+    server.ok("update_user", json!({"user_id": ben, "ban_duration": "none"})).await;
+    assert!(server.ok("get_user", json!({"user_id": ben})).await["user"]["banned_until"].is_null());
+    assert_eq!(fake.sign_in("ben@example.com", "Correct-Horse-9").await.0, 200, "unbanned: signs in again");
+    let deleted = server.ok("delete_user", json!({"user_id": ben, "confirm": true})).await;
+    assert!(deleted.to_string().contains("sessions"), "{deleted}");
+    assert_eq!((count(&admin, SESSIONS, &ben).await, count(&admin, TOKENS, &ben).await), (0, 0), "cascaded");
     server.stop().await;
 }
 

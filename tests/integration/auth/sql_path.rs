@@ -1,7 +1,8 @@
 //! GoTrue and SQL agree: with the fake writing what GoTrue writes to the fixture's auth.* tables, a user
 //! created through the tools has no NULL token column, its email identity and its audit row; a hard delete
 //! cascades; and when GoTrue is unreachable (no connection, or 503s after the retries) list_users and get_user
-//! read auth.* with SQL, with the same filters, and say so.
+//! read auth.* with SQL, with the same filters (factors counted and listed from the auth.mfa_factors rows the fake
+//! wrote, never their secret), and say so.
 
 use crate::gotrue_fake::{Fake, SERVICE_KEY};
 use crate::{mcp_client, support};
@@ -80,6 +81,7 @@ async fn users_created_through_gotrue_read_the_same_with_sql() {
         .unwrap()
         .get(0);
     assert_eq!(left, 0, "the identities went with the user");
+    let factor = fake.enroll_factor(&bob, "authenticator").await;
     server.stop().await;
 
     // GoTrue not reachable at all: same answer from SQL, naming what failed.
@@ -94,6 +96,7 @@ async fn users_created_through_gotrue_read_the_same_with_sql() {
     let listing = server.ok("list_users", json!({})).await;
     assert_eq!(listing["total"], 1);
     assert!(listing["note"].as_str().unwrap().contains(&url), "{listing}");
+    assert_eq!(listing["users"][0]["factors"], 1, "counted in auth.mfa_factors: {listing}");
     let got = server.ok("get_user", json!({"user_id": bob})).await;
     assert!(got["note"].as_str().unwrap().contains("read from auth.users with SQL"), "{got}");
     assert_eq!(got["user"]["email"], "bob@example.com");
@@ -101,6 +104,9 @@ async fn users_created_through_gotrue_read_the_same_with_sql() {
     assert_eq!(got["user"]["identities"][0]["id"], bob.as_str());
     assert_eq!(got["user"]["identities"][0]["provider"], "email");
     assert_eq!(got["session_count"], 0);
+    assert_eq!(got["user"]["factors"][0]["id"], factor.as_str(), "{got}");
+    assert_eq!(got["user"]["factors"][0]["factor_type"], "totp");
+    assert!(!got.to_string().contains("fake-totp-secret"), "never the factor's secret: {got}");
     let missing = server.err("get_user", json!({"user_id": ada})).await;
     assert!(missing.contains("not found in auth.users"), "{missing}");
     server.stop().await;

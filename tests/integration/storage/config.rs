@@ -94,6 +94,9 @@ async fn cloud_storage_config_is_read_and_updated() {
     assert_eq!(updated["fileSizeLimit"], 1_000_000_000u64);
     assert_eq!(updated["features"]["s3Protocol"]["enabled"], true);
     assert_eq!(updated["features"]["imageTransformation"]["enabled"], true, "untouched settings stay");
+    let variables =
+        server.err("update_storage_config", json!({ "set": { "STORAGE_BACKEND": "s3" }, "confirm": true })).await;
+    assert!(variables.contains("`set` names self-hosted variables"), "{variables}");
     let missing = server.err("get_storage_config", json!({ "project_id": "zzzzzzzzzzzzzzzz" })).await;
     assert!(missing.contains("Project not found") && missing.contains("project_id"), "{missing}");
     server.stop().await;

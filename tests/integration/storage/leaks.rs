@@ -1,6 +1,7 @@
 //! No storage secret leaks: with trace logs asked for (the HTTP libraries too), the service-role key never
 //! reaches stderr, a tool output or the data directory (audit log, upload journals), and the signed URL tokens
-//! the replies hand to the caller stay out of the logs and the audit log.
+//! the replies hand to the caller stay out of the logs and the audit log; the secrets of a stack's .env read and
+//! rewritten by the storage config tools reach none of them either.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -29,6 +30,22 @@ async fn the_service_key_and_url_tokens_stay_out_of_logs_and_files() {
     let data_dir = tempfile::tempdir().unwrap();
     std::fs::write(work.path().join("small.txt"), "hello").unwrap();
     std::fs::write(work.path().join("big.bin"), vec![3u8; 7 * 1024 * 1024]).unwrap();
+    // A self-hosted stack's files full of secrets, for the storage config tools.
+    let stack_env = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/env/healthy.env")).unwrap();
+    std::fs::write(work.path().join(".env"), &stack_env).unwrap();
+    std::fs::write(
+        work.path().join("docker-compose.yml"),
+        "services:\n  storage:\n    environment:\n      SERVICE_KEY: ${SERVICE_ROLE_KEY}\n      \
+         PGRST_JWT_SECRET: ${JWT_SECRET}\n      FILE_SIZE_LIMIT: 52428800\n      REGION: stub\n",
+    )
+    .unwrap();
+    let stack_secrets: Vec<&str> = stack_env
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .filter(|(name, value)| ["KEY", "SECRET", "PASS"].iter().any(|k| name.contains(k)) && value.len() >= 12)
+        .map(|(_, value)| value.trim_matches(['"', '\'']))
+        .collect();
+    assert!(stack_secrets.len() >= 4, "{stack_secrets:?}");
     let mut command = crate::mcp_client::command(&["--features", "storage"], data_dir.path());
     command
         .env("SUPAMCP_LOG", LOG_SPEC)
@@ -46,6 +63,8 @@ async fn the_service_key_and_url_tokens_stay_out_of_logs_and_files() {
         ("create_signed_url", json!({ "bucket": "leaks", "paths": ["small.txt"] })),
         ("create_signed_upload_url", json!({ "bucket": "leaks", "path": "new.txt" })),
         ("get_bucket", json!({ "bucket": "missing" })),
+        ("get_storage_config", json!({ "path": ".env" })),
+        ("update_storage_config", json!({ "path": ".env", "set": { "REGION": "eu-west-2" }, "confirm": true })),
     ];
     let mut outputs = String::new();
     let mut tokens = Vec::new();
@@ -73,6 +92,12 @@ async fn the_service_key_and_url_tokens_stay_out_of_logs_and_files() {
     for (place, text) in [("stderr logs", &logs), ("tool outputs", &outputs), ("data directory", &files)] {
         assert!(!text.contains(SERVICE_KEY), "the service key leaked into the {place}");
         assert!(!text.contains("fake-storage-service-signature"), "part of the service key leaked into the {place}");
+    }
+    assert!(outputs.contains("eu-west-2"), "the storage config calls ran: {outputs}");
+    for secret in &stack_secrets {
+        for (place, text) in [("stderr logs", &logs), ("tool outputs", &outputs), ("data directory", &files)] {
+            assert!(!text.contains(secret), "a secret of the stack's .env leaked into the {place}");
+        }
     }
     for token in &tokens {
         for (place, text) in [("stderr logs", &logs), ("data directory", &files)] {

@@ -11,6 +11,7 @@ mod leaks;
 mod objects;
 mod policies;
 mod resumable;
+mod selfhosted;
 mod transfers;
 
 use crate::mcp_client::{self, Server};

@@ -111,3 +111,44 @@ async fn signed_urls_work_without_the_key() {
     s.server.ok("create_signed_upload_url", json!({ "bucket": "private", "path": "report.txt", "upsert": true })).await;
     s.server.stop().await;
 }
+
+#[tokio::test]
+async fn a_listing_is_walked_page_by_page_with_its_cursor() {
+    let s = setup().await;
+    s.bucket("docs", json!({})).await;
+    let mut expected: Vec<String> = (0..23).map(|n| format!("report-{n:02}.txt")).collect();
+    for name in &expected {
+        s.upload("docs", &format!("2024/{name}"), name.as_bytes()).await;
+    }
+    s.upload("docs", "2024/skip.bin", b"not a report").await;
+    expected.reverse();
+    let first = s
+        .server
+        .ok(
+            "list_objects",
+            json!({ "bucket": "docs", "prefix": "2024", "search": "report", "order": "desc", "limit": 10 }),
+        )
+        .await;
+    let mut seen: Vec<String> = Vec::new();
+    let mut page = first;
+    let mut pages = 0;
+    loop {
+        pages += 1;
+        seen.extend(page["entries"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap().to_owned()));
+        let Some(cursor) = page["next_cursor"].as_str().map(str::to_owned) else { break };
+        assert!(pages < 10, "the walk ends");
+        page = s.server.ok("list_objects", json!({ "bucket": "docs", "cursor": cursor, "limit": 10 })).await;
+        assert_eq!(page["prefix"], "2024", "the cursor carries the folder: {page}");
+    }
+    assert_eq!(seen, expected, "every entry once, in the cursor's order (desc, search kept)");
+    assert_eq!(pages, 3);
+
+    let start = s.server.ok("list_objects", json!({ "bucket": "docs", "prefix": "2024", "limit": 5 })).await;
+    let cursor = start["next_cursor"].as_str().unwrap();
+    let other = s.server.err("list_objects", json!({ "bucket": "docs", "prefix": "2025", "cursor": cursor })).await;
+    assert!(other.contains("another listing") && other.contains("prefix"), "{other}");
+    let both = s.server.err("list_objects", json!({ "bucket": "docs", "offset": 5, "cursor": cursor })).await;
+    assert!(both.contains("offset"), "{both}");
+    let bad = s.server.err("list_objects", json!({ "bucket": "docs", "cursor": "bm90IGEgY3Vyc29y" })).await;
+    assert!(bad.contains("cursor cannot be read"), "{bad}");
+}

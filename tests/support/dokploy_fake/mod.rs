@@ -204,6 +204,11 @@ impl Fake {
         self.state().compose(compose_id).and_then(|c| c["env"].as_str()).unwrap_or_default().to_owned()
     }
 
+    /// The compose file of a compose as the fake stores it.
+    pub fn compose_file_of(&self, compose_id: &str) -> String {
+        self.state().compose(compose_id).and_then(|c| c["composeFile"].as_str()).unwrap_or_default().to_owned()
+    }
+
     /// Overwrites the env of a compose (to set up broken stacks).
     pub fn set_env(&self, compose_id: &str, env: &str) {
         if let Some(compose) = self.state().compose_mut(compose_id) {

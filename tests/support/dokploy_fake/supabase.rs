@@ -44,13 +44,29 @@ const MOUNTS: &[&str] = &[
     "/volumes/pooler/pooler.exs",
 ];
 
-/// An excerpt of the template's docker-compose.yml: kong, the functions service as the template writes it
-/// (the files directory mounted at /home/deno/functions, its environment), db.
+/// An excerpt of the template's docker-compose.yml, cut to what the tools read: kong; the storage service with
+/// its settings as literals in its environment, as Supabase's stock compose has them; the functions service as
+/// the template writes it (the files directory mounted at /home/deno/functions, its environment); db.
 const COMPOSE_FILE: &str = r#"name: supabase
 services:
   kong:
     image: kong/kong:3.9.1
     expose: ["8000", "8443"]
+  storage:
+    image: supabase/storage-api:v1.60.4
+    environment:
+      ANON_KEY: ${ANON_KEY}
+      SERVICE_KEY: ${SERVICE_ROLE_KEY}
+      FILE_SIZE_LIMIT: 52428800
+      STORAGE_BACKEND: file
+      FILE_STORAGE_BACKEND_PATH: /var/lib/storage
+      TENANT_ID: ${STORAGE_TENANT_ID}
+      REGION: ${REGION}
+      GLOBAL_S3_BUCKET: ${GLOBAL_S3_BUCKET}
+      ENABLE_IMAGE_TRANSFORMATION: "true"
+      IMGPROXY_URL: http://imgproxy:5001
+    volumes:
+      - ../files/volumes/storage:/var/lib/storage:z
   functions:
     image: supabase/edge-runtime:v1.74.0
     restart: unless-stopped

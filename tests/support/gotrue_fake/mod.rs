@@ -5,7 +5,9 @@
 //! validation_failed of a non-UUID id, both error shapes (legacy `{code: <int>, error_code, msg}`, and
 //! `{code: "<error_code>", message}` when the request says `X-Supabase-Api-Version: 2024-01-01`) with the
 //! `x-sb-error-code` header, `X-Total-Count` and `Link` pagination, identities with GoTrue's id quirk, MFA
-//! factors, generate_link, invite and the audit log. State lives in memory (not in auth.* tables).
+//! factors, generate_link, invite, the audit log, and sign-in / refresh (`POST /token`). Users live in memory and,
+//! with a database (`with_database`), are written to the fixture's auth.* tables after every change as GoTrue
+//! writes them (`mirror.rs`); sessions and refresh tokens live only there (`sessions.rs`), as GoTrue keeps them.
 //!
 //! Faults: the next requests get given statuses (5xx, 429), or hang for a while before answering.
 //!
@@ -14,6 +16,7 @@
 
 mod mirror;
 mod routes;
+mod sessions;
 mod users;
 
 use serde_json::{Value, json};
@@ -48,6 +51,8 @@ pub struct StoredUser {
     pub has_password: bool,
     /// The TOTP secrets of the user's factors (never returned).
     pub factor_secrets: Vec<String>,
+    /// The plain password given (the fake checks sign-ins against it; GoTrue keeps only the bcrypt hash).
+    pub password: Option<String>,
 }
 
 /// Everything the fake remembers.
@@ -114,6 +119,7 @@ pub struct Fake {
     /// The gateway URL (the `/auth/v1` prefix is below it, as on Kong).
     pub url: String,
     state: Arc<Mutex<State>>,
+    database: Option<routes::Database>,
     task: Arc<tokio::task::JoinHandle<()>>,
 }
 
@@ -133,7 +139,7 @@ impl Fake {
     /// A fake that also writes its users, identities and audit rows to a real auth schema after every change,
     /// as GoTrue does (`client` is a superuser connection to the fixture database).
     pub async fn with_database(client: tokio_postgres::Client) -> Fake {
-        client.batch_execute(mirror::AUDIT_TABLE).await.expect("create auth.audit_log_entries");
+        client.batch_execute(mirror::GOTRUE_TABLES).await.expect("create GoTrue's tables");
         Fake::serve(Some(Arc::new(tokio::sync::Mutex::new(client)))).await
     }
 
@@ -143,11 +149,11 @@ impl Fake {
         let state = Arc::new(Mutex::new(state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the fake");
         let address = listener.local_addr().expect("fake address");
-        let app = routes::router(state.clone(), database);
+        let app = routes::router(state.clone(), database.clone());
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("fake server");
         });
-        Fake { url: format!("http://{address}"), state, task: Arc::new(task) }
+        Fake { url: format!("http://{address}"), state, database, task: Arc::new(task) }
     }
 
     pub fn state(&self) -> MutexGuard<'_, State> {
@@ -181,6 +187,44 @@ impl Fake {
         factors.push(json!({"id": id, "created_at": now, "updated_at": now, "status": "verified",
             "friendly_name": name, "factor_type": "totp", "phone": "", "last_challenged_at": null}));
         id
+    }
+
+    /// [`Fake::add_factor`], then written to auth.mfa_factors as GoTrue writes an enrolled, verified factor.
+    pub async fn enroll_factor(&self, user_id: &str, name: &str) -> String {
+        let id = self.add_factor(user_id, name);
+        let rows = mirror::rows(&self.state());
+        let database = self.database.as_ref().expect("enroll_factor needs with_database");
+        mirror::sync(&mut *database.lock().await, &rows, &[]).await.expect("write the factor");
+        id
+    }
+
+    /// Signs `email` in with its password as a client does (`POST /auth/v1/token?grant_type=password` with the
+    /// anon key): the status and GoTrue's reply (a session in the database on success).
+    pub async fn sign_in(&self, email: &str, password: &str) -> (u16, Value) {
+        self.token("password", json!({"email": email, "password": password})).await
+    }
+
+    /// Refreshes a session with its refresh token, as a client does.
+    pub async fn refresh(&self, refresh_token: &str) -> (u16, Value) {
+        self.token("refresh_token", json!({"refresh_token": refresh_token})).await
+    }
+
+    async fn token(&self, grant_type: &str, body: Value) -> (u16, Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/auth/v1/token?grant_type={grant_type}", self.url))
+            .header("apikey", ANON_KEY)
+            .json(&body)
+            .send()
+            .await
+            .expect("token request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("token reply"))
+    }
+
+    /// What GoTrue writes when `session_id` verifies `factor_id`: the session at aal2 bound to the factor.
+    pub async fn verify_factor(&self, session_id: &str, factor_id: &str) {
+        let database = self.database.as_ref().expect("verify_factor needs with_database");
+        sessions::verify_factor(database, session_id, factor_id).await.expect("verify the factor");
     }
 
     /// The user JSON as stored.

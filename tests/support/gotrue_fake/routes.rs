@@ -131,6 +131,15 @@ async fn handle(AxState(app): AxState<App>, method: Method, uri: Uri, headers: H
         _ => None,
     };
     let path = path.trim_end_matches('/').to_owned();
+    if path == "/token" && method == Method::POST {
+        let grant_type = query.get("grant_type").map(String::as_str).unwrap_or_default();
+        let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        return match super::sessions::grant(&state, app.database.as_ref(), grant_type, &parsed).await {
+            Ok(reply) => (status(reply.status), [(header::CONTENT_TYPE, "application/json")], reply.body.to_string())
+                .into_response(),
+            Err(error) => error.response(versioned),
+        };
+    }
     if path.starts_with("/admin") || path == "/invite" {
         match bearer.as_deref() {
             None => {
@@ -165,7 +174,7 @@ async fn handle(AxState(app): AxState<App>, method: Method, uri: Uri, headers: H
         let mut state = state.lock().unwrap();
         let outcome = dispatch(&mut state, &method, &path, &query, &parsed, &base);
         let snapshot = (app.database.is_some() && method != Method::GET && outcome.is_ok()).then(|| {
-            let users: Vec<(Value, bool)> = state.users.iter().map(|u| (u.json.clone(), u.has_password)).collect();
+            let users = super::mirror::rows(&state);
             let audit = state.audit[state.synced_audit..].to_vec();
             state.synced_audit = state.audit.len();
             (users, audit)

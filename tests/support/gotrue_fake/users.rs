@@ -148,7 +148,8 @@ pub fn insert(state: &mut State, body: &Value) -> Result<Value, ApiError> {
         "identities": identities, "factors": [], "created_at": now, "updated_at": now,
         "banned_until": null, "deleted_at": null, "is_anonymous": false,
     });
-    let mut stored = StoredUser { json: user, has_password: true, factor_secrets: Vec::new() };
+    let password = text(body, "password").map(str::to_owned);
+    let mut stored = StoredUser { json: user, has_password: true, factor_secrets: Vec::new(), password };
     if let Some(duration) = text(body, "ban_duration") {
         ban(&mut stored, duration)?;
     }
@@ -233,6 +234,7 @@ pub fn update(state: &mut State, id: &str, body: &Value) -> Result<Value, ApiErr
     }
     if text(body, "password").is_some() || text(body, "password_hash").is_some() {
         user.has_password = true;
+        user.password = text(body, "password").map(str::to_owned);
     }
     user.json["updated_at"] = json!(now);
     let json = user.json.clone();
