@@ -150,10 +150,10 @@ impl ServerHandler for SupamcpServer {
         if self.catalog.hidden_by_read_only.contains(&name) {
             return Ok(read_only_refusal(&name).into());
         }
-        if let Some(reason) = self.catalog.not_offered.get(&name) {
+        if let Some(reason) = self.catalog.not_offered(&name) {
             return Ok(Failure::new(
                 format!("tool '{name}' is not available"),
-                reason.clone(),
+                reason,
                 "configure what the reason names and restart supamcp",
             )
             .into_result()

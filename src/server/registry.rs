@@ -15,7 +15,7 @@ use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::Tool;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::RwLock;
+use std::sync::{OnceLock, RwLock};
 
 /// Why a group is or is not offered.
 #[derive(Clone, Debug, Serialize)]
@@ -37,8 +37,12 @@ pub struct ToolCatalog {
     pub dynamic: bool,
     /// Tools left out because they are not read-only and the server runs with `--read-only`.
     pub hidden_by_read_only: BTreeSet<String>,
-    /// Tools of groups that are not offered, with the reason (a call names it instead of "tool not found").
-    pub not_offered: BTreeMap<String, String>,
+    /// Single tools left out, with the reason (a call names it instead of "tool not found").
+    not_offered: BTreeMap<String, String>,
+    /// Groups not offered, with the reason; their tools' names are only looked up when a call names one of
+    /// them (building a group's tools generates every schema, which would slow every start).
+    unoffered_groups: Vec<(Group, String)>,
+    unoffered_tools: OnceLock<BTreeMap<String, String>>,
     /// With `--project-ref`: the tools whose `project_id` parameter was taken out of their input schema; the
     /// handler puts the ref into their arguments.
     pub injects_project_id: BTreeSet<String>,
@@ -85,6 +89,7 @@ impl ToolCatalog {
         let mut groups = Vec::new();
         let mut hidden_by_read_only = BTreeSet::new();
         let mut not_offered = BTreeMap::new();
+        let mut unoffered_groups = Vec::new();
         let mut scoped_out = Vec::new();
         for group in Group::ALL {
             let selected = settings.features.as_ref().is_none_or(|chosen| chosen.contains(&group));
@@ -96,7 +101,7 @@ impl ToolCatalog {
                 tools,
             };
             if !selected {
-                note_not_offered(&mut not_offered, group, "not selected by --features (SUPAMCP_FEATURES)");
+                unoffered_groups.push((group, "not selected by --features (SUPAMCP_FEATURES)".to_owned()));
                 groups.push(status(false, "not selected by --features".to_owned(), Vec::new()));
                 continue;
             }
@@ -116,7 +121,7 @@ impl ToolCatalog {
                         if explicit {
                             tracing::warn!(group = group.name(), "group requested but not offered: {gap}");
                         }
-                        note_not_offered(&mut not_offered, group, &gap);
+                        unoffered_groups.push((group, gap.clone()));
                         groups.push(status(false, gap, Vec::new()));
                         continue;
                     }
@@ -174,7 +179,6 @@ impl ToolCatalog {
         {
             core.map.retain(|name, _| name == READ_RESULT);
             router.merge(core);
-            not_offered.remove(READ_RESULT);
         }
         for name in scoped_out {
             let reason = "it acts on the whole account and supamcp runs scoped to one project (--project-ref)";
@@ -188,7 +192,17 @@ impl ToolCatalog {
                 injects_project_id.insert(route.attr.name.to_string());
             }
         }
-        Ok(ToolCatalog { router, groups, group_of, dynamic, hidden_by_read_only, not_offered, injects_project_id })
+        Ok(ToolCatalog {
+            router,
+            groups,
+            group_of,
+            dynamic,
+            hidden_by_read_only,
+            not_offered,
+            unoffered_groups,
+            unoffered_tools: OnceLock::new(),
+            injects_project_id,
+        })
     }
 
     /// The groups a new session lists in full: every offered group when `--features` fixed the set, none in
@@ -203,6 +217,28 @@ impl ToolCatalog {
             None => self.router.has_route(name),
             Some(group) => groups.contains(group) || (self.dynamic && DEFAULT_TOOLS.contains(&name)),
         }
+    }
+
+    /// Why the tool `name` is not offered (its group is not, or it alone was left out); `None` when it is
+    /// offered or unknown.
+    pub fn not_offered(&self, name: &str) -> Option<String> {
+        if self.router.has_route(name) {
+            return None;
+        }
+        if let Some(reason) = self.not_offered.get(name) {
+            return Some(reason.clone());
+        }
+        let by_tool = self.unoffered_tools.get_or_init(|| {
+            let mut by_tool = BTreeMap::new();
+            for (group, reason) in &self.unoffered_groups {
+                for tool in group.router().map(|router| router.list_all()).unwrap_or_default() {
+                    let why = format!("its group '{}' is not offered: {reason}", group.name());
+                    by_tool.entry(tool.name.to_string()).or_insert(why);
+                }
+            }
+            by_tool
+        });
+        by_tool.get(name).cloned()
     }
 
     /// The tools of `group` this server offers (empty when the group is not offered).
@@ -238,13 +274,6 @@ impl ToolCatalog {
 
 /// The tool that pages spilled results.
 const READ_RESULT: &str = "read_result";
-
-/// Records every tool of `group` as not offered, for `reason`.
-fn note_not_offered(not_offered: &mut BTreeMap<String, String>, group: Group, reason: &str) {
-    for tool in group.router().map(|router| router.list_all()).unwrap_or_default() {
-        not_offered.insert(tool.name.to_string(), format!("its group '{}' is not offered: {reason}", group.name()));
-    }
-}
 
 /// A database group's tools the Management API can serve when only an access token is configured (and
 /// read_result, which pages their spilled results), with the names of the tools left out; `None` when the
