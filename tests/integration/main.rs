@@ -48,6 +48,7 @@ mod e2e_core;
 mod env_doctor;
 mod functions;
 mod http;
+mod instances;
 mod inspector_cli;
 mod knowledge;
 mod local_cluster;
