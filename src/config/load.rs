@@ -310,9 +310,8 @@ fn instance_from_file(
 fn environment_tag(raw: Option<&str>, origin: &str) -> Result<Option<String>, ConfigError> {
     let Some(raw) = raw else { return Ok(None) };
     let tag = raw.trim().to_ascii_lowercase();
-    let valid = !tag.is_empty()
-        && tag.len() <= 32
-        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let valid =
+        !tag.is_empty() && tag.len() <= 32 && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !valid {
         return Err(ConfigError::Invalid(format!(
             "{origin} environment = {raw:?}: a tag is 1 to 32 letters, digits, '-' or '_' (e.g. dev, staging, prod)"

@@ -3,10 +3,10 @@
 //! .env doctor on the live env plus the Dokploy-side checks) and `dokploy_monitor_health`.
 
 use super::default_max_connections;
+use crate::dokploy::VersionInfo;
 use crate::dokploy::inspect::{Health, assess, dokploy_checks};
 use crate::dokploy::listing::{ComposeEntry, list_server};
 use crate::dokploy::ops::key_problems;
-use crate::dokploy::VersionInfo;
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, schema_of, structured};
 use crate::supabase::env::{self, CheckOptions, Report};

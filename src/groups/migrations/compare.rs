@@ -17,11 +17,8 @@ use rmcp::{ErrorData as McpError, RoleServer, schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
 
 /// What this report does not cover yet, said in every reply.
-const NOT_COMPARED: &[&str] = &[
-    "auth config (GoTrue settings)",
-    "edge functions (slugs, versions)",
-    "function secrets (names, digests)",
-];
+const NOT_COMPARED: &[&str] =
+    &["auth config (GoTrue settings)", "edge functions (slugs, versions)", "function secrets (names, digests)"];
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -71,7 +68,11 @@ struct CompareReply {
 
 impl SupamcpServer {
     /// One side's facts and schema catalog.
-    async fn compared_side(&self, name: &str, options: &ExtractOptions) -> Result<(Side, diff::model::Catalog), Failure> {
+    async fn compared_side(
+        &self,
+        name: &str,
+        options: &ExtractOptions,
+    ) -> Result<(Side, diff::model::Catalog), Failure> {
         let client = self.state.databases.get(Some(name))?.client().await?;
         let side = compare::read_side(&**client).await?;
         let catalog = diff::extract(&client, options).await?;
@@ -87,8 +88,10 @@ impl SupamcpServer {
             ));
         }
         let options = ExtractOptions { schemas: params.schemas, include_internal: false };
-        let (source, target) =
-            tokio::try_join!(self.compared_side(&params.source, &options), self.compared_side(&params.target, &options))?;
+        let (source, target) = tokio::try_join!(
+            self.compared_side(&params.source, &options),
+            self.compared_side(&params.target, &options)
+        )?;
         let schema_diff = diff::diff(&source.1, &target.1, DiffOptions { allow_destructive: true });
         let differences = schema_diff.statements.len();
         let schema = SchemaSection {

@@ -99,7 +99,12 @@ struct ListReply {
 
 impl SupamcpServer {
     /// The database state of configured instance `name`, within `limit`.
-    async fn instance_state(&self, name: &str, migrations: Option<&[files::MigrationFile]>, limit: Duration) -> DatabaseState {
+    async fn instance_state(
+        &self,
+        name: &str,
+        migrations: Option<&[files::MigrationFile]>,
+        limit: Duration,
+    ) -> DatabaseState {
         let mut state =
             DatabaseState { configured: true, reachable: None, error: None, server_version: None, migrations: None };
         let read = async {
@@ -148,7 +153,10 @@ impl SupamcpServer {
         let local = match files::list(&directory) {
             Ok(found) => {
                 if !directory.is_dir() {
-                    notes.push(format!("no migrations directory {}: every applied version counts as drift", params.directory));
+                    notes.push(format!(
+                        "no migrations directory {}: every applied version counts as drift",
+                        params.directory
+                    ));
                 }
                 Some(found)
             }
@@ -158,14 +166,17 @@ impl SupamcpServer {
             }
         };
         let settings = &self.state.settings;
-        let configured: Vec<&crate::config::Instance> = settings
-            .instances
-            .values()
-            .filter(|i| instances::tag_matches(i.environment.as_deref(), wanted))
-            .collect();
+        let configured: Vec<&crate::config::Instance> =
+            settings.instances.values().filter(|i| instances::tag_matches(i.environment.as_deref(), wanted)).collect();
         let states = futures_util::future::join_all(configured.iter().map(|instance| async {
             if instance.database.is_none() {
-                return DatabaseState { configured: false, reachable: None, error: None, server_version: None, migrations: None };
+                return DatabaseState {
+                    configured: false,
+                    reachable: None,
+                    error: None,
+                    server_version: None,
+                    migrations: None,
+                };
             }
             self.instance_state(&instance.name, local.as_deref(), limit).await
         }))
@@ -242,7 +253,13 @@ impl SupamcpServer {
                     environment,
                     is_default: false,
                     supabase_url: compose.url.clone(),
-                    database: DatabaseState { configured: false, reachable: None, error: None, server_version: None, migrations: None },
+                    database: DatabaseState {
+                        configured: false,
+                        reachable: None,
+                        error: None,
+                        server_version: None,
+                        migrations: None,
+                    },
                     last_backup: None,
                     dokploy: Some(compose),
                 });

@@ -45,7 +45,8 @@ const BUCKETS: &str = "select b.id::text, coalesce((j->>'public')::boolean, fals
 /// Reads one side: what is missing is recorded as missing, not as an error.
 pub async fn read_side(client: &impl GenericClient) -> Result<Side, Failure> {
     let present = client.query_typed_one(PRESENT, &[]).await.map_err(query_failure)?;
-    let (has_history, has_publication, has_buckets): (bool, bool, bool) = (present.get(0), present.get(1), present.get(2));
+    let (has_history, has_publication, has_buckets): (bool, bool, bool) =
+        (present.get(0), present.get(1), present.get(2));
     let mut side = Side::default();
     if has_history {
         side.applied = Some(history::read(client).await?);
@@ -59,9 +60,9 @@ pub async fn read_side(client: &impl GenericClient) -> Result<Side, Failure> {
     }
     if has_buckets {
         let rows = client.query_typed(BUCKETS, &[]).await.map_err(query_failure)?;
-        let buckets = rows.iter().map(|r| {
-            (r.get(0), Bucket { public: r.get(1), file_size_limit: r.get(2), allowed_mime_types: r.get(3) })
-        });
+        let buckets = rows
+            .iter()
+            .map(|r| (r.get(0), Bucket { public: r.get(1), file_size_limit: r.get(2), allowed_mime_types: r.get(3) }));
         side.buckets = Some(buckets.collect());
     }
     Ok(side)
@@ -79,7 +80,10 @@ pub struct OneSided {
     pub only_in_target: Vec<String>,
 }
 
-fn one_sided<'a>(source: impl Iterator<Item = &'a String>, target: impl Iterator<Item = &'a String>) -> (OneSided, usize) {
+fn one_sided<'a>(
+    source: impl Iterator<Item = &'a String>,
+    target: impl Iterator<Item = &'a String>,
+) -> (OneSided, usize) {
     let source: BTreeSet<&String> = source.collect();
     let target: BTreeSet<&String> = target.collect();
     let only_in_source: Vec<String> = source.difference(&target).map(|s| (*s).clone()).collect();
@@ -119,7 +123,11 @@ pub fn migrations(source: &Side, target: &Side) -> MigrationsSection {
         _ => None,
     };
     MigrationsSection {
-        status: if source.applied.is_none() && target.applied.is_none() { "unavailable".to_owned() } else { status(differences) },
+        status: if source.applied.is_none() && target.applied.is_none() {
+            "unavailable".to_owned()
+        } else {
+            status(differences)
+        },
         note,
         differences,
         source_head: s.last().map(|a| a.version.clone()),
@@ -178,9 +186,12 @@ pub fn realtime(source: &Side, target: &Side) -> RealtimeSection {
     let empty = BTreeSet::new();
     let (s, t) = (source.publication.as_ref().unwrap_or(&empty), target.publication.as_ref().unwrap_or(&empty));
     let (tables, differences) = one_sided(s.iter(), t.iter());
-    let missing = |side: &str| format!("the {side} has no supabase_realtime publication (create it before adding tables)");
+    let missing =
+        |side: &str| format!("the {side} has no supabase_realtime publication (create it before adding tables)");
     let (status_text, note) = match (&source.publication, &target.publication) {
-        (None, None) => ("unavailable".to_owned(), Some("neither instance has a supabase_realtime publication".to_owned())),
+        (None, None) => {
+            ("unavailable".to_owned(), Some("neither instance has a supabase_realtime publication".to_owned()))
+        }
         (None, Some(_)) => (status(differences), Some(missing("source"))),
         (Some(_), None) => (status(differences.max(1)), Some(missing("target"))),
         _ => (status(differences), None),
@@ -283,7 +294,8 @@ mod tests {
     fn bucket_settings_name_the_fields_that_differ() {
         let bucket = |public, limit| Bucket { public, file_size_limit: limit, allowed_mime_types: None };
         let source = Side { buckets: Some([("avatars".to_owned(), bucket(true, Some(10)))].into()), ..Side::default() };
-        let target = Side { buckets: Some([("avatars".to_owned(), bucket(false, Some(10)))].into()), ..Side::default() };
+        let target =
+            Side { buckets: Some([("avatars".to_owned(), bucket(false, Some(10)))].into()), ..Side::default() };
         let section = buckets(&source, &target);
         assert_eq!(section.settings_differ.len(), 1);
         assert_eq!(section.settings_differ[0].fields, vec!["public"]);

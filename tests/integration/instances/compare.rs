@@ -47,7 +47,8 @@ async fn compare_instances_finds_a_planted_difference_of_each_kind() {
         .await
         .unwrap();
     let flipped = prod.admin().await;
-    let bucket: String = flipped.query_one("select id from storage.buckets order by id limit 1", &[]).await.unwrap().get(0);
+    let bucket: String =
+        flipped.query_one("select id from storage.buckets order by id limit 1", &[]).await.unwrap().get(0);
     flipped.execute("update storage.buckets set public = not public where id = $1", &[&bucket]).await.unwrap();
 
     let reply = server.ok("compare_instances", json!({"source": "dev", "target": "prod"})).await;

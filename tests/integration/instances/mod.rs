@@ -36,7 +36,12 @@ fn config(dir: &Path, dev: &TestDb, prod: &TestDb) -> String {
 }
 
 fn row<'a>(reply: &'a Value, name: &str) -> &'a Value {
-    reply["instances"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("{name}: {reply}"))
+    reply["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("{name}: {reply}"))
 }
 
 fn names(reply: &Value) -> Vec<&str> {
@@ -133,7 +138,8 @@ async fn list_instances_is_offered_in_read_only_mode_and_a_bad_tag_is_a_startup_
     assert_eq!(row(&reply, "dev")["database"]["migrations"]["head"], Value::Null);
 
     let bad = dir.path().join("bad.toml");
-    std::fs::write(&bad, format!("[instances.dev]\ndatabase_url = \"{}\"\nenvironment = \"pro d\"\n", dev.url())).unwrap();
+    std::fs::write(&bad, format!("[instances.dev]\ndatabase_url = \"{}\"\nenvironment = \"pro d\"\n", dev.url()))
+        .unwrap();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_supamcp"))
         .args(["--config", bad.to_str().unwrap(), "tools"])
         .stdin(std::process::Stdio::null())
