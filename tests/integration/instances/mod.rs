@@ -149,3 +149,47 @@ async fn list_instances_is_offered_in_read_only_mode_and_a_bad_tag_is_a_startup_
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("environment"), "{stderr}");
 }
+
+#[tokio::test]
+async fn list_instances_merges_dokploy_composes_with_the_instances_that_name_them() {
+    use crate::dokploy_fake::{API_KEY, Fake};
+    let dokploy = Fake::start().await;
+    let shop = dokploy.seed_supabase("shop", true);
+    let blog = dokploy.seed_supabase("blog", false);
+    let db = support::fresh_database_in(Slot::A, "inst_dokploy", false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("supamcp.toml");
+    let text = format!(
+        "[dokploy.main]\nurl = \"{}\"\napi_key = \"{API_KEY}\"\n\
+         [instances.shop]\ndatabase_url = \"{}\"\nenvironment = \"prod\"\ndokploy = \"main\"\ndokploy_compose_id = \"{shop}\"\n",
+        dokploy.url,
+        db.url()
+    );
+    std::fs::write(&path, text).unwrap();
+    let server = mcp_client::start(&["--config", path.to_str().unwrap()]).await;
+    let reply = server.ok("list_instances", json!({"backups": false})).await;
+    assert_eq!(reply["instances"].as_array().unwrap().len(), 2, "{reply}");
+    let configured = row(&reply, "shop");
+    assert_eq!(configured["source"], "config+dokploy");
+    assert_eq!(configured["environment"], "prod", "the config's tag wins over Dokploy's environment name");
+    assert_eq!(configured["dokploy"]["compose_id"], shop.as_str());
+    assert_eq!(configured["dokploy"]["verdict"], "healthy");
+    assert!(configured["supabase_url"].as_str().unwrap().starts_with("http://shop-"), "{configured}");
+    assert_eq!(configured["database"]["reachable"], true);
+    let hosted = reply["instances"].as_array().unwrap().iter().find(|r| r["source"] == "dokploy").unwrap();
+    assert_eq!(hosted["dokploy"]["compose_id"], blog.as_str());
+    assert!(hosted["name"].as_str().unwrap().starts_with("main/"), "{hosted}");
+    assert_eq!(hosted["database"]["configured"], false);
+    assert_eq!(hosted["dokploy"]["verdict"], "not_deployed");
+
+    let production = server.ok("list_instances", json!({"backups": false, "environment": "production"})).await;
+    let listed: Vec<&Value> = production["instances"].as_array().unwrap().iter().collect();
+    assert_eq!(listed.len(), 1, "{production}");
+    assert_eq!(listed[0]["dokploy"]["compose_id"], blog.as_str());
+    let prod = server.ok("list_instances", json!({"backups": false, "environment": "prod"})).await;
+    assert_eq!(names(&prod), vec!["shop"]);
+
+    // dokploy_list_instances is unchanged by the registry.
+    let composes = server.ok("dokploy_list_instances", json!({})).await;
+    assert_eq!(composes["instances"].as_array().unwrap().len(), 2);
+}
