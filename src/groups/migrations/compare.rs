@@ -8,7 +8,7 @@ use crate::migrate::instances::compare::{
     self, BucketsSection, ExtensionsSection, LISTED, MigrationsSection, RealtimeSection, Side,
 };
 use crate::server::SupamcpServer;
-use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
+use crate::server::output::{fenced_reply_of, schema_of};
 use crate::server::progress::heartbeat;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
@@ -152,11 +152,6 @@ impl SupamcpServer {
     ) -> Result<CallToolResult, McpError> {
         let outcome = heartbeat(&context, "compare_instances", self.compare(params)).await;
         // Table, bucket, extension and migration names come from the databases: fenced as untrusted data.
-        Ok(outcome
-            .map(|reply| match serde_json::to_value(&reply) {
-                Ok(value) => fenced_structured("instance comparison", value),
-                Err(_) => structured(&reply),
-            })
-            .unwrap_or_else(IntoToolResult::into_result))
+        fenced_reply_of("instance comparison", outcome)
     }
 }

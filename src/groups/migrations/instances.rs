@@ -10,7 +10,7 @@ use crate::failure::Failure;
 use crate::migrate::files;
 use crate::migrate::instances::{self, MigrationSummary};
 use crate::server::SupamcpServer;
-use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
+use crate::server::output::{fenced_reply_of, schema_of};
 use crate::server::progress::heartbeat;
 use chrono::{DateTime, Utc};
 use rmcp::handler::server::wrapper::Parameters;
@@ -284,11 +284,6 @@ impl SupamcpServer {
     ) -> Result<CallToolResult, McpError> {
         let outcome = heartbeat(&context, "list_instances", self.registry(params)).await;
         // Migration names and drift details come from the databases: fenced as untrusted data.
-        Ok(outcome
-            .map(|reply| match serde_json::to_value(&reply) {
-                Ok(value) => fenced_structured("instance registry", value),
-                Err(_) => structured(&reply),
-            })
-            .unwrap_or_else(IntoToolResult::into_result))
+        fenced_reply_of("instance registry", outcome)
     }
 }
