@@ -4,10 +4,13 @@
 
 use crate::diff::{self, DiffOptions, ExtractOptions};
 use crate::failure::Failure;
+use crate::migrate::instances::auth::{self, AuthSection};
 use crate::migrate::instances::compare::{
     self, BucketsSection, ExtensionsSection, LISTED, MigrationsSection, RealtimeSection, Side,
 };
 use crate::server::SupamcpServer;
+use crate::supabase::auth::AuthAdmin;
+use crate::supabase::gateway::Gateway;
 use crate::server::output::{fenced_reply_of, schema_of};
 use crate::server::progress::heartbeat;
 use rmcp::handler::server::wrapper::Parameters;
@@ -61,6 +64,8 @@ struct CompareReply {
     extensions: ExtensionsSection,
     realtime: RealtimeSection,
     buckets: BucketsSection,
+    /// GoTrue's published settings (providers, signup, autoconfirm, SMS provider, SAML, version).
+    auth: AuthSection,
     schema: SchemaSection,
     /// Parts of an instance this report does not compare.
     not_compared: Vec<String>,
@@ -77,6 +82,12 @@ impl SupamcpServer {
         let side = compare::read_side(&**client).await?;
         let catalog = diff::extract(&client, options).await?;
         Ok((side, catalog))
+    }
+
+    /// The auth settings GoTrue publishes for instance `name`, or why they cannot be read.
+    async fn published_auth(&self, name: &str) -> Result<crate::supabase::auth::settings::AuthSettings, Failure> {
+        let admin = Gateway::for_instance(&self.state.settings, Some(name)).map(AuthAdmin::new)?;
+        admin.auth_settings().await
     }
 
     async fn compare(&self, params: CompareInstancesParams) -> Result<CompareReply, Failure> {
@@ -110,11 +121,15 @@ impl SupamcpServer {
         let extensions = compare::extensions(source_side, target_side);
         let realtime = compare::realtime(source_side, target_side);
         let buckets = compare::buckets(source_side, target_side);
+        let (source_auth, target_auth) =
+            tokio::join!(self.published_auth(&params.source), self.published_auth(&params.target));
+        let auth = auth::compare(source_auth, target_auth);
         let differing_sections: Vec<String> = [
             ("migrations", migrations.status.as_str()),
             ("extensions", extensions.status.as_str()),
             ("realtime", realtime.status.as_str()),
             ("buckets", buckets.status.as_str()),
+            ("auth", auth.status.as_str()),
             ("schema", schema.status.as_str()),
         ]
         .into_iter()
@@ -130,6 +145,7 @@ impl SupamcpServer {
             extensions,
             realtime,
             buckets,
+            auth,
             schema,
             not_compared: NOT_COMPARED.iter().map(|s| (*s).to_owned()).collect(),
         })
@@ -139,7 +155,8 @@ impl SupamcpServer {
 #[tool_router(router = migrations_compare_router, vis = "pub(crate)")]
 impl SupamcpServer {
     /// Compare two instances (e.g. dev and prod) without changing either: migration history, extensions and
-    /// versions, realtime publication membership, storage buckets and their settings, and a schema diff summary.
+    /// versions, realtime publication membership, storage buckets and their settings, auth settings and a schema
+    /// diff summary.
     /// Use it before promoting or syncing.
     #[tool(
         annotations(title = "Compare instances", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false),

@@ -2,6 +2,7 @@
 //! pending files and drift against a local migrations directory) and, in `compare`, what differs between two
 //! instances section by section.
 
+pub mod auth;
 pub mod compare;
 
 use super::files::MigrationFile;
