@@ -9,10 +9,10 @@ use crate::migrate::instances::compare::{
     self, BucketsSection, ExtensionsSection, LISTED, MigrationsSection, RealtimeSection, Side,
 };
 use crate::server::SupamcpServer;
-use crate::supabase::auth::AuthAdmin;
-use crate::supabase::gateway::Gateway;
 use crate::server::output::{fenced_reply_of, schema_of};
 use crate::server::progress::heartbeat;
+use crate::supabase::auth::AuthAdmin;
+use crate::supabase::gateway::Gateway;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::service::RequestContext;
