@@ -1,6 +1,6 @@
 //! `list_instances`: the configured instances and the Dokploy-hosted Supabase composes in one registry, each with
-//! its environment tag, reachability, PostgreSQL version, migration head and drift against the local migrations
-//! directory, and its newest backup.
+//! its environment tag, reachability, PostgreSQL version, GoTrue's version, migration head and drift against the
+//! local migrations directory, and its newest backup.
 
 use super::default_directory;
 use crate::backup::listing::{self, BackupSummary};
@@ -12,6 +12,8 @@ use crate::migrate::instances::{self, MigrationSummary};
 use crate::server::SupamcpServer;
 use crate::server::output::{fenced_reply_of, schema_of};
 use crate::server::progress::heartbeat;
+use crate::supabase::auth::AuthAdmin;
+use crate::supabase::gateway::Gateway;
 use chrono::{DateTime, Utc};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
@@ -65,6 +67,15 @@ struct DatabaseState {
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
+struct AuthState {
+    /// Whether GoTrue answered /health through the instance's gateway.
+    reachable: bool,
+    /// GoTrue's version (e.g. v2.186.0).
+    version: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct LastBackup {
     id: String,
     created_at: DateTime<Utc>,
@@ -83,6 +94,8 @@ struct InstanceRow {
     is_default: bool,
     supabase_url: Option<String>,
     database: DatabaseState,
+    /// The auth service behind supabase_url (null: no Supabase API configured).
+    auth: Option<AuthState>,
     last_backup: Option<LastBackup>,
     dokploy: Option<ComposeEntry>,
 }
@@ -128,6 +141,28 @@ impl SupamcpServer {
             }
         }
         state
+    }
+
+    /// GoTrue's health and version through the gateway of configured instance `name`, within `limit`.
+    async fn auth_state(&self, instance: &crate::config::Instance, limit: Duration) -> Option<AuthState> {
+        instance.supabase_url.as_ref()?;
+        let admin = match Gateway::for_instance(&self.state.settings, Some(&instance.name)).map(AuthAdmin::new) {
+            Ok(admin) => admin,
+            Err(failure) => return Some(AuthState { reachable: false, version: None, error: Some(failure.text()) }),
+        };
+        Some(match tokio::time::timeout(limit, admin.health()).await {
+            Ok(Ok(health)) => AuthState {
+                reachable: true,
+                version: health.get("version").and_then(serde_json::Value::as_str).map(str::to_owned),
+                error: None,
+            },
+            Ok(Err(failure)) => AuthState { reachable: false, version: None, error: Some(failure.text()) },
+            Err(_) => AuthState {
+                reachable: false,
+                version: None,
+                error: Some(format!("no answer within {} ms", limit.as_millis())),
+            },
+        })
     }
 
     /// The newest complete backup of every instance in the configured stores.
@@ -179,18 +214,20 @@ impl SupamcpServer {
                 };
             }
             self.instance_state(&instance.name, local.as_deref(), limit).await
-        }))
-        .await;
+        }));
+        let auth = futures_util::future::join_all(configured.iter().map(|instance| self.auth_state(instance, limit)));
+        let (states, auth) = tokio::join!(states, auth);
         let mut rows: Vec<InstanceRow> = configured
             .iter()
-            .zip(states)
-            .map(|(instance, database)| InstanceRow {
+            .zip(states.into_iter().zip(auth))
+            .map(|(instance, (database, auth))| InstanceRow {
                 name: instance.name.clone(),
                 source: "config".to_owned(),
                 environment: instance.environment.clone(),
                 is_default: instance.name == settings.default_instance,
                 supabase_url: instance.supabase_url.clone(),
                 database,
+                auth,
                 last_backup: None,
                 dokploy: None,
             })
@@ -260,6 +297,7 @@ impl SupamcpServer {
                         server_version: None,
                         migrations: None,
                     },
+                    auth: None,
                     last_backup: None,
                     dokploy: Some(compose),
                 });

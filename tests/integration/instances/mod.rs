@@ -7,6 +7,7 @@
 
 mod compare;
 
+use crate::gotrue_fake::{Fake as GoTrue, SERVICE_KEY};
 use crate::mcp_client;
 use crate::support::{self, Slot, TestDb};
 use serde_json::{Value, json};
@@ -16,8 +17,9 @@ use std::path::Path;
 /// A raw 32-byte backup key in hex (the tests' own).
 const KEY: &str = "7f1c2d3e4f5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
-/// A config naming `dev` (tagged dev), `prod` (tagged prod) and `staging` (tagged staging, on a closed port).
-fn config(dir: &Path, dev: &TestDb, prod: &TestDb) -> String {
+/// A config naming `dev` (tagged dev, its auth API at `auth_url`), `prod` (tagged prod) and `staging` (tagged
+/// staging, on a closed port).
+fn config(dir: &Path, dev: &TestDb, prod: &TestDb, auth_url: &str) -> String {
     let closed = {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -26,6 +28,7 @@ fn config(dir: &Path, dev: &TestDb, prod: &TestDb) -> String {
     let text = format!(
         "default_instance = \"dev\"\n\
          [instances.dev]\ndatabase_url = \"{}\"\nenvironment = \"dev\"\n\
+         supabase_url = \"{auth_url}\"\nservice_role_key = \"{SERVICE_KEY}\"\n\
          [instances.prod]\ndatabase_url = \"{}\"\nenvironment = \"PROD\"\n\
          [instances.staging]\ndatabase_url = \"postgres://postgres:pw@127.0.0.1:{closed}/postgres\"\nenvironment = \"staging\"\n",
         dev.url_as("supabase_admin"),
@@ -82,8 +85,9 @@ async fn list_instances_reports_tags_reachability_versions_heads_drift_and_backu
     record_applied(&prod, "20250101000000", "create table public.other (id int)").await;
 
     let backups = dir.path().join("backups");
+    let auth = GoTrue::start().await;
     let server = mcp_client::start_with_env(
-        &["--config", &config(dir.path(), &dev, &prod), "--backup-dir", backups.to_str().unwrap()],
+        &["--config", &config(dir.path(), &dev, &prod, &auth.url), "--backup-dir", backups.to_str().unwrap()],
         &[("SUPAMCP_BACKUP_KEY", KEY)],
     )
     .await;
@@ -106,10 +110,15 @@ async fn list_instances_reports_tags_reachability_versions_heads_drift_and_backu
     assert_eq!(dev_migrations["pending"], json!(["20250102000000"]));
     assert_eq!(dev_migrations["drift_count"], 0, "{dev_migrations}");
     assert_eq!(dev_row["last_backup"]["id"], backup_id.as_str(), "{dev_row}");
+    assert_eq!(
+        (dev_row["auth"]["reachable"].as_bool(), dev_row["auth"]["version"].as_str()),
+        (Some(true), Some("v2.186.0"))
+    );
 
     let prod_row = row(&reply, "prod");
     assert_eq!(prod_row["environment"], "prod", "tags are lower-cased");
     assert_eq!(prod_row["last_backup"], Value::Null);
+    assert_eq!(prod_row["auth"], Value::Null, "no Supabase API configured");
     let drift = &prod_row["database"]["migrations"]["drift"];
     assert_eq!(drift[0]["kind"], "statements_differ", "{drift}");
 
@@ -132,9 +141,16 @@ async fn list_instances_is_offered_in_read_only_mode_and_a_bad_tag_is_a_startup_
     let dev = support::fresh_database_in(Slot::A, "inst_ro_dev", false).await;
     let prod = support::fresh_database_in(Slot::B, "inst_ro_prod", false).await;
     let dir = tempfile::tempdir().unwrap();
-    let server = mcp_client::start(&["--config", &config(dir.path(), &dev, &prod), "--read-only"]).await;
+    let closed = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port())
+    };
+    let server = mcp_client::start(&["--config", &config(dir.path(), &dev, &prod, &closed), "--read-only"]).await;
     let reply = server.ok("list_instances", json!({"backups": false, "environment": "dev"})).await;
     assert_eq!(row(&reply, "dev")["database"]["reachable"], true, "{reply}");
+    let auth = &row(&reply, "dev")["auth"];
+    assert_eq!(auth["reachable"], false, "{auth}");
+    assert!(auth["error"].as_str().unwrap().len() > 10, "{auth}");
     assert_eq!(row(&reply, "dev")["database"]["migrations"]["head"], Value::Null);
 
     let bad = dir.path().join("bad.toml");
