@@ -45,6 +45,8 @@ pub struct InstanceFile {
     /// Name of a `[dokploy.<name>]` server this instance is deployed on.
     pub dokploy: Option<String>,
     pub dokploy_compose_id: Option<String>,
+    /// The instance's environment tag (dev, staging, prod or any short name): list_instances filters by it.
+    pub environment: Option<String>,
     /// The stack's functions directory (e.g. /srv/supabase/volumes/functions): deploy_edge_function writes there.
     pub functions_dir: Option<PathBuf>,
     /// Self-hosted Studio's login (DASHBOARD_USERNAME): functions are deployed through Studio when set.

@@ -291,6 +291,7 @@ fn instance_from_file(
     instance.service_role_key = spec.service_role_key.clone().or(instance.service_role_key);
     instance.dokploy = spec.dokploy.clone();
     instance.dokploy_compose_id = spec.dokploy_compose_id.clone();
+    instance.environment = environment_tag(spec.environment.as_deref(), &origin)?;
     instance.functions_dir = spec.functions_dir.as_ref().map(|dir| resolve_relative(dir, config_path));
     instance.dashboard_username = spec.dashboard_username.clone().or(instance.dashboard_username);
     instance.dashboard_password = spec.dashboard_password.clone().or(instance.dashboard_password);
@@ -303,6 +304,20 @@ fn instance_from_file(
             .unwrap_or(DEFAULT_STATEMENT_TIMEOUT);
     validate_pool_size(instance.pool_size)?;
     Ok(instance)
+}
+
+/// The environment tag, trimmed and lower-cased: letters, digits, '-' and '_', at most 32 characters.
+fn environment_tag(raw: Option<&str>, origin: &str) -> Result<Option<String>, ConfigError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let tag = raw.trim().to_ascii_lowercase();
+    let valid =
+        !tag.is_empty() && tag.len() <= 32 && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        return Err(ConfigError::Invalid(format!(
+            "{origin} environment = {raw:?}: a tag is 1 to 32 letters, digits, '-' or '_' (e.g. dev, staging, prod)"
+        )));
+    }
+    Ok(Some(tag))
 }
 
 fn validate_pool_size(size: usize) -> Result<(), ConfigError> {

@@ -239,3 +239,18 @@ fn cloud_flags_come_before_their_variables() {
     let err = Settings::load(&url, &lookup(&[])).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("--project-ref") && err.contains("ref alone"), "{err}");
 }
+
+#[test]
+fn environment_tags_are_lower_cased_and_checked() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let text = "[instances.dev]\ndatabase_url = \"postgres://u@h/d\"\nenvironment = \" Staging \"\n\
+                [instances.other]\ndatabase_url = \"postgres://u@h/d\"\n";
+    let overrides = Overrides { config_path: Some(write(dir.path(), "ok.toml", text)), ..Default::default() };
+    let settings = Settings::load(&overrides, &lookup(&[])).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(settings.instances["dev"].environment.as_deref(), Some("staging"));
+    assert_eq!(settings.instances["other"].environment, None);
+    let bad = "[instances.dev]\ndatabase_url = \"postgres://u@h/d\"\nenvironment = \"pro d\"\n";
+    let overrides = Overrides { config_path: Some(write(dir.path(), "bad.toml", bad)), ..Default::default() };
+    let error = Settings::load(&overrides, &lookup(&[])).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(error.contains("[instances.dev] environment"), "{error}");
+}

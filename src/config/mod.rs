@@ -26,6 +26,8 @@ pub struct Instance {
     pub service_role_key: Option<Secret>,
     pub dokploy: Option<String>,
     pub dokploy_compose_id: Option<String>,
+    /// The environment tag from the config file (`environment = "prod"`), lower-cased: list_instances filters by it.
+    pub environment: Option<String>,
     /// A self-hosted stack's functions directory (`volumes/functions`): edge functions are deployed by writing
     /// files there.
     pub functions_dir: Option<PathBuf>,
@@ -53,6 +55,7 @@ impl Instance {
             service_role_key: None,
             dokploy: None,
             dokploy_compose_id: None,
+            environment: None,
             functions_dir: None,
             dashboard_username: None,
             dashboard_password: None,

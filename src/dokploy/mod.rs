@@ -9,6 +9,7 @@ pub mod domain;
 mod error;
 pub mod history;
 pub mod inspect;
+pub mod listing;
 pub mod ops;
 pub mod setup;
 pub mod tls;

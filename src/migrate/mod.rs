@@ -6,5 +6,6 @@ pub mod copy;
 pub mod files;
 pub mod generated;
 pub mod history;
+pub mod instances;
 pub mod runner;
 pub mod status;

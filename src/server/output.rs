@@ -42,6 +42,18 @@ pub fn reply_of<T: Serialize>(outcome: Result<T, Failure>) -> Result<CallToolRes
     Ok(outcome.map_or_else(IntoToolResult::into_result, |reply| structured(&reply)))
 }
 
+/// Like [`reply_of`] for a reply carrying data from the database or logs: fenced as untrusted data (`kind`).
+pub fn fenced_reply_of<T: Serialize>(
+    kind: &str,
+    outcome: Result<T, Failure>,
+) -> Result<CallToolResult, rmcp::ErrorData> {
+    Ok(match outcome.map(|reply| serde_json::to_value(&reply).map_err(|_| reply)) {
+        Ok(Ok(value)) => fenced_structured(kind, value),
+        Ok(Err(reply)) => structured(&reply),
+        Err(failure) => failure.into_result(),
+    })
+}
+
 /// The confirmation a destructive tool needs: `confirm` must be true.
 pub fn require_confirm(confirm: bool, action: &str) -> Result<(), Failure> {
     if confirm {

@@ -49,6 +49,7 @@ mod env_doctor;
 mod functions;
 mod http;
 mod inspector_cli;
+mod instances;
 mod knowledge;
 mod local_cluster;
 mod memory_bounds;

@@ -3,9 +3,10 @@
 //! .env doctor on the live env plus the Dokploy-side checks) and `dokploy_monitor_health`.
 
 use super::default_max_connections;
-use crate::dokploy::inspect::{Health, assess, dokploy_checks, is_supabase};
+use crate::dokploy::VersionInfo;
+use crate::dokploy::inspect::{Health, assess, dokploy_checks};
+use crate::dokploy::listing::{ComposeEntry, list_server};
 use crate::dokploy::ops::key_problems;
-use crate::dokploy::{Client, ComposeStatus, Deployment, VersionInfo};
 use crate::server::SupamcpServer;
 use crate::server::output::{IntoToolResult, schema_of, structured};
 use crate::supabase::env::{self, CheckOptions, Report};
@@ -33,28 +34,9 @@ struct ServerEntry {
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
-struct InstanceEntry {
-    server: String,
-    project: String,
-    project_id: String,
-    /// The environment (Dokploy 0.25+), null before.
-    environment: Option<String>,
-    compose_id: String,
-    name: String,
-    app_name: String,
-    status: ComposeStatus,
-    /// The public URL from the kong domain, when there is one.
-    url: Option<String>,
-    last_deployment: Option<Deployment>,
-    /// healthy, degraded, down, deploying or not_deployed.
-    verdict: String,
-    issues: usize,
-}
-
-#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct ListReply {
     servers: Vec<ServerEntry>,
-    instances: Vec<InstanceEntry>,
+    instances: Vec<ComposeEntry>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -100,42 +82,6 @@ struct HealthReply {
     health: Health,
     /// Configuration problems that break a running stack (keys, domain/URL mismatches).
     config: Vec<Finding>,
-}
-
-async fn list_server(client: &Client) -> Result<(VersionInfo, Vec<InstanceEntry>), crate::dokploy::DokployError> {
-    let version = client.version().await?.clone();
-    let mut out = Vec::new();
-    for project in client.project_all().await? {
-        for (environment, reference) in project.composes() {
-            if !is_supabase(reference) {
-                continue;
-            }
-            let compose = client.compose_one(&reference.compose_id).await?;
-            let containers = client.docker_containers(&compose.app_name, compose.server_id.as_deref()).await?;
-            let latest = client.deployment_all_by_compose(&compose.compose_id).await?.into_iter().next();
-            let health = assess(&compose, &containers, latest.as_ref());
-            let url = compose
-                .domains
-                .iter()
-                .find(|d| d.service_name.as_deref() == Some("kong"))
-                .map(|d| format!("{}://{}", if d.https { "https" } else { "http" }, d.host));
-            out.push(InstanceEntry {
-                server: client.name().to_owned(),
-                project: project.name.clone(),
-                project_id: project.project_id.clone(),
-                environment: environment.map(|e| e.name.clone()),
-                compose_id: compose.compose_id.clone(),
-                name: compose.name.clone(),
-                app_name: compose.app_name.clone(),
-                status: compose.compose_status,
-                url,
-                last_deployment: latest,
-                verdict: health.verdict,
-                issues: health.issues.len(),
-            });
-        }
-    }
-    Ok((version, out))
 }
 
 #[tool_router(router = dokploy_inspect_router, vis = "pub(crate)")]

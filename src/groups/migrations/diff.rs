@@ -4,7 +4,7 @@
 use crate::diff::{self, Diff, DiffOptions, ExtractOptions, Statement};
 use crate::failure::Failure;
 use crate::server::SupamcpServer;
-use crate::server::output::{IntoToolResult, fenced_structured, schema_of, structured};
+use crate::server::output::{fenced_reply_of, schema_of};
 use crate::server::progress::heartbeat;
 use crate::spill::{ColumnInfo, WrittenResult};
 use rmcp::handler::server::wrapper::Parameters;
@@ -175,11 +175,7 @@ impl SupamcpServer {
         })
         .await;
         // Definitions, function bodies and comments come from the databases: fenced as untrusted data.
-        let fenced = |reply: DiffReply| match serde_json::to_value(&reply) {
-            Ok(value) => fenced_structured("schema diff", value),
-            Err(_) => structured(&reply),
-        };
-        Ok(outcome.map(fenced).unwrap_or_else(IntoToolResult::into_result))
+        fenced_reply_of("schema diff", outcome)
     }
 }
 

@@ -3,9 +3,11 @@
 
 pub(crate) mod apply;
 pub(crate) mod apply_inline;
+mod compare;
 mod copy;
 mod diff;
 pub(crate) mod history;
+mod instances;
 
 use crate::failure::Failure;
 use crate::migrate::files::{self, MigrationFile};
@@ -30,6 +32,8 @@ impl SupamcpServer {
             + SupamcpServer::migrations_apply_router()
             + SupamcpServer::migrations_copy_router()
             + SupamcpServer::migrations_diff_router()
+            + SupamcpServer::migrations_instances_router()
+            + SupamcpServer::migrations_compare_router()
     }
 }
 

@@ -72,6 +72,8 @@ pub struct State {
     pub emails_sent: Vec<String>,
     /// How many audit rows were written to the database so far.
     pub synced_audit: usize,
+    /// Keys laid over the default `/settings` reply (a differently configured GoTrue).
+    pub settings_changes: serde_json::Map<String, Value>,
 }
 
 impl State {

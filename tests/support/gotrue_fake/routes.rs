@@ -216,7 +216,13 @@ fn dispatch(
     match (method.as_str(), segments.as_slice()) {
         ("GET", ["health"]) => Ok(Reply::ok(json!({"version": "v2.186.0", "name": "GoTrue",
             "description": "GoTrue is a user registration and authentication API"}))),
-        ("GET", ["settings"]) => Ok(Reply::ok(users::settings())),
+        ("GET", ["settings"]) => {
+            let mut settings = users::settings();
+            if let Some(map) = settings.as_object_mut() {
+                map.extend(state.settings_changes.clone());
+            }
+            Ok(Reply::ok(settings))
+        }
         ("GET", ["admin", "users"]) => users::list(state, query, base),
         ("POST", ["admin", "users"]) => users::insert(state, body).map(Reply::ok),
         ("GET", ["admin", "users", id]) => users::get(state, id).map(Reply::ok),
