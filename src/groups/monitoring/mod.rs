@@ -4,6 +4,7 @@
 
 pub(crate) mod analysis;
 mod health;
+mod stack;
 mod timeline;
 
 use crate::server::SupamcpServer;
@@ -14,6 +15,7 @@ impl SupamcpServer {
     pub(crate) fn monitoring_router() -> ToolRouter<SupamcpServer> {
         SupamcpServer::monitoring_analysis_router()
             + SupamcpServer::monitoring_health_router()
+            + SupamcpServer::monitoring_stack_router()
             + SupamcpServer::monitoring_timeline_router()
     }
 }
