@@ -178,13 +178,8 @@ impl SupamcpServer {
                 None => None,
             }
         };
-        let database_side = async {
-            if instance.is_none() && compose_id.is_some() {
-                // A Dokploy stack with no database configured here: only its containers can be seen.
-                return None;
-            }
-            Some((self.health_report(&check).await, self.replication_of(params.instance.as_deref()).await))
-        };
+        let database_side =
+            async { (self.health_report(&check).await, self.replication_of(params.instance.as_deref()).await) };
         let (containers_result, database_result) = tokio::join!(containers_side, database_side);
         let mut problems = Vec::new();
         let containers = match containers_result {
@@ -208,23 +203,19 @@ impl SupamcpServer {
             }
             None => None,
         };
-        let (health, replication) = match database_result {
-            Some((health, replication)) => {
-                let health = match health {
-                    Ok(report) => {
-                        problems.extend(report.alerts.iter().map(from_alert));
-                        Some(report)
-                    }
-                    Err(failure) => {
-                        problems.push(unreachable_problem("database", "instance", failure));
-                        None
-                    }
-                };
-                // An unreachable database is already a problem of the health report.
-                (health, replication.ok())
+        let (health, replication) = database_result;
+        let health = match health {
+            Ok(report) => {
+                problems.extend(report.alerts.iter().map(from_alert));
+                Some(report)
             }
-            None => (None, None),
+            Err(failure) => {
+                problems.push(unreachable_problem("database", "instance", failure));
+                None
+            }
         };
+        // An unreachable database is already a problem of the health report.
+        let replication = replication.ok();
         let problems = rank(problems);
         let status = match problems.first().map(|p| p.severity) {
             Some("critical") => "critical",

@@ -186,7 +186,7 @@ impl SupamcpServer {
         let compose_id = params.compose_id.clone().or_else(|| instance.and_then(|i| i.dokploy_compose_id.clone()));
         let server = params.server.clone().or_else(|| instance.and_then(|i| i.dokploy.clone()));
         let mut sources: Vec<(SourceReport, Vec<Line>)> = Vec::new();
-        if wanted(&params.services, "postgres") && (instance.is_some() || params.compose_id.is_none()) {
+        if wanted(&params.services, "postgres") {
             sources.push(report("postgres", self.postgres_lines(&params, min_level).await));
         }
         if let Some(compose_id) = compose_id.as_deref() {

@@ -9,3 +9,4 @@ mod health;
 mod https_server;
 mod inspect;
 mod logs;
+mod stack;
