@@ -75,14 +75,22 @@ fn utc_text(time: DateTime<Utc>) -> String {
 
 /// A PostgreSQL log entry; `offset_seconds` is log_timezone's offset from UTC (its timestamps are local there).
 pub fn from_postgres(entry: LogEntry, offset_seconds: i64) -> Line {
-    let time = entry.time.as_deref().and_then(|t| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok()).map(
-        |local| utc_text(local.and_utc() - chrono::Duration::seconds(offset_seconds)),
-    );
+    let time = entry
+        .time
+        .as_deref()
+        .and_then(|t| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok())
+        .map(|local| utc_text(local.and_utc() - chrono::Duration::seconds(offset_seconds)));
     let message = match entry.detail {
         Some(detail) => format!("{}\n{detail}", entry.message),
         None => entry.message,
     };
-    Line { time, service: "postgres".to_owned(), level: Level::parse(&entry.level).unwrap_or(Level::Info), message, knowledge: None }
+    Line {
+        time,
+        service: "postgres".to_owned(),
+        level: Level::parse(&entry.level).unwrap_or(Level::Info),
+        message,
+        knowledge: None,
+    }
 }
 
 /// The level a container's line carries: a `level`/`severity` field (JSON or logfmt), an Elixir-style
@@ -125,8 +133,7 @@ pub fn from_container(service: &str, raw: &str) -> Line {
 pub fn from_audit(entry: AuditEntry) -> Line {
     let time = DateTime::parse_from_rfc3339(&entry.time).ok().map(|t| utc_text(t.with_timezone(&Utc)));
     let level = if entry.outcome.starts_with("error") { Level::Error } else { Level::Info };
-    let message =
-        format!("{} on {}: {} ({} ms)", entry.tool, entry.instance, entry.outcome, entry.duration_ms);
+    let message = format!("{} on {}: {} ({} ms)", entry.tool, entry.instance, entry.outcome, entry.duration_ms);
     Line { time, service: "supamcp".to_owned(), level, message, knowledge: None }
 }
 
@@ -162,7 +169,12 @@ pub fn strong_match(base: &'static Base, text: &str) -> Option<&'static str> {
 /// Merges the sources' kept lines oldest first (stable: a source's own order is kept among equal times), a
 /// line without a time takes the time of the line before it in its source, then keeps the newest `limit`.
 /// Lines at warning or above are matched against the knowledge base.
-pub fn merge(sources: Vec<Vec<Line>>, filter: &Filter, limit: usize, base: Option<&'static Base>) -> (Vec<Line>, usize) {
+pub fn merge(
+    sources: Vec<Vec<Line>>,
+    filter: &Filter,
+    limit: usize,
+    base: Option<&'static Base>,
+) -> (Vec<Line>, usize) {
     let mut all: Vec<(String, Line)> = Vec::new();
     for source in sources {
         let mut previous = String::new();

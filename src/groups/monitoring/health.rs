@@ -1,9 +1,9 @@
 //! `health_check` (database and API side in one call) and `get_postgres_logs` (the server log).
 
 use super::analysis::fenced;
+use crate::failure::Failure;
 use crate::health::api::{self, ApiHealth};
 use crate::health::database::{self, DatabaseHealth};
-use crate::failure::Failure;
 use crate::health::{Alert, Severity, Thresholds, overall};
 use crate::pg::logs::{self, LogFilter};
 use crate::pg::timeout::{MAX_HTTP_TIMEOUT_MS, milliseconds};

@@ -9,7 +9,7 @@ use super::health::{HealthCheckParams, HealthReply};
 use crate::dokploy::inspect::{Health as ComposeHealth, observe};
 use crate::failure::Failure;
 use crate::health::replication::{self, Capacity, Slot};
-use crate::health::{Alert, Severity, Thresholds};
+use crate::health::{Alert, Severity};
 use crate::server::SupamcpServer;
 use crate::server::output::schema_of;
 use rmcp::handler::server::wrapper::Parameters;
@@ -29,9 +29,6 @@ pub struct StackHealthParams {
     /// Configured Dokploy server (default: the instance's, or the only one).
     #[serde(default)]
     pub server: Option<String>,
-    /// Alert thresholds; any left out keep their defaults.
-    #[serde(default)]
-    pub thresholds: Option<Thresholds>,
     /// Probe Auth, REST, Storage and TLS when the instance has a public URL and anon key.
     #[serde(default = "default_true")]
     pub check_api: bool,
@@ -167,7 +164,8 @@ impl SupamcpServer {
         let server = params.server.clone().or_else(|| instance.and_then(|i| i.dokploy.clone()));
         let check = HealthCheckParams {
             instance: params.instance.clone(),
-            thresholds: params.thresholds.clone(),
+            // The default thresholds: health_check takes others.
+            thresholds: None,
             check_api: params.check_api,
             accept_invalid_certs: true,
             api_timeout_ms: params.api_timeout_ms,
@@ -184,16 +182,18 @@ impl SupamcpServer {
         let mut problems = Vec::new();
         let containers = match containers_result {
             Some(Ok(health)) => {
-                problems.extend(health.issues.iter().map(|issue| Problem {
-                    rank: 0,
-                    severity: issue.severity.name(),
-                    area: "containers",
-                    subject: issue.subject.clone(),
-                    message: issue.message.clone(),
-                    fix: issue.fix.clone(),
-                    knowledge: crate::knowledge::base()
-                        .ok()
-                        .and_then(|b| crate::health::timeline::strong_match(b, &issue.message)),
+                problems.extend(health.issues.iter().map(|issue| {
+                    Problem {
+                        rank: 0,
+                        severity: issue.severity.name(),
+                        area: "containers",
+                        subject: issue.subject.clone(),
+                        message: issue.message.clone(),
+                        fix: issue.fix.clone(),
+                        knowledge: crate::knowledge::base()
+                            .ok()
+                            .and_then(|b| crate::health::timeline::strong_match(b, &issue.message)),
+                    }
                 }));
                 Some(health)
             }

@@ -92,7 +92,9 @@ fn wanted(services: &[String], service: &str) -> bool {
 fn report(service: &str, read: Result<Vec<Line>, Failure>) -> (SourceReport, Vec<Line>) {
     match read {
         Ok(lines) => (SourceReport { service: service.to_owned(), lines_read: lines.len(), error: None }, lines),
-        Err(failure) => (SourceReport { service: service.to_owned(), lines_read: 0, error: Some(failure.text()) }, vec![]),
+        Err(failure) => {
+            (SourceReport { service: service.to_owned(), lines_read: 0, error: Some(failure.text()) }, vec![])
+        }
     }
 }
 

@@ -60,9 +60,8 @@ async fn postgres_containers_and_audit_merge_in_time_order_with_knowledge_links(
     server.err("execute_sql", json!({"sql": "select * from supamcp_agg_missing_too"})).await;
 
     // the containers alone: kong and auth interleaved by time, each line tagged with its service
-    let containers = server
-        .call("aggregate_logs", json!({"compose_id": compose_id, "services": ["kong", "auth"]}))
-        .await;
+    let containers =
+        server.call("aggregate_logs", json!({"compose_id": compose_id, "services": ["kong", "auth"]})).await;
     assert!(mcp_client::text(&containers).contains("untrusted-data-"), "the timeline is fenced");
     let merged = containers.structured_content.unwrap();
     assert_eq!(merged["matched"], 5, "{merged}");
@@ -98,7 +97,10 @@ async fn postgres_containers_and_audit_merge_in_time_order_with_knowledge_links(
 
     // text filter (case-insensitive) and a time window that leaves out the fake's old container lines
     let text = server
-        .ok("aggregate_logs", json!({"compose_id": compose_id, "contains": "SUPAMCP_AGG_MISSING", "services": ["postgres"]}))
+        .ok(
+            "aggregate_logs",
+            json!({"compose_id": compose_id, "contains": "SUPAMCP_AGG_MISSING", "services": ["postgres"]}),
+        )
         .await;
     assert!(text["matched"].as_u64().unwrap() >= 2, "{text}");
     let window = server.ok("aggregate_logs", json!({"compose_id": compose_id, "since_minutes": 30})).await;
@@ -118,7 +120,9 @@ async fn a_failing_source_is_reported_and_large_timelines_spill() {
     let cluster = cluster_with_log().await;
     let admin = cluster.connect("postgres", BOOTSTRAP_USER).await.unwrap();
     admin
-        .batch_execute("do $$ begin for i in 1..80 loop raise warning 'supamcp-agg-% %', i, repeat('x', 80); end loop; end $$")
+        .batch_execute(
+            "do $$ begin for i in 1..80 loop raise warning 'supamcp-agg-% %', i, repeat('x', 80); end loop; end $$",
+        )
         .await
         .unwrap();
     let url = cluster.url("postgres", BOOTSTRAP_USER);
@@ -145,7 +149,10 @@ async fn a_failing_source_is_reported_and_large_timelines_spill() {
     let page = server.ok("read_result", json!({"handle": spilled["handle"]})).await;
     assert!(page.to_string().contains("supamcp-agg-1 "), "{page}");
     let limited = server
-        .ok("aggregate_logs", json!({"compose_id": compose_id, "contains": "supamcp-agg-", "limit": 3, "services": ["postgres"]}))
+        .ok(
+            "aggregate_logs",
+            json!({"compose_id": compose_id, "contains": "supamcp-agg-", "limit": 3, "services": ["postgres"]}),
+        )
         .await;
     let messages = field(&limited["lines"], "message");
     assert_eq!(messages.len(), 3);
