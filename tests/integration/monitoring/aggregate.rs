@@ -159,3 +159,28 @@ async fn a_failing_source_is_reported_and_large_timelines_spill() {
     assert!(messages[2].starts_with("supamcp-agg-80 "), "the newest last: {messages:?}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_instance_linked_to_its_compose_needs_no_compose_id() {
+    let fake = Fake::start().await;
+    let compose_id = fake.seed_supabase("linked", true);
+    seed_interleaved(&fake, &compose_id);
+    let db = crate::support::fresh_database("aggregate_linked").await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("supamcp.toml");
+    let text = format!(
+        "[instances.shop]\ndatabase_url = \"{}\"\ndokploy = \"main\"\ndokploy_compose_id = \"{compose_id}\"\n\
+         [dokploy.main]\nurl = \"{}\"\napi_key = \"{API_KEY}\"\n",
+        db.url(),
+        fake.url
+    );
+    std::fs::write(&config, text).unwrap();
+    let server = mcp_client::start_with_env(&[], &[("SUPAMCP_CONFIG", config.to_str().unwrap())]).await;
+    let reply =
+        server.ok("aggregate_logs", json!({"instance": "shop", "services": ["auth"], "min_level": "error"})).await;
+    assert_eq!(reply["compose_id"], compose_id.as_str(), "{reply}");
+    assert_eq!(field(&reply["lines"], "service"), ["auth"], "{reply}");
+    assert!(field(&reply["lines"], "message")[0].contains("password authentication failed"), "{reply}");
+    assert!(reply["lines"][0]["knowledge"].is_string(), "{reply}");
+    server.stop().await;
+}
