@@ -35,18 +35,8 @@ impl Level {
         })
     }
 
+    /// Its name; also the lowest PostgreSQL level (`pg::logs::LEVELS`) that shows it and everything above.
     pub fn name(self) -> &'static str {
-        match self {
-            Level::Debug => "debug",
-            Level::Info => "info",
-            Level::Warning => "warning",
-            Level::Error => "error",
-            Level::Fatal => "fatal",
-        }
-    }
-
-    /// The lowest PostgreSQL level that shows this one and everything above it (`pg::logs::LEVELS`).
-    pub fn postgres_min(self) -> &'static str {
         match self {
             Level::Debug => "debug",
             Level::Info => "info",

@@ -37,11 +37,11 @@ pub struct HealthCheckParams {
     pub api_timeout_ms: u64,
 }
 
-fn default_true() -> bool {
+pub(super) fn default_true() -> bool {
     true
 }
 
-fn default_api_timeout() -> u64 {
+pub(super) fn default_api_timeout() -> u64 {
     5000
 }
 

@@ -5,7 +5,7 @@
 //! one, its knowledge-base entry.
 
 use super::analysis::fenced;
-use super::health::{HealthCheckParams, HealthReply};
+use super::health::{HealthCheckParams, HealthReply, default_api_timeout, default_true};
 use crate::dokploy::inspect::{Health as ComposeHealth, observe};
 use crate::failure::Failure;
 use crate::health::replication::{self, Capacity, Slot};
@@ -35,14 +35,6 @@ pub struct StackHealthParams {
     /// Time limit per API request, in ms.
     #[serde(default = "default_api_timeout")]
     pub api_timeout_ms: u64,
-}
-
-fn default_true() -> bool {
-    true
-}
-
-fn default_api_timeout() -> u64 {
-    5000
 }
 
 /// One problem of the stack.

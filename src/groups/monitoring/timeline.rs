@@ -104,7 +104,7 @@ impl SupamcpServer {
         let database = self.state.databases.get(params.instance.as_deref())?;
         let client = database.client().await?;
         let filter = LogFilter {
-            min_level: min.postgres_min().to_owned(),
+            min_level: min.name().to_owned(),
             since_minutes: params.since_minutes,
             contains: None,
             max_bytes: 4 * 1024 * 1024,
