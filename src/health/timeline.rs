@@ -257,7 +257,13 @@ mod tests {
     fn only_strong_matches_link_to_the_knowledge_base() {
         let base = crate::knowledge::base().expect("base");
         let code = strong_match(base, "FATAL:  password authentication failed for user \"authenticator\" (28P01)");
-        assert!(code.is_some());
-        assert_eq!(strong_match(base, "the weather is fine today"), None);
+        assert_eq!(code, Some("password-authentication-failed"));
+        let linked = |text| strong_match(base, text);
+        assert_eq!(linked("relation \"x\" does not exist at character 15"), Some("relation-does-not-exist"));
+        assert_eq!(linked("column \"foo\" does not exist at character 8"), Some("column-does-not-exist"));
+        assert_eq!(linked("ERROR upstream: connect: connection refused"), Some("connection-refused"));
+        assert_eq!(linked("the weather is fine today"), None);
+        // shared words alone never link
+        assert_eq!(linked("slow connection pool timeout"), None);
     }
 }
