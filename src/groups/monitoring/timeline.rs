@@ -145,20 +145,24 @@ impl SupamcpServer {
             .docker_containers(&compose.app_name, compose.server_id.as_deref())
             .await
             .map_err(|e| e.failure(client.name()))?;
-        let since = params.since_minutes.map_or_else(|| "all".to_owned(), |m| format!("{}m", m.ceil().max(1.0)));
-        let mut sources = Vec::new();
-        for container in containers {
-            let service = container.service(&compose.app_name);
-            if !wanted(&params.services, &service) {
-                continue;
-            }
+        // docker's --since takes whole units: the window rounded up, at most a year
+        let since = params
+            .since_minutes
+            .map_or_else(|| "all".to_owned(), |m| format!("{}m", m.ceil().clamp(1.0, 525_600.0) as u64));
+        let wanted_containers: Vec<(String, String)> = containers
+            .into_iter()
+            .map(|c| (c.service(&compose.app_name), c.container_id))
+            .filter(|(service, _)| wanted(&params.services, service))
+            .collect();
+        let sources = futures_util::future::join_all(wanted_containers.iter().map(|(service, id)| async {
             let read = client
-                .compose_read_logs(&compose.compose_id, &container.container_id, params.tail, &since, None)
+                .compose_read_logs(&compose.compose_id, id, params.tail, &since, None)
                 .await
                 .map_err(|e| e.failure(client.name()))
-                .map(|text| text.lines().map(|raw| timeline::from_container(&service, raw)).collect());
-            sources.push(report(&service, read));
-        }
+                .map(|text| text.lines().map(|raw| timeline::from_container(service, raw)).collect());
+            report(service, read)
+        }))
+        .await;
         Ok(sources)
     }
 }
@@ -174,8 +178,9 @@ impl SupamcpServer {
     )]
     async fn aggregate_logs(
         &self,
-        Parameters(params): Parameters<AggregateLogsParams>,
+        Parameters(mut params): Parameters<AggregateLogsParams>,
     ) -> Result<CallToolResult, McpError> {
+        params.tail = params.tail.clamp(1, 10_000);
         let Some(min_level) = Level::parse(&params.min_level) else {
             return Ok(Failure::new(
                 format!("unknown level '{}'", params.min_level),
