@@ -122,6 +122,13 @@ pub struct Health {
     pub issues: Vec<Issue>,
 }
 
+/// Reads the compose's containers and newest deployment, and judges them.
+pub async fn observe(client: &super::Client, compose: &Compose) -> Result<Health, super::DokployError> {
+    let containers = client.docker_containers(&compose.app_name, compose.server_id.as_deref()).await?;
+    let latest = client.deployment_all_by_compose(&compose.compose_id).await?.into_iter().next();
+    Ok(assess(compose, &containers, latest.as_ref()))
+}
+
 /// Judges a compose from its status, containers and newest deployment.
 pub fn assess(compose: &Compose, containers: &[Container], latest: Option<&Deployment>) -> Health {
     let mut issues = Vec::new();

@@ -6,6 +6,7 @@ pub mod api;
 pub mod database;
 pub mod realtime;
 pub mod replication;
+pub mod timeline;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

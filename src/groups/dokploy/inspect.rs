@@ -4,7 +4,7 @@
 
 use super::default_max_connections;
 use crate::dokploy::VersionInfo;
-use crate::dokploy::inspect::{Health, assess, dokploy_checks};
+use crate::dokploy::inspect::{Health, dokploy_checks, observe};
 use crate::dokploy::listing::{ComposeEntry, list_server};
 use crate::dokploy::ops::key_problems;
 use crate::server::SupamcpServer;
@@ -165,16 +165,10 @@ impl SupamcpServer {
             Ok(found) => found,
             Err(failure) => return Ok(failure.into_result()),
         };
-        let observed = async {
-            let containers = client.docker_containers(&compose.app_name, compose.server_id.as_deref()).await?;
-            let latest = client.deployment_all_by_compose(&compose.compose_id).await?.into_iter().next();
-            Ok::<_, crate::dokploy::DokployError>((containers, latest))
-        };
-        let (containers, latest) = match observed.await {
-            Ok(found) => found,
+        let health = match observe(client, &compose).await {
+            Ok(health) => health,
             Err(e) => return Ok(e.failure(client.name()).into_result()),
         };
-        let health = assess(&compose, &containers, latest.as_ref());
         let mut config = key_problems(&file);
         config.extend(
             dokploy_checks(&compose, &file)

@@ -1,6 +1,7 @@
 //! `health_check` (database and API side in one call) and `get_postgres_logs` (the server log).
 
 use super::analysis::fenced;
+use crate::failure::Failure;
 use crate::health::api::{self, ApiHealth};
 use crate::health::database::{self, DatabaseHealth};
 use crate::health::{Alert, Severity, Thresholds, overall};
@@ -36,11 +37,11 @@ pub struct HealthCheckParams {
     pub api_timeout_ms: u64,
 }
 
-fn default_true() -> bool {
+pub(super) fn default_true() -> bool {
     true
 }
 
-fn default_api_timeout() -> u64 {
+pub(super) fn default_api_timeout() -> u64 {
     5000
 }
 
@@ -118,36 +119,18 @@ pub struct LogsReply {
 
 const LOG_PREVIEW: usize = 50;
 
-#[tool_router(router = monitoring_health_router, vis = "pub(crate)")]
 impl SupamcpServer {
-    /// Check the health of the database (connections, cache hits, wraparound, sequences, replication, long
-    /// and blocked sessions) and of the API and its TLS certificate. Each alert has a severity, the value,
-    /// the threshold and the fix.
-    #[tool(
-        annotations(title = "Health check", read_only_hint = true, destructive_hint = false, idempotent_hint = false, open_world_hint = true),
-        output_schema = schema_of::<HealthReply>()
-    )]
-    async fn health_check(
-        &self,
-        Parameters(params): Parameters<HealthCheckParams>,
-    ) -> Result<CallToolResult, McpError> {
+    /// The health_check report: the database and API sides at once, alerts critical first (stack_health
+    /// ranks it with the rest of the stack).
+    pub(super) async fn health_report(&self, params: &HealthCheckParams) -> Result<HealthReply, Failure> {
         let started = Instant::now();
-        let thresholds = params.thresholds.unwrap_or_default();
-        let api_timeout = match milliseconds("api_timeout_ms", params.api_timeout_ms, MAX_HTTP_TIMEOUT_MS) {
-            Ok(timeout) => timeout,
-            Err(failure) => return Ok(failure.into_result()),
-        };
-        let instance = match self.state.settings.instance(params.instance.as_deref()) {
-            Ok(instance) => instance,
-            Err(why) => {
-                return Ok(crate::failure::Failure::new(
-                    "cannot check the instance",
-                    why,
-                    "pass a configured instance",
-                )
-                .into_result());
-            }
-        };
+        let thresholds = params.thresholds.clone().unwrap_or_default();
+        let api_timeout = milliseconds("api_timeout_ms", params.api_timeout_ms, MAX_HTTP_TIMEOUT_MS)?;
+        let instance = self
+            .state
+            .settings
+            .instance(params.instance.as_deref())
+            .map_err(|why| Failure::new("cannot check the instance", why, "pass a configured instance"))?;
         let database_side = async {
             let database = self.state.databases.get(params.instance.as_deref())?;
             let client = database.client().await?;
@@ -196,15 +179,34 @@ impl SupamcpServer {
             Err(why) => (None, Some(why)),
         };
         alerts.sort_by_key(|a| a.severity);
-        let reply = HealthReply {
+        Ok(HealthReply {
             status: overall(&alerts),
             alerts,
             database,
             api,
             api_skipped,
             elapsed_ms: (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0,
-        };
-        Ok(fenced("health report", &reply))
+        })
+    }
+}
+
+#[tool_router(router = monitoring_health_router, vis = "pub(crate)")]
+impl SupamcpServer {
+    /// Check the health of the database (connections, cache hits, wraparound, sequences, replication, long
+    /// and blocked sessions) and of the API and its TLS certificate. Each alert has a severity, the value,
+    /// the threshold and the fix.
+    #[tool(
+        annotations(title = "Health check", read_only_hint = true, destructive_hint = false, idempotent_hint = false, open_world_hint = true),
+        output_schema = schema_of::<HealthReply>()
+    )]
+    async fn health_check(
+        &self,
+        Parameters(params): Parameters<HealthCheckParams>,
+    ) -> Result<CallToolResult, McpError> {
+        match self.health_report(&params).await {
+            Ok(reply) => Ok(fenced("health report", &reply)),
+            Err(failure) => Ok(failure.into_result()),
+        }
     }
 
     /// Read the PostgreSQL server log, filtered by level, time window and text.

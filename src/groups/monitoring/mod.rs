@@ -4,6 +4,8 @@
 
 pub(crate) mod analysis;
 mod health;
+mod stack;
+mod timeline;
 
 use crate::server::SupamcpServer;
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -11,6 +13,9 @@ use rmcp::handler::server::router::tool::ToolRouter;
 impl SupamcpServer {
     /// Every tool of the group.
     pub(crate) fn monitoring_router() -> ToolRouter<SupamcpServer> {
-        SupamcpServer::monitoring_analysis_router() + SupamcpServer::monitoring_health_router()
+        SupamcpServer::monitoring_analysis_router()
+            + SupamcpServer::monitoring_health_router()
+            + SupamcpServer::monitoring_stack_router()
+            + SupamcpServer::monitoring_timeline_router()
     }
 }

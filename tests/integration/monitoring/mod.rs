@@ -4,7 +4,9 @@
 //! side against a local HTTPS server whose self-signed certificate expires in 3 days, and the server log.
 
 mod advisors;
+mod aggregate;
 mod health;
 mod https_server;
 mod inspect;
 mod logs;
+mod stack;
