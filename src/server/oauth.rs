@@ -134,21 +134,23 @@ impl OAuthVerifier {
     /// `Some(verified)` when a key with this kid (or any key, without a kid) and algorithm exists.
     fn check_signature(&self, jwt: &Jwt, kid: Option<&str>, alg: &str) -> Option<bool> {
         let keys = self.keys.read().ok()?;
-        let mut candidates = keys.0.iter().filter(|(id, key)| {
-            (kid.is_none() || id.as_deref() == kid)
-                && matches!((key, alg), (IssuerKey::Es256(_), "ES256") | (IssuerKey::Rs256 { .. }, "RS256"))
-        });
-        let mut found = false;
-        let verified = candidates.any(|(_, key)| {
-            found = true;
-            match key {
+        let candidates: Vec<&IssuerKey> = keys
+            .0
+            .iter()
+            .filter(|(id, key)| {
+                (kid.is_none() || id.as_deref() == kid)
+                    && matches!((key, alg), (IssuerKey::Es256(_), "ES256") | (IssuerKey::Rs256 { .. }, "RS256"))
+            })
+            .map(|(_, key)| key)
+            .collect();
+        (!candidates.is_empty()).then(|| {
+            candidates.iter().any(|key| match key {
                 IssuerKey::Es256(key) => jwt.verifies_es256(key),
                 IssuerKey::Rs256 { n, e } => ring::signature::RsaPublicKeyComponents { n, e }
                     .verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, jwt.signing_input.as_bytes(), &jwt.signature)
                     .is_ok(),
-            }
-        });
-        (verified || found).then_some(verified)
+            })
+        })
     }
 
     fn check_claims(&self, jwt: &Jwt) -> Result<OAuthCaller, Rejection> {

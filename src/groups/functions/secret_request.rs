@@ -113,7 +113,7 @@ impl SupamcpServer {
             } else {
                 None
             };
-            let (status, stored_message, error) = match answer {
+            let declined = match answer {
                 None => {
                     reply.status = "unsupported_client";
                     reply.message = format!(
@@ -123,20 +123,20 @@ impl SupamcpServer {
                     );
                     return Ok((reply, true));
                 }
-                Some(ElicitationAction::Accept) => ("stored", "since this request", false),
-                Some(ElicitationAction::Decline) => ("declined", "", false),
-                Some(_) => ("cancelled", "", false),
+                Some(ElicitationAction::Accept) => None,
+                Some(ElicitationAction::Decline) => Some("declined"),
+                Some(_) => Some("cancelled"),
             };
-            if status != "stored" {
+            if let Some(status) = declined {
                 reply.status = status;
                 reply.message = "Not confirmed. If the value was already saved in the dashboard, it is stored.".into();
-                return Ok((reply, error));
+                return Ok((reply, false));
             }
             match updated(api.list_secrets(&reference).await?) {
                 Some(at) if at >= asked_at => {
                     reply.stored = true;
                     reply.status = "stored";
-                    reply.message = format!("The dashboard reports an update to {} {stored_message}.", params.name);
+                    reply.message = format!("The dashboard reports an update to {} since this request.", params.name);
                 }
                 _ => {
                     reply.status = "not_seen";

@@ -139,7 +139,7 @@ pub(crate) async fn platform_advisors(
     let (security, performance) = tokio::join!(security, performance);
     let mut findings = security?;
     findings.extend(performance?);
-    findings.sort_by(|a, b| (a.level, a.category, &a.name, &a.object).cmp(&(b.level, b.category, &b.name, &b.object)));
+    advisors::rank(&mut findings);
     let (findings, summary, truncated) = ranked(findings, limit);
     Ok(PlatformAdvisors { findings, summary, truncated, error: None })
 }

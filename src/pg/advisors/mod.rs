@@ -201,8 +201,13 @@ pub async fn run(client: &impl GenericClient, options: &AdvisorOptions) -> Resul
             });
         }
     }
-    findings.sort_by(|a, b| (a.level, a.category, &a.name, &a.object).cmp(&(b.level, b.category, &b.name, &b.object)));
+    rank(&mut findings);
     Ok(findings)
+}
+
+/// Sorts findings as replies rank them: by level, category, lint name, object (the platform's lints too).
+pub fn rank(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| (a.level, a.category, &a.name, &a.object).cmp(&(b.level, b.category, &b.name, &b.object)));
 }
 
 /// `a, b, c` with each identifier quoted.

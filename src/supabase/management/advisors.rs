@@ -40,7 +40,7 @@ struct Lints {
 }
 
 impl ManagementApi {
-    /// The platform's findings of one kind, as [`Finding`]s sorted as ours are.
+    /// The platform's findings of one kind, as [`Finding`]s (in the API's order; the caller ranks them).
     pub async fn advisors(&self, reference: &str, category: Category) -> Result<Vec<Finding>, Failure> {
         let kind = match category {
             Category::Security => "security",
@@ -49,9 +49,7 @@ impl ManagementApi {
         let path = format!("/v1/projects/{}/advisors/{kind}", segment(reference));
         let what = format!("read the {kind} advisors of project {reference}");
         let lints: Lints = self.get_json(&path, &[], &what).await?;
-        let mut findings: Vec<Finding> = lints.lints.into_iter().map(|lint| lint.into_finding(category)).collect();
-        findings.sort_by(|a, b| (a.level, &a.name, &a.object).cmp(&(b.level, &b.name, &b.object)));
-        Ok(findings)
+        Ok(lints.lints.into_iter().map(|lint| lint.into_finding(category)).collect())
     }
 }
 

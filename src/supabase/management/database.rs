@@ -216,11 +216,15 @@ impl ManagementApi {
         Ok(keys.unwrap_or_default())
     }
 
+    /// The API's host name, e.g. `api.supabase.com`.
+    fn api_host(&self) -> &str {
+        self.base().split("://").nth(1).unwrap_or_default().split(['/', ':']).next().unwrap_or_default()
+    }
+
     /// A page of the dashboard that belongs to this API: `https://supabase.com/dashboard/<path>` for
     /// `api.supabase.com` (and any host that is not `api.<domain>`), `https://<domain>/dashboard/<path>` otherwise.
     pub fn dashboard_url(&self, path: &str) -> String {
-        let host = self.base().split("://").nth(1).unwrap_or_default().split(['/', ':']).next().unwrap_or_default();
-        let domain = host.strip_prefix("api.").unwrap_or("supabase.com");
+        let domain = self.api_host().strip_prefix("api.").unwrap_or("supabase.com");
         format!("https://{domain}/dashboard/{path}")
     }
 
@@ -228,8 +232,7 @@ impl ManagementApi {
     /// the staging API `api.supabase.green`, and for any other `api.<domain>` host its domain (the official
     /// server answers `supabase.red` for every host it does not know).
     pub fn project_url(&self, reference: &str) -> String {
-        let host = self.base().split("://").nth(1).unwrap_or_default().split(['/', ':']).next().unwrap_or_default();
-        let domain = match host.strip_prefix("api.") {
+        let domain = match self.api_host().strip_prefix("api.") {
             Some("supabase.com") | None => "supabase.co",
             Some("supabase.green") => "supabase.red",
             Some(rest) => rest,
