@@ -261,7 +261,13 @@ impl SupamcpServer {
                 return Ok(ConfigReply { config, self_hosted: None });
             }
             let stack = self.self_hosted_storage(&target).await?;
-            let stack = stack.ok_or_else(|| Failure::new("no storage settings", "none found", "pass path"))?;
+            let stack = stack.ok_or_else(|| {
+                Failure::new(
+                    "cannot read the storage settings",
+                    "the target is neither a cloud project nor a self-hosted stack",
+                    "pass path (a stack's .env beside its docker-compose.yml), compose_id or project_id",
+                )
+            })?;
             Ok(ConfigReply { config: stack.as_config(), self_hosted: Some(stack.settings) })
         };
         reply_of(outcome.await)
